@@ -1,0 +1,5 @@
+#pragma once
+
+namespace gpunb::cli {
+int run(int argc, char** argv);
+}

@@ -1,0 +1,21 @@
+// Small string helpers with no product knowledge.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace gpunb::util {
+
+std::string trim(std::string_view text);
+std::vector<std::string> split(std::string_view text, char separator);
+std::string to_lower(std::string_view text);
+bool starts_with_icase(std::string_view text, std::string_view prefix);
+std::string hex(std::string_view bytes);
+// RFC 3986 percent-encoding of everything but unreserved characters; '/' kept when asked.
+std::string uri_encode(std::string_view text, bool keep_slash = false);
+std::string uri_decode(std::string_view text);
+std::string base64_decode(std::string_view text);
+std::string join(const std::vector<std::string>& parts, std::string_view separator);
+
+}  // namespace gpunb::util
