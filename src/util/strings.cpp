@@ -72,14 +72,14 @@ int hex_value(char c) {
 }
 }  // namespace
 
-std::string uri_decode(std::string_view text) {
+std::string uri_decode(std::string_view text, bool plus_as_space) {
   std::string out;
   for (size_t i = 0; i < text.size(); ++i) {
     if (text[i] == '%' && i + 2 < text.size() && hex_value(text[i + 1]) >= 0 && hex_value(text[i + 2]) >= 0) {
       out += static_cast<char>(hex_value(text[i + 1]) * 16 + hex_value(text[i + 2]));
       i += 2;
     } else {
-      out += text[i] == '+' ? ' ' : text[i];
+      out += (plus_as_space && text[i] == '+') ? ' ' : text[i];
     }
   }
   return out;

@@ -14,7 +14,8 @@ bool starts_with_icase(std::string_view text, std::string_view prefix);
 std::string hex(std::string_view bytes);
 // RFC 3986 percent-encoding of everything but unreserved characters; '/' kept when asked.
 std::string uri_encode(std::string_view text, bool keep_slash = false);
-std::string uri_decode(std::string_view text);
+// Decodes %XX; '+' becomes a space only when asked (form bodies), never in SigV4 queries.
+std::string uri_decode(std::string_view text, bool plus_as_space = true);
 std::string base64_decode(std::string_view text);
 std::string join(const std::vector<std::string>& parts, std::string_view separator);
 

@@ -1,0 +1,49 @@
+// The EC2 Query API transport: signing, retries with backoff and jitter, XML and error envelopes.
+#pragma once
+
+#include <pugixml.hpp>
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "aws/credentials.hpp"
+#include "core/error.hpp"
+#include "net/http.hpp"
+#include "util/clock.hpp"
+#include "util/log.hpp"
+
+namespace gpunb::aws {
+
+// Ordered query parameters, e.g. {"InstanceId.1", "i-0123"}. "Action" and "Version" are added.
+using Params = std::vector<std::pair<std::string, std::string>>;
+
+struct RetryPolicy {
+  int max_attempts = 6;
+  std::chrono::milliseconds base_delay{200};
+  std::chrono::milliseconds max_delay{10000};
+};
+
+class Ec2Client {
+ public:
+  Ec2Client(net::Http& http, util::Clock& clock, const util::Logger& log, AwsContext context,
+            RetryPolicy retry = {});
+
+  // One API call. The document holds the response element (e.g. <DescribeInstancesResponse>).
+  // EC2 error codes become core::Error with a kind and a hint (see ec2_errors.hpp); throttling
+  // (RequestLimitExceeded, Throttling) and 5xx are retried; a body that is not the expected XML
+  // is an error, never a crash.
+  core::Result<std::shared_ptr<pugi::xml_document>> call(const std::string& action, const Params& params);
+
+  const AwsContext& context() const { return context_; }
+
+ private:
+  net::Http& http_;
+  util::Clock& clock_;
+  const util::Logger& log_;
+  AwsContext context_;
+  RetryPolicy retry_;
+};
+
+}  // namespace gpunb::aws
