@@ -57,21 +57,30 @@ std::string canonical_query(const std::string& query) {
   return out;
 }
 
-std::string collapse_spaces(const std::string& value) {
+// Trims and folds every run of whitespace (tabs and line breaks too) into one space, as botocore
+// does with `' '.join(value.split())`.
+std::string collapse_spaces(std::string_view value) {
+  constexpr std::string_view kSpace = " \t\n\r\v\f\x1c\x1d\x1e\x1f";
   std::string out;
-  for (char c : util::trim(value)) {
-    if (c == ' ' && !out.empty() && out.back() == ' ') continue;
+  bool pending = false;
+  for (char c : value) {
+    if (kSpace.find(c) != std::string_view::npos) {
+      pending = !out.empty();
+      continue;
+    }
+    if (pending) out += ' ';
+    pending = false;
     out += c;
   }
   return out;
 }
 
+// Lower-cased name → values in order, joined by ',' (an empty value still takes its place).
 std::map<std::string, std::string> canonical_header_map(const net::Headers& headers) {
+  std::map<std::string, std::vector<std::string>> values;
+  for (const auto& [name, value] : headers) values[util::to_lower(name)].push_back(collapse_spaces(value));
   std::map<std::string, std::string> merged;
-  for (const auto& [name, value] : headers) {
-    auto& slot = merged[util::to_lower(name)];
-    slot += (slot.empty() ? "" : ",") + collapse_spaces(value);
-  }
+  for (const auto& [name, list] : values) merged[name] = util::join(list, ",");
   return merged;
 }
 

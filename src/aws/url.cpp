@@ -1,5 +1,7 @@
 #include "aws/url.hpp"
 
+#include "util/strings.hpp"
+
 namespace gpunb::aws {
 
 namespace {
@@ -21,7 +23,8 @@ UrlParts split_url(std::string_view url) {
     authority = scheme_end + 3;
   }
   auto path_start = url.find_first_of("/?#", authority);
-  parts.host = strip_default_port(std::string(url.substr(authority, path_start - authority)), parts.scheme);
+  // Host names are case-insensitive; botocore signs them lower-cased.
+  parts.host = strip_default_port(util::to_lower(url.substr(authority, path_start - authority)), parts.scheme);
   if (path_start == std::string_view::npos) {
     parts.path = "/";
     return parts;

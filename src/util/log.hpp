@@ -27,6 +27,7 @@ class Logger {
  public:
   Logger(std::FILE* sink, LogLevel level) : sink_(sink), level_(level) {}
   Redactor& redactor() { return redactor_; }
+  const Redactor& redactor_const() const { return redactor_; }
   void set_level(LogLevel level) { level_ = level; }
   bool enabled(LogLevel level) const { return level >= level_ && level_ != LogLevel::quiet; }
   void write(LogLevel level, std::string_view line) const;

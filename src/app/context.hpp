@@ -1,0 +1,78 @@
+// What every use case gets: the process's environment, output, clock and lazily made services.
+#pragma once
+
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "aws/ec2_client.hpp"
+#include "core/config.hpp"
+#include "ledger/ledger.hpp"
+#include "net/http.hpp"
+#include "providers/provider.hpp"
+#include "ssh/keys.hpp"
+#include "util/clock.hpp"
+#include "util/env.hpp"
+#include "util/log.hpp"
+
+namespace gpunb::app {
+
+struct GlobalOptions {
+  std::optional<std::string> profile;
+  std::optional<std::string> region;
+};
+
+// Human-facing output: results on stdout, progress on stderr only when it is a terminal.
+struct Output {
+  std::FILE* out = stdout;
+  std::FILE* err = stderr;
+  bool tty = false;  // stderr is a terminal: show progress, ask questions
+  bool stdin_tty = false;
+};
+
+class Context {
+ public:
+  Context(const util::Env& env, util::Logger& log, util::Clock& clock, Output output, GlobalOptions global);
+  ~Context();
+  Context(const Context&) = delete;
+  Context& operator=(const Context&) = delete;
+
+  const util::Env& env() const { return env_; }
+  util::Logger& log() { return log_; }
+  util::Clock& clock() { return clock_; }
+  const Output& output() const { return output_; }
+  const GlobalOptions& global() const { return global_; }
+  const core::Config& config();
+
+  std::filesystem::path state_dir() const;   // $XDG_STATE_HOME/gpunb
+  std::filesystem::path config_dir() const;  // $XDG_CONFIG_HOME/gpunb
+  std::filesystem::path key_path() const;    // config_dir/keys/id_ed25519
+
+  ledger::Ledger& ledger();
+  const ssh::KeyPair& key();
+  // The region a new machine goes to: --region, env, config, AWS profile. Throws when none.
+  std::string default_region();
+  std::optional<std::string> region_if_known();
+  providers::Provider& provider(const std::string& region);
+  std::string owner() const;  // user@host
+
+ private:
+  aws::AwsOptions aws_options();
+
+  const util::Env& env_;
+  util::Logger& log_;
+  util::Clock& clock_;
+  Output output_;
+  GlobalOptions global_;
+  std::optional<core::Config> config_;
+  std::optional<ledger::Ledger> ledger_;
+  std::optional<ssh::KeyPair> key_;
+  std::unique_ptr<net::Http> http_;
+  std::map<std::string, std::unique_ptr<aws::Ec2Client>> clients_;
+  std::map<std::string, std::unique_ptr<providers::Provider>> providers_;
+};
+
+}  // namespace gpunb::app

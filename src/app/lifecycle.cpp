@@ -1,0 +1,86 @@
+#include "app/lifecycle.hpp"
+
+#include <fmt/format.h>
+
+#include <iostream>
+
+#include "app/machines.hpp"
+#include "app/progress.hpp"
+#include "app/up.hpp"
+
+namespace gpunb::app {
+
+namespace {
+
+using core::MachineState;
+
+bool confirm(Context& context, const core::Machine& machine) {
+  if (!context.output().stdin_tty || !context.output().tty) {
+    throw core::Fatal({core::ErrorKind::refused,
+                       "refusing to terminate " + machine.name + " without confirmation",
+                       "run `gpunb down " + machine.name + " --yes` to terminate it"});
+  }
+  fmt::print(context.output().err,
+             "Terminate {} ({}, {})? Its disk and everything on it will be deleted for ever. [y/N] ",
+             machine.name, machine.id, machine.type);
+  std::fflush(context.output().err);
+  std::string answer;
+  std::getline(std::cin, answer);
+  return answer == "y" || answer == "Y" || answer == "yes";
+}
+
+void forget_intent(Context& context, const core::Machine& machine) {
+  context.log().info("{} was never launched; forgetting it", machine.name);
+  core::value_or_throw(context.ledger().remove(machine.name));
+}
+
+}  // namespace
+
+core::Machine start(Context& context, const std::string& name, bool no_connect) {
+  auto machine = require_machine(context, name);
+  if (machine.state == MachineState::shutting_down) {
+    throw core::Fatal({core::ErrorKind::refused, name + " is being terminated and cannot start",
+                       "create a new one with `gpunb up " + name + "`"});
+  }
+  return bring_up(context, machine, no_connect);
+}
+
+core::Machine stop(Context& context, const std::string& name) {
+  auto machine = require_machine(context, name);
+  if (machine.id.empty()) {
+    forget_intent(context, machine);
+    return machine;
+  }
+  ProgressLine progress(context);
+  if (machine.state == MachineState::pending) {
+    machine = wait_for_state(context, machine, MachineState::running, progress);
+  }
+  if (machine.state == MachineState::running) {
+    progress.update("stopping " + name);
+    core::value_or_throw(context.provider(machine.region).stop(machine));
+  }
+  return wait_for_state(context, machine, MachineState::stopped, progress);
+}
+
+core::Machine down(Context& context, const DownRequest& request) {
+  auto machine = require_machine(context, request.name);
+  if (machine.id.empty()) {
+    forget_intent(context, machine);
+    return machine;
+  }
+  if (!request.yes && !confirm(context, machine)) {
+    throw core::Fatal({core::ErrorKind::refused, "not terminated", ""});
+  }
+  ProgressLine progress(context);
+  progress.update("terminating " + request.name);
+  auto& provider = context.provider(machine.region);
+  core::value_or_throw(provider.terminate(machine));
+  machine = wait_for_state(context, machine, MachineState::terminated, progress);
+  progress.update("deleting the security group");
+  if (auto released = provider.release(machine); !released) {
+    context.log().warn("{} (it can be deleted by hand later)", released.error().message);
+  }
+  return machine;
+}
+
+}  // namespace gpunb::app

@@ -1,0 +1,107 @@
+#include "app/up.hpp"
+
+#include <fmt/format.h>
+
+#include <regex>
+
+#include "app/machines.hpp"
+#include "app/progress.hpp"
+#include "app/ssh_cidr.hpp"
+#include "util/clock.hpp"
+#include "util/crypto.hpp"
+
+namespace gpunb::app {
+
+namespace {
+
+using core::MachineState;
+
+core::MachineSpec make_spec(Context& context, const UpRequest& request, const std::string& region) {
+  const auto& config = context.config();
+  core::MachineSpec spec;
+  spec.name = request.name;
+  spec.types = !request.types.empty() ? request.types
+               : !config.types.empty() ? config.types
+                                       : std::vector<std::string>{"g5.xlarge"};
+  spec.region = region;
+  spec.ami = request.ami ? request.ami : config.ami;
+  spec.user = request.user ? request.user : config.user;
+  spec.disk_gb = request.disk_gb.value_or(config.disk_gb.value_or(100));
+  spec.spot = request.spot;
+  spec.allow_cpu = request.allow_cpu;
+  spec.ssh_cidr = resolve_ssh_cidr(context, request.ssh_cidr);
+  return spec;
+}
+
+core::Machine launch_new(Context& context, const core::MachineSpec& spec, std::string token,
+                         ProgressLine& progress) {
+  auto& provider = context.provider(spec.region);
+  auto report = [&](const std::string& step) { progress.update(step); };
+  auto prepared = core::value_or_throw(provider.prepare(spec, report));
+  core::Machine intent;
+  intent.name = spec.name;
+  intent.region = spec.region;
+  intent.type = spec.types.front();
+  intent.state = MachineState::intent;
+  intent.user = prepared.user;
+  intent.client_token = std::move(token);
+  intent.launched_at = util::unix_seconds(context.clock().now());
+  intent.spot = spec.spot;
+  core::value_or_throw(context.ledger().record_intent(intent));  // before anything costs money
+  throw_if_interrupted("nothing was launched; run `gpunb up " + spec.name + "` again");
+  auto machine = core::value_or_throw(provider.launch(spec, prepared, intent.client_token, report));
+  machine.name = spec.name;
+  machine.client_token = intent.client_token;
+  if (machine.user.empty()) machine.user = prepared.user;
+  record(context, machine);
+  context.log().info("launched {} ({}, {}) from {}", spec.name, machine.id, machine.type,
+                     prepared.image_name);
+  return machine;
+}
+
+}  // namespace
+
+void validate_name(const std::string& name) {
+  static const std::regex pattern("[A-Za-z0-9][A-Za-z0-9_-]{0,62}");
+  if (!std::regex_match(name, pattern)) {
+    throw core::Fatal({core::ErrorKind::usage, "invalid machine name '" + name + "'",
+                       "use letters, digits, '-' and '_' (at most 63)"});
+  }
+}
+
+core::Machine bring_up(Context& context, core::Machine machine, bool no_connect) {
+  ProgressLine progress(context);
+  if (machine.state == MachineState::stopping) {
+    machine = wait_for_state(context, machine, MachineState::stopped, progress);
+  }
+  if (machine.state == MachineState::stopped) {
+    progress.update("starting " + machine.name);
+    core::value_or_throw(context.provider(machine.region).start(machine));
+  }
+  if (machine.state != MachineState::running) {
+    machine = wait_for_state(context, machine, MachineState::running, progress);
+  }
+  if (!no_connect) wait_for_ssh(context, machine, progress);
+  return machine;
+}
+
+core::Machine up(Context& context, const UpRequest& request) {
+  validate_name(request.name);
+  auto existing = find_machine(context, request.name);
+  bool reusable = existing && existing->state != MachineState::terminated &&
+                  existing->state != MachineState::shutting_down;
+  if (reusable && !existing->id.empty()) {
+    context.log().info("{} exists ({}); reusing it", request.name, core::to_string(existing->state));
+    return bring_up(context, *existing, request.no_connect);
+  }
+  auto region = existing && reusable ? existing->region : context.default_region();
+  auto spec = make_spec(context, request, region);
+  if (existing && !reusable) core::value_or_throw(context.ledger().remove(request.name));
+  auto token = reusable ? existing->client_token : util::random_hex(16);
+  ProgressLine progress(context);
+  auto machine = launch_new(context, spec, token, progress);
+  progress.done();
+  return bring_up(context, machine, request.no_connect);
+}
+
+}  // namespace gpunb::app

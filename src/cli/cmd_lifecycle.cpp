@@ -1,0 +1,52 @@
+#include <fmt/format.h>
+
+#include <memory>
+
+#include "app/lifecycle.hpp"
+#include "cli/commands.hpp"
+#include "cli/format.hpp"
+
+namespace gpunb::cli {
+
+namespace {
+
+struct Target {
+  std::string name;
+  bool flag = false;  // --no-connect for start, --yes for down
+};
+
+int print_result(app::Context& context, const core::Machine& machine) {
+  fmt::print(context.output().out, "{}\n", summary(machine));
+  return 0;
+}
+
+}  // namespace
+
+void add_lifecycle(CLI::App& app, CommandTable& table) {
+  auto start = std::make_shared<Target>();
+  auto* start_cmd = table.add(app, "start", "Start a stopped machine", [=](app::Context& context) {
+    return print_result(context, app::start(context, start->name, start->flag));
+  });
+  start_cmd->add_option("NAME", start->name, "Machine name")->required();
+  start_cmd->add_flag("--no-connect", start->flag, "Return as soon as the machine runs");
+
+  auto stop = std::make_shared<Target>();
+  auto* stop_cmd = table.add(app, "stop", "Stop a machine (its disk is kept, and still billed)",
+                             [=](app::Context& context) {
+                               auto machine = app::stop(context, stop->name);
+                               print_result(context, machine);
+                               fmt::print(context.output().out, "`gpunb start {}` resumes it.\n", stop->name);
+                               return 0;
+                             });
+  stop_cmd->add_option("NAME", stop->name, "Machine name")->required();
+
+  auto down = std::make_shared<Target>();
+  auto* down_cmd = table.add(app, "down", "Terminate a machine: its disk is deleted for ever",
+                             [=](app::Context& context) {
+                               return print_result(context, app::down(context, {down->name, down->flag}));
+                             });
+  down_cmd->add_option("NAME", down->name, "Machine name")->required();
+  down_cmd->add_flag("-y,--yes", down->flag, "Do not ask (required when not on a terminal)");
+}
+
+}  // namespace gpunb::cli

@@ -1,0 +1,30 @@
+// The command table: each command file adds its subcommand and the action that runs it.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "app/context.hpp"
+
+namespace gpunb::cli {
+
+using Action = std::function<int(app::Context&)>;
+
+// Collects the action of whichever subcommand CLI11 parsed.
+class CommandTable {
+ public:
+  CLI::App* add(CLI::App& parent, const std::string& name, const std::string& description, Action action);
+  const Action* chosen() const;
+
+ private:
+  std::vector<std::pair<CLI::App*, Action>> commands_;
+};
+
+void add_up(CLI::App& app, CommandTable& table);
+void add_ls(CLI::App& app, CommandTable& table);
+void add_lifecycle(CLI::App& app, CommandTable& table);  // start, stop, down
+
+}  // namespace gpunb::cli

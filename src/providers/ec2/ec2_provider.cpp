@@ -1,0 +1,126 @@
+#include "providers/ec2/ec2_provider.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "aws/ec2_api.hpp"
+#include "providers/ec2/launch.hpp"
+#include "providers/ec2/prepare.hpp"
+#include "util/crypto.hpp"
+#include "util/strings.hpp"
+
+namespace gpunb::providers::ec2 {
+
+std::string key_pair_name(const std::string& public_key) {
+  auto parts = util::split(util::trim(public_key), ' ');
+  auto material = parts.size() > 1 ? parts[1] : public_key;
+  return "gpunb-" + util::hex(util::sha256(material)).substr(0, 16);
+}
+
+std::string security_group_name(const std::string& machine_name) { return "gpunb-" + machine_name; }
+
+core::Machine to_machine(const aws::Instance& instance, const std::string& region) {
+  core::Machine machine;
+  auto tag = [&](const char* key) {
+    auto it = instance.tags.find(key);
+    return it == instance.tags.end() ? std::string() : it->second;
+  };
+  machine.name = tag(kNameTag);
+  machine.region = region;
+  machine.id = instance.id;
+  machine.type = instance.type;
+  machine.state = core::machine_state_from(instance.state);
+  machine.public_ip = instance.public_ip;
+  machine.user = tag(kUserTag);
+  machine.launched_at = instance.launch_time;
+  machine.client_token = instance.client_token;
+  machine.zone = instance.zone;
+  machine.image_id = instance.image_id;
+  machine.spot = instance.lifecycle == "spot";
+  return machine;
+}
+
+namespace {
+
+std::vector<std::string> ids_of(const core::Machine& machine) { return {machine.id}; }
+
+class Ec2Provider : public Provider {
+ public:
+  Ec2Provider(aws::Ec2Client& client, Ec2Settings settings)
+      : client_(client), settings_(std::move(settings)) {}
+
+  std::string name() const override { return "ec2"; }
+
+  bool supports(Feature /*feature*/) const override { return true; }
+
+  core::Result<Prepared> prepare(const core::MachineSpec& spec, const Progress& progress) override {
+    PrepareInput input{spec, settings_.public_key, key_pair_name(settings_.public_key),
+                       security_group_name(spec.name), settings_.default_image_pattern};
+    return prepare_machine(client_, input, progress);
+  }
+
+  core::Result<core::Machine> launch(const core::MachineSpec& spec, const Prepared& prepared,
+                                     const std::string& client_token, const Progress& progress) override {
+    LaunchInput input{spec, prepared, client_token, settings_.owner};
+    auto instance = launch_with_failover(client_, input, progress);
+    if (!instance) return tl::unexpected(instance.error());
+    return to_machine(*instance, region());
+  }
+
+  core::Result<core::Machine> query(const core::Machine& machine) override {
+    auto found = aws::describe_instances(client_, {}, ids_of(machine));
+    if (!found) return tl::unexpected(found.error());
+    if (found->empty()) {
+      return core::fail(core::ErrorKind::not_found, "instance " + machine.id + " is not known to EC2");
+    }
+    return to_machine(found->front(), region());
+  }
+
+  core::Result<std::vector<core::Machine>> list() override {
+    auto found = aws::describe_instances(client_, {{"tag-key", {kNameTag}}}, {});
+    if (!found) return tl::unexpected(found.error());
+    std::vector<core::Machine> machines;
+    for (const auto& instance : *found) machines.push_back(to_machine(instance, region()));
+    return machines;
+  }
+
+  core::Result<std::vector<std::string>> regions() override { return aws::describe_regions(client_); }
+
+  core::Status start(const core::Machine& machine) override {
+    return discard(aws::start_instances(client_, ids_of(machine)));
+  }
+
+  core::Status stop(const core::Machine& machine) override {
+    return discard(aws::stop_instances(client_, ids_of(machine)));
+  }
+
+  core::Status terminate(const core::Machine& machine) override {
+    return discard(aws::terminate_instances(client_, ids_of(machine)));
+  }
+
+  core::Status release(const core::Machine& machine) override {
+    return release_resources(client_, security_group_name(machine.name),
+                             key_pair_name(settings_.public_key));
+  }
+
+ private:
+  template <typename T>
+  static core::Status discard(core::Result<T> result) {
+    if (!result) return tl::unexpected(result.error());
+    return {};
+  }
+
+  const std::string& region() const { return client_.context().region; }
+
+  aws::Ec2Client& client_;
+  Ec2Settings settings_;
+};
+
+}  // namespace
+
+std::unique_ptr<Provider> make_ec2_provider(aws::Ec2Client& client, Ec2Settings settings) {
+  return std::make_unique<Ec2Provider>(client, std::move(settings));
+}
+
+}  // namespace gpunb::providers::ec2

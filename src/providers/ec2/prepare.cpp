@@ -1,0 +1,113 @@
+#include "providers/ec2/prepare.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace gpunb::providers::ec2 {
+
+namespace {
+
+using core::ErrorKind;
+
+core::Status check_types(aws::Ec2Client& client, const core::MachineSpec& spec, Prepared& prepared) {
+  auto infos = aws::describe_instance_types(client, spec.types);
+  if (!infos) return tl::unexpected(infos.error());
+  for (const auto& type : spec.types) {
+    auto it = std::find_if(infos->begin(), infos->end(), [&](const auto& info) { return info.name == type; });
+    if (it == infos->end()) {
+      return core::fail(ErrorKind::not_found, "unknown instance type '" + type + "' in " + client.context().region,
+                        "pick a GPU type such as g5.xlarge or g4dn.xlarge");
+    }
+    if (it->gpu_count == 0 && !spec.allow_cpu) {
+      return core::fail(ErrorKind::refused, "instance type '" + type + "' has no GPU",
+                        "pick a GPU type (g5.xlarge, g4dn.xlarge, ...) or pass --allow-cpu");
+    }
+    if (prepared.gpu_summary.empty()) prepared.gpu_summary = gpu_summary(*it);
+  }
+  prepared.types = spec.types;
+  return {};
+}
+
+core::Status choose_image(aws::Ec2Client& client, const PrepareInput& input, Prepared& prepared) {
+  const auto& spec = input.spec;
+  auto images = spec.ami ? aws::describe_images(client, {}, {}, {*spec.ami})
+                         : aws::describe_images(client, {"amazon"}, {input.image_pattern}, {});
+  if (!images) return tl::unexpected(images.error());
+  auto newest = aws::newest_image(*images);
+  if (!newest) {
+    return core::fail(ErrorKind::not_found,
+                      spec.ami ? "image " + *spec.ami + " not found in " + client.context().region
+                               : "no Deep Learning AMI matches '" + input.image_pattern + "'",
+                      "pass --ami with an image id of this region");
+  }
+  prepared.image_id = newest->id;
+  prepared.image_name = newest->name;
+  prepared.user = spec.user ? *spec.user : aws::login_user_for(*newest);
+  return {};
+}
+
+core::Status ensure_key_pair(aws::Ec2Client& client, const PrepareInput& input, Prepared& prepared) {
+  prepared.key_name = input.key_name;
+  auto existing = aws::describe_key_pairs(client, {input.key_name});
+  if (!existing) return tl::unexpected(existing.error());
+  if (!existing->empty()) return {};
+  auto imported = aws::import_key_pair(client, input.key_name, input.public_key);
+  if (!imported) return tl::unexpected(imported.error());
+  return {};
+}
+
+core::Status ensure_security_group(aws::Ec2Client& client, const PrepareInput& input, Prepared& prepared) {
+  auto groups = aws::describe_security_groups(client, {input.group_name});
+  if (!groups) return tl::unexpected(groups.error());
+  if (groups->empty()) {
+    auto created = aws::create_security_group(
+        client, input.group_name, "gpunb: SSH to machine " + input.spec.name + " from one address");
+    if (!created) return tl::unexpected(created.error());
+    prepared.security_group_id = *created;
+  } else {
+    prepared.security_group_id = groups->front().id;
+  }
+  aws::IngressRule rule{"tcp", 22, 22, {input.spec.ssh_cidr}};
+  auto authorized = aws::authorize_ingress(client, prepared.security_group_id, rule);
+  if (!authorized) return tl::unexpected(authorized.error());
+  return {};
+}
+
+}  // namespace
+
+std::string gpu_summary(const aws::InstanceTypeInfo& info) {
+  if (info.gpu_count == 0) return "no GPU";
+  return fmt::format("{} x {} {} ({} GiB)", info.gpu_count, info.gpu_manufacturer, info.gpu_name,
+                     info.gpu_memory_mib / 1024);
+}
+
+core::Result<Prepared> prepare_machine(aws::Ec2Client& client, const PrepareInput& input,
+                                       const Progress& progress) {
+  Prepared prepared;
+  progress("checking instance types " + fmt::format("{}", fmt::join(input.spec.types, ", ")));
+  if (auto ok = check_types(client, input.spec, prepared); !ok) return tl::unexpected(ok.error());
+  progress("choosing the image");
+  if (auto ok = choose_image(client, input, prepared); !ok) return tl::unexpected(ok.error());
+  progress("importing the SSH key and opening port 22 to " + input.spec.ssh_cidr);
+  if (auto ok = ensure_key_pair(client, input, prepared); !ok) return tl::unexpected(ok.error());
+  if (auto ok = ensure_security_group(client, input, prepared); !ok) return tl::unexpected(ok.error());
+  return prepared;
+}
+
+core::Status release_resources(aws::Ec2Client& client, const std::string& group_name,
+                               const std::string& key_name) {
+  auto groups = aws::describe_security_groups(client, {group_name});
+  if (!groups) return tl::unexpected(groups.error());
+  for (const auto& group : *groups) {
+    if (auto deleted = aws::delete_security_group(client, group.id); !deleted) return deleted;
+  }
+  auto users = aws::describe_instances(
+      client, {{"key-name", {key_name}}, {"instance-state-name", {"pending", "running", "stopping", "stopped", "shutting-down"}}},
+      {});
+  if (!users) return tl::unexpected(users.error());
+  if (!users->empty()) return {};
+  return aws::delete_key_pair(client, key_name);
+}
+
+}  // namespace gpunb::providers::ec2

@@ -1,0 +1,57 @@
+// The Provider: a small verb set every place that can host a machine implements.
+// Providers never open SSH themselves; the app layer does.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/error.hpp"
+#include "core/machine.hpp"
+
+namespace gpunb::providers {
+
+// What a provider can do, checked up front by the app layer.
+enum class Feature { stop_start, spot, firewall, console_host_keys, gpu_catalog };
+
+// Everything resolved before a launch: image, login user, GPU, key pair, firewall.
+struct Prepared {
+  std::string image_id;
+  std::string image_name;
+  std::string user;
+  std::vector<std::string> types;  // candidates in order, each checked to exist (and have a GPU)
+  std::string gpu_summary;         // "1 x NVIDIA A10G (24 GiB)" or "no GPU"
+  std::string key_name;
+  std::string security_group_id;
+};
+
+// Called with a one-line description of each step ("trying g5.xlarge in us-east-1b").
+using Progress = std::function<void(const std::string&)>;
+
+class Provider {
+ public:
+  virtual ~Provider() = default;
+  virtual std::string name() const = 0;
+  virtual bool supports(Feature feature) const = 0;
+
+  // Idempotent: finds or creates the image choice, key pair and firewall for `spec`.
+  virtual core::Result<Prepared> prepare(const core::MachineSpec& spec, const Progress& progress) = 0;
+  // Starts one machine. `client_token` makes a repeated call return the same machine.
+  // Tries zones, then the fallback types in `prepared.types`; says what it tried on failure.
+  virtual core::Result<core::Machine> launch(const core::MachineSpec& spec, const Prepared& prepared,
+                                             const std::string& client_token,
+                                             const Progress& progress) = 0;
+  // The current state of a known machine (by id); not_found when the cloud has forgotten it.
+  virtual core::Result<core::Machine> query(const core::Machine& machine) = 0;
+  // gpunb machines the cloud knows in the provider's region (any state but long-gone ones).
+  virtual core::Result<std::vector<core::Machine>> list() = 0;
+  // Every region this account can use, for sweeps.
+  virtual core::Result<std::vector<std::string>> regions() = 0;
+  virtual core::Status start(const core::Machine& machine) = 0;
+  virtual core::Status stop(const core::Machine& machine) = 0;
+  virtual core::Status terminate(const core::Machine& machine) = 0;
+  // Deletes what prepare() made for `machine` once nothing uses it any more.
+  virtual core::Status release(const core::Machine& machine) = 0;
+};
+
+}  // namespace gpunb::providers
