@@ -115,8 +115,6 @@ class Model:
             if lv not in ("true", "false"):
                 raise ApiError("InvalidParameterValue", "Invalid value '%s' for %s" % (v, key))
             return lv == "true"
-        if "enum" in sh and v not in sh["enum"]:
-            raise ApiError("InvalidParameterValue", "Invalid value '%s' for %s" % (v, key))
         return v
 
     # ------------------------------------------------------------------ output

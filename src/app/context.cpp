@@ -70,7 +70,9 @@ providers::Provider& Context::provider(const std::string& region) {
   if (!http_) http_ = net::make_curl_http();
   auto& client = clients_[region];
   client = std::make_unique<aws::Ec2Client>(*http_, clock_, log_, std::move(aws_context));
-  providers::ec2::Ec2Settings settings{key().public_openssh, owner(), {}};
+  providers::ec2::Ec2Settings settings;
+  settings.public_key = key().public_openssh;
+  settings.owner = owner();
   auto& provider = providers_[region];
   provider = providers::ec2::make_ec2_provider(*client, std::move(settings));
   return *provider;
