@@ -29,6 +29,7 @@ from urllib.parse import parse_qsl
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import sbxauth  # noqa: E402  (imports botocore: fail at startup, not on the first request)
 import sbxcatalog as cat  # noqa: E402
 import sbxhost  # noqa: E402
 from sbxmodel import ApiError, Model, error_xml, iso  # noqa: E402
@@ -1489,8 +1490,8 @@ class Handler(BaseHTTPRequestHandler):
 
     # ------------------------------------------------------------------ EC2
     def _ec2(self, body):
-        import sbxauth
         c = self.cloud
+        t_start = time.time()
         rid = str(uuid.uuid4())
         path, query = sbxauth.split_path(self.path)
         qpairs = parse_qsl(query, keep_blank_values=True)
@@ -1560,7 +1561,8 @@ class Handler(BaseHTTPRequestHandler):
         finally:
             with c.calls_lock:
                 c.calls.append({"action": action, "region": region, "status": status, "error_code": code,
-                                "time": time.time(), "request_id": rid})
+                                "time": t_start, "ms": round((time.time() - t_start) * 1000, 2),
+                                "request_id": rid})
                 if len(c.calls) > 200000:
                     del c.calls[:100000]
 

@@ -33,10 +33,17 @@ core::MachineSpec make_spec(Context& context, const UpRequest& request, const st
   return spec;
 }
 
-core::Machine launch_new(Context& context, const core::MachineSpec& spec, std::string token,
+// `resume`: the ledger already holds this launch's intent (a run that was cut short).
+core::Machine launch_new(Context& context, const core::MachineSpec& spec, std::string token, bool resume,
                          ProgressLine& progress) {
   auto& provider = context.provider(spec.region);
-  auto report = [&](const std::string& step) { progress.update(step); };
+  auto report = [&](const std::string& step, providers::Importance importance) {
+    if (importance == providers::Importance::notice) {
+      progress.done();
+      context.log().warn("{}", step);
+    }
+    progress.update(step);
+  };
   auto prepared = core::value_or_throw(provider.prepare(spec, report));
   core::Machine intent;
   intent.name = spec.name;
@@ -47,9 +54,19 @@ core::Machine launch_new(Context& context, const core::MachineSpec& spec, std::s
   intent.client_token = std::move(token);
   intent.launched_at = util::unix_seconds(context.clock().now());
   intent.spot = spec.spot;
-  core::value_or_throw(context.ledger().record_intent(intent));  // before anything costs money
+  // Written before anything costs money, so an interrupted `up` never leaves an unknown instance.
+  core::value_or_throw(resume ? context.ledger().upsert(intent) : context.ledger().record_intent(intent));
   throw_if_interrupted("nothing was launched; run `gpunb up " + spec.name + "` again");
-  auto machine = core::value_or_throw(provider.launch(spec, prepared, intent.client_token, report));
+  auto launched = provider.launch(spec, prepared, intent.client_token, report);
+  if (!launched) {
+    // A definite refusal launched nothing; after a network error the outcome is unknown, so the
+    // intent stays and the next run finds the instance by its tags.
+    if (launched.error().kind != core::ErrorKind::network) {
+      core::value_or_throw(context.ledger().remove(spec.name));
+    }
+    throw core::Fatal(launched.error());
+  }
+  auto machine = std::move(*launched);
   machine.name = spec.name;
   machine.client_token = intent.client_token;
   if (machine.user.empty()) machine.user = prepared.user;
@@ -97,9 +114,10 @@ core::Machine up(Context& context, const UpRequest& request) {
   auto region = existing && reusable ? existing->region : context.default_region();
   auto spec = make_spec(context, request, region);
   if (existing && !reusable) core::value_or_throw(context.ledger().remove(request.name));
-  auto token = reusable ? existing->client_token : util::random_hex(16);
+  bool resume = reusable;  // an intent without an instance: launch again with the same token
+  auto token = resume ? existing->client_token : util::random_hex(16);
   ProgressLine progress(context);
-  auto machine = launch_new(context, spec, token, progress);
+  auto machine = launch_new(context, spec, token, resume, progress);
   progress.done();
   return bring_up(context, machine, request.no_connect);
 }

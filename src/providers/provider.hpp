@@ -25,8 +25,10 @@ struct Prepared {
   std::string security_group_id;
 };
 
-// Called with a one-line description of each step ("trying g5.xlarge in us-east-1b").
-using Progress = std::function<void(const std::string&)>;
+// Called with a one-line description of each step ("launching g5.xlarge in us-east-1b").
+// A notice is something the user should read even when no progress is drawn (a failover).
+enum class Importance { step, notice };
+using Progress = std::function<void(const std::string&, Importance)>;
 
 class Provider {
  public:

@@ -16,6 +16,7 @@ import threading
 import time
 import unittest
 import urllib.request
+import warnings
 
 import botocore.session
 from botocore.auth import SigV4Auth
@@ -89,7 +90,7 @@ class Sandbox:
         s = botocore.session.get_session()
         return s.create_client("ec2", region_name=region, endpoint_url=self.endpoint,
                                aws_access_key_id=akid, aws_secret_access_key=secret,
-                               config=Config(retries={"max_attempts": retries, "mode": "standard"}))
+                               config=Config(retries={"total_max_attempts": retries, "mode": "standard"}))
 
     def aws(self, *args, region=REGION, check=True):
         env = dict(os.environ, AWS_ACCESS_KEY_ID=AKID, AWS_SECRET_ACCESS_KEY=SECRET, AWS_PAGER="",
@@ -115,6 +116,14 @@ class Sandbox:
         return self.proc.returncode
 
 
+def proc_alive(pid):
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except OSError:
+        return False
+
+
 def sshd_leftovers(sb_info, instances):
     """What a stopped sandbox left: namespaces, links, live processes."""
     left = []
@@ -126,20 +135,15 @@ def sshd_leftovers(sb_info, instances):
              if l.split(":")[1].strip().split("@")[0] in (sb_info["bridge"],) or ("sv" + token) in l]
     for i in instances:
         for pid in (i.get("sshd_pid"), i.get("unshare_pid")):
-            if pid:
-                try:
-                    with open("/proc/%d/stat" % pid) as f:
-                        st = f.read().rsplit(")", 1)[1].split()[0]
-                    if st not in ("Z", "X"):
-                        left.append("pid %d" % pid)
-                except OSError:
-                    pass
+            if pid and proc_alive(pid):
+                left.append("pid %d" % pid)
     return left
 
 
 class SandboxTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
+        warnings.simplefilter("ignore", ResourceWarning)
         if os.geteuid() != 0:
             raise unittest.SkipTest("needs root (network namespaces)")
         cls.sb = Sandbox()
@@ -442,8 +446,7 @@ class SandboxTest(unittest.TestCase):
         self.assertNotIn("PublicIpAddress", st)
         self.assertEqual(st["StateReason"]["Code"], "Client.UserInitiatedShutdown")
         for pid in (before["sshd_pid"], before["unshare_pid"]):
-            self.assertFalse(os.path.exists("/proc/%d/stat" % pid) and
-                             open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()[0] not in "ZX")
+            self.assertFalse(proc_alive(pid))
         self.assertFalse(os.path.exists("/run/netns/" + before["netns"]))
         self.assertTrue(os.path.exists(os.path.join(home, "persist.txt")))
         # start again: new public IP, same host keys, same home
@@ -610,6 +613,7 @@ class CleanupTest(unittest.TestCase):
     """A sandbox with running hosts leaves nothing behind after SIGTERM, and cleanup.py sweeps a crash."""
 
     def setUp(self):
+        warnings.simplefilter("ignore", ResourceWarning)
         if os.geteuid() != 0:
             self.skipTest("needs root")
 

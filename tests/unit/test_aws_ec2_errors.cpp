@@ -82,7 +82,9 @@ TEST(Ec2Errors, EveryListedCodeMapsToItsKindWithACleanMessage) {
     EXPECT_EQ(error.kind, item.kind);
     EXPECT_EQ(error.message.rfind("RunInstances: ", 0), 0u) << error.message;
     EXPECT_NE(error.message.find(item.message_part), std::string::npos) << error.message;
-    if (!item.hint_part.empty()) EXPECT_NE(error.hint.find(item.hint_part), std::string::npos) << error.hint;
+    if (!item.hint_part.empty()) {
+      EXPECT_NE(error.hint.find(item.hint_part), std::string::npos) << error.hint;
+    }
     EXPECT_EQ(error.message.find('\n'), std::string::npos);
     EXPECT_EQ(error.message.find("BLOB"), std::string::npos) << "no encoded authorization message";
     EXPECT_EQ(error.message.find("Action="), std::string::npos) << "no request body";

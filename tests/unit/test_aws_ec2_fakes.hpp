@@ -10,6 +10,9 @@
 #include <string>
 #include <vector>
 
+#include <gtest/gtest.h>
+#include <pugixml.hpp>
+
 #include "aws/ec2_client.hpp"
 #include "util/strings.hpp"
 
@@ -111,6 +114,29 @@ struct Harness {
 inline std::string error_envelope(const std::string& code, const std::string& message) {
   return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Response><Errors><Error><Code>" + code + "</Code><Message>" +
          message + "</Message></Error></Errors><RequestID>ea966190-f9aa-478e-9ede-example</RequestID></Response>";
+}
+
+// Parses a data file and returns its response element (the document stays alive with the test).
+class Xml {
+ public:
+  explicit Xml(const std::string& name) {
+    auto text = data_file(name);
+    EXPECT_TRUE(document_.load_buffer(text.data(), text.size())) << name;
+  }
+  pugi::xml_node root() const { return document_.document_element(); }
+
+ private:
+  pugi::xml_document document_;
+};
+
+using Form = std::map<std::string, std::string>;
+
+inline void expect_params(const net::HttpRequest& request, const Form& expected) {
+  auto params = form(request);
+  for (const auto& [key, value] : expected) {
+    ASSERT_TRUE(params.count(key)) << "missing " << key << " in " << request.body;
+    EXPECT_EQ(params.at(key), value) << key;
+  }
 }
 
 }  // namespace gpunb::aws::testing

@@ -40,12 +40,12 @@ core::Result<aws::Instance> launch_with_failover(aws::Ec2Client& client, const L
   std::vector<std::string> tried;
   for (const auto& type : input.prepared.types) {
     for (const auto& zone : *zones) {
-      progress(fmt::format("launching {} in {}", type, zone));
+      progress(fmt::format("launching {} in {}", type, zone), Importance::step);
       auto instance = aws::run_instances(client, run_request(input, type, zone));
       if (instance) return instance;
       if (instance.error().kind != core::ErrorKind::capacity) return instance;
       tried.push_back(type + " in " + zone);
-      progress(fmt::format("no {} capacity in {}", type, zone));
+      progress(fmt::format("no {} capacity in {}; trying the next choice", type, zone), Importance::notice);
     }
   }
   return core::fail(core::ErrorKind::capacity,

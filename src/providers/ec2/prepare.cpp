@@ -85,11 +85,11 @@ std::string gpu_summary(const aws::InstanceTypeInfo& info) {
 core::Result<Prepared> prepare_machine(aws::Ec2Client& client, const PrepareInput& input,
                                        const Progress& progress) {
   Prepared prepared;
-  progress("checking instance types " + fmt::format("{}", fmt::join(input.spec.types, ", ")));
+  progress("checking instance types " + fmt::format("{}", fmt::join(input.spec.types, ", ")), Importance::step);
   if (auto ok = check_types(client, input.spec, prepared); !ok) return tl::unexpected(ok.error());
-  progress("choosing the image");
+  progress("choosing the image", Importance::step);
   if (auto ok = choose_image(client, input, prepared); !ok) return tl::unexpected(ok.error());
-  progress("importing the SSH key and opening port 22 to " + input.spec.ssh_cidr);
+  progress("importing the SSH key and opening port 22 to " + input.spec.ssh_cidr, Importance::step);
   if (auto ok = ensure_key_pair(client, input, prepared); !ok) return tl::unexpected(ok.error());
   if (auto ok = ensure_security_group(client, input, prepared); !ok) return tl::unexpected(ok.error());
   return prepared;
