@@ -37,7 +37,8 @@ std::optional<std::string> given(const std::optional<std::string>& option) {
   return option && !option->empty() ? option : std::nullopt;
 }
 
-std::filesystem::path file_path(const util::Env& env, const std::string& variable, const char* name) {
+std::filesystem::path file_path(const util::Env& env, const std::string& variable,
+                                const char* name) {
   auto path = env_value(env, variable).value_or(std::string("~/.aws/") + name);
   if (path == "~") return env.home();
   if (path.starts_with("~/")) return env.home() / path.substr(2);
@@ -49,12 +50,14 @@ IniFile read_ini(const std::filesystem::path& path) {
   return text ? parse_ini(*text) : IniFile{};
 }
 
-// "profile name" or "profile \"name\"" → name; anything else (as shlex.split finds ≠ 2 words) → none.
+// "profile name" or "profile \"name\"" → name; anything else (as shlex.split finds ≠ 2 words) →
+// none.
 std::optional<std::string> prefixed_name(const std::string& header, std::string_view prefix) {
   if (!header.starts_with(prefix) || header.size() == prefix.size()) return std::nullopt;
   if (header[prefix.size()] != ' ' && header[prefix.size()] != '\t') return std::nullopt;
   auto name = util::trim(std::string_view(header).substr(prefix.size()));
-  if (name.size() >= 2 && (name.front() == '"' || name.front() == '\'') && name.back() == name.front()) {
+  if (name.size() >= 2 && (name.front() == '"' || name.front() == '\'') &&
+      name.back() == name.front()) {
     return name.substr(1, name.size() - 2);
   }
   if (name.empty() || name.find_first_of(" \t\"'") != std::string::npos) return std::nullopt;
@@ -96,7 +99,7 @@ std::optional<std::string> lookup(const IniSection* section, const std::string& 
 
 struct Profile {
   std::string name;
-  bool named = false;  // from --profile or AWS_PROFILE
+  bool named = false;          // from --profile or AWS_PROFILE
   bool explicit_flag = false;  // from --profile: the AWS CLI then ignores credentials in env
 };
 
@@ -117,17 +120,20 @@ MaybeCredentials env_credentials(const util::Env& env) {
   auto secret = env_value(env, "AWS_SECRET_ACCESS_KEY");
   if (!key && !secret) return std::nullopt;
   if (!secret) {
-    return core::fail(core::ErrorKind::credentials, "AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not",
+    return core::fail(core::ErrorKind::credentials,
+                      "AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not",
                       std::string(kCredentialsHint));
   }
   if (!key) {
-    return core::fail(core::ErrorKind::credentials, "AWS_SECRET_ACCESS_KEY is set but AWS_ACCESS_KEY_ID is not",
+    return core::fail(core::ErrorKind::credentials,
+                      "AWS_SECRET_ACCESS_KEY is set but AWS_ACCESS_KEY_ID is not",
                       std::string(kCredentialsHint));
   }
   return Credentials{*key, *secret, env.get_or("AWS_SESSION_TOKEN", "")};
 }
 
-// A profile section's keys; one of the pair alone is an error, as botocore's PartialCredentialsError.
+// A profile section's keys; one of the pair alone is an error, as botocore's
+// PartialCredentialsError.
 MaybeCredentials section_credentials(const IniSection* section, const std::string& profile,
                                      const std::filesystem::path& path) {
   auto key = lookup(section, "aws_access_key_id");
@@ -147,22 +153,25 @@ MaybeCredentials section_credentials(const IniSection* section, const std::strin
 std::string missing_credentials_hint(const IniSection* config_profile) {
   for (const auto* key : {"sso_session", "sso_start_url", "role_arn", "credential_process"}) {
     if (lookup(config_profile, key)) {
-      return fmt::format("the profile uses {}, which gpunb does not run itself; export keys with "
-                         "`eval \"$(aws configure export-credentials --format env)\"`",
-                         key);
+      return fmt::format(
+          "the profile uses {}, which gpunb does not run itself; export keys with "
+          "`eval \"$(aws configure export-credentials --format env)\"`",
+          key);
     }
   }
   return std::string(kCredentialsHint);
 }
 
-core::Result<Credentials> resolve_credentials(const Profile& profile, const AwsFiles& files, const util::Env& env) {
+core::Result<Credentials> resolve_credentials(const Profile& profile, const AwsFiles& files,
+                                              const util::Env& env) {
   if (!profile.explicit_flag) {
     auto from_env = env_credentials(env);
     if (!from_env || *from_env) return from_env.map([](auto found) { return *found; });
   }
   const auto* config_profile = find(files.profiles, profile.name);
-  for (auto [section, path] : {std::pair{find(files.credentials, profile.name), &files.credentials_path},
-                               std::pair{config_profile, &files.config_path}}) {
+  for (auto [section, path] :
+       {std::pair{find(files.credentials, profile.name), &files.credentials_path},
+        std::pair{config_profile, &files.config_path}}) {
     auto found = section_credentials(section, profile.name, *path);
     if (!found || *found) return found.map([](auto value) { return *value; });
   }
@@ -192,8 +201,9 @@ bool looks_like_region(const std::string& region) {
 
 core::Result<std::string> checked_region(const std::optional<std::string>& region) {
   if (!region) {
-    return core::fail(core::ErrorKind::credentials,
-                      "no AWS region: pass --region, set AWS_REGION, or add region to your AWS profile");
+    return core::fail(
+        core::ErrorKind::credentials,
+        "no AWS region: pass --region, set AWS_REGION, or add region to your AWS profile");
   }
   if (!looks_like_region(*region)) {
     return core::fail(core::ErrorKind::usage, fmt::format("unknown region '{}'", *region));
@@ -206,7 +216,8 @@ std::string to_upper(std::string text) {
   return text;
 }
 
-// The profile's `services = name` points at a [services name] section holding "ec2 =\n  endpoint_url = ...".
+// The profile's `services = name` points at a [services name] section holding "ec2 =\n endpoint_url
+// = ...".
 std::optional<std::string> services_endpoint(const std::string& service, const AwsFiles& files,
                                              const IniSection* config_profile) {
   auto name = lookup(config_profile, "services");
@@ -216,11 +227,14 @@ std::optional<std::string> services_endpoint(const std::string& service, const A
   return lookup(&nested, "endpoint_url");
 }
 
-bool is_true(const std::optional<std::string>& value) { return value && util::to_lower(*value) == "true"; }
+bool is_true(const std::optional<std::string>& value) {
+  return value && util::to_lower(*value) == "true";
+}
 
 // AWS_ENDPOINT_URL_<SERVICE>, AWS_ENDPOINT_URL, the profile's [services] entry, its endpoint_url.
 std::optional<std::string> configured_endpoint(const std::string& service, const util::Env& env,
-                                               const AwsFiles& files, const IniSection* config_profile) {
+                                               const AwsFiles& files,
+                                               const IniSection* config_profile) {
   if (is_true(env_value(env, "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")) ||
       is_true(lookup(config_profile, "ignore_configured_endpoint_urls"))) {
     return std::nullopt;
@@ -239,7 +253,8 @@ std::string without_trailing_slash(std::string url) {
 }  // namespace
 
 std::string default_ec2_endpoint(const std::string& region) {
-  return fmt::format("https://ec2.{}.amazonaws.com{}", region, region.starts_with("cn-") ? ".cn" : "");
+  return fmt::format("https://ec2.{}.amazonaws.com{}", region,
+                     region.starts_with("cn-") ? ".cn" : "");
 }
 
 std::optional<std::string> resolve_region(const AwsOptions& options, const util::Env& env) {
@@ -253,17 +268,21 @@ core::Result<AwsContext> resolve_context(const AwsOptions& options, const util::
   const auto* config_profile = find(files.profiles, profile.name);
   if (profile.named && profile.name != "default" && config_profile == nullptr &&
       find(files.credentials, profile.name) == nullptr) {
-    return core::fail(core::ErrorKind::credentials,
-                      fmt::format("AWS profile '{}' not found in ~/.aws/credentials or ~/.aws/config", profile.name));
+    return core::fail(
+        core::ErrorKind::credentials,
+        fmt::format("AWS profile '{}' not found in ~/.aws/credentials or ~/.aws/config",
+                    profile.name));
   }
   auto credentials = resolve_credentials(profile, files, env);
   if (!credentials) return tl::unexpected(credentials.error());
   auto region = checked_region(first_region(options, env, config_profile));
   if (!region) return tl::unexpected(region.error());
   AwsContext context{std::move(*credentials), *region, profile.name, {}, {}};
-  context.ec2_endpoint = without_trailing_slash(
-      configured_endpoint("ec2", env, files, config_profile).value_or(default_ec2_endpoint(*region)));
-  context.s3_endpoint = without_trailing_slash(configured_endpoint("s3", env, files, config_profile).value_or(""));
+  context.ec2_endpoint =
+      without_trailing_slash(configured_endpoint("ec2", env, files, config_profile)
+                                 .value_or(default_ec2_endpoint(*region)));
+  context.s3_endpoint =
+      without_trailing_slash(configured_endpoint("s3", env, files, config_profile).value_or(""));
   return context;
 }
 

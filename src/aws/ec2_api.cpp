@@ -39,7 +39,8 @@ InstanceTypeInfo parse_instance_type(const pugi::xml_node& item) {
     info.gpu_memory_mib = to_int(gpu.child("memoryInfo").child_value("sizeInMiB"));
   }
   info.total_gpu_memory_mib = to_int(gpu_info.child_value("totalGpuMemoryInMiB"));
-  if (info.total_gpu_memory_mib == 0) info.total_gpu_memory_mib = info.gpu_memory_mib * info.gpu_count;
+  if (info.total_gpu_memory_mib == 0)
+    info.total_gpu_memory_mib = info.gpu_memory_mib * info.gpu_count;
   return info;
 }
 
@@ -55,7 +56,8 @@ std::string user_named_in(const std::string& text) {
 
 }  // namespace
 
-core::Result<std::vector<Image>> describe_images(Ec2Client& client, const std::vector<std::string>& owners,
+core::Result<std::vector<Image>> describe_images(Ec2Client& client,
+                                                 const std::vector<std::string>& owners,
                                                  const std::vector<std::string>& name_patterns,
                                                  const std::vector<std::string>& image_ids) {
   Params params;
@@ -63,10 +65,11 @@ core::Result<std::vector<Image>> describe_images(Ec2Client& client, const std::v
   add_list(params, "Owner", owners);
   add_list(params, "ImageId", image_ids);
   std::vector<Image> images;
-  auto status = for_each_page(client, "DescribeImages", params, [&](const pugi::xml_node& response) {
-    auto page = parse_images(response);
-    images.insert(images.end(), page.begin(), page.end());
-  });
+  auto status =
+      for_each_page(client, "DescribeImages", params, [&](const pugi::xml_node& response) {
+        auto page = parse_images(response);
+        images.insert(images.end(), page.begin(), page.end());
+      });
   if (!status) return tl::unexpected(status.error());
   return images;
 }
@@ -81,7 +84,8 @@ std::optional<Image> newest_image(const std::vector<Image>& images) {
   std::optional<Image> newest;
   for (const auto& image : images) {
     if (!image.state.empty() && image.state != "available") continue;
-    if (!newest || parse_iso8601(image.creation_date) > parse_iso8601(newest->creation_date)) newest = image;
+    if (!newest || parse_iso8601(image.creation_date) > parse_iso8601(newest->creation_date))
+      newest = image;
   }
   return newest;
 }
@@ -93,22 +97,24 @@ std::string login_user_for(const Image& image) {
   return "ubuntu";
 }
 
-core::Result<std::vector<InstanceTypeInfo>> describe_instance_types(Ec2Client& client,
-                                                                    const std::vector<std::string>& types) {
+core::Result<std::vector<InstanceTypeInfo>> describe_instance_types(
+    Ec2Client& client, const std::vector<std::string>& types) {
   Params params;
   add_list(params, "InstanceType", types);
   std::vector<InstanceTypeInfo> infos;
-  auto status = for_each_page(client, "DescribeInstanceTypes", params, [&](const pugi::xml_node& response) {
-    auto page = parse_instance_types(response);
-    infos.insert(infos.end(), page.begin(), page.end());
-  });
+  auto status =
+      for_each_page(client, "DescribeInstanceTypes", params, [&](const pugi::xml_node& response) {
+        auto page = parse_instance_types(response);
+        infos.insert(infos.end(), page.begin(), page.end());
+      });
   if (!status) return tl::unexpected(status.error());
   return infos;
 }
 
 std::vector<InstanceTypeInfo> parse_instance_types(const pugi::xml_node& response) {
   std::vector<InstanceTypeInfo> infos;
-  for (const auto& item : items(response, "instanceTypeSet")) infos.push_back(parse_instance_type(item));
+  for (const auto& item : items(response, "instanceTypeSet"))
+    infos.push_back(parse_instance_type(item));
   return infos;
 }
 
@@ -120,7 +126,8 @@ core::Result<std::vector<std::string>> describe_regions(Ec2Client& client) {
 
 std::vector<std::string> parse_regions(const pugi::xml_node& response) {
   std::vector<std::string> regions;
-  for (const auto& item : items(response, "regionInfo")) regions.push_back(child_text(item, "regionName"));
+  for (const auto& item : items(response, "regionInfo"))
+    regions.push_back(child_text(item, "regionName"));
   return regions;
 }
 

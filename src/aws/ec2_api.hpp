@@ -2,11 +2,10 @@
 // function over the response element (e.g. <DescribeImagesResponse>) so tests can feed XML files.
 #pragma once
 
-#include <pugixml.hpp>
-
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <pugixml.hpp>
 #include <string>
 #include <vector>
 
@@ -48,7 +47,8 @@ struct InstanceTypeInfo {
 };
 
 // Any of the lists may be empty (no constraint). Patterns match the image name ("*" wildcards).
-core::Result<std::vector<Image>> describe_images(Ec2Client& client, const std::vector<std::string>& owners,
+core::Result<std::vector<Image>> describe_images(Ec2Client& client,
+                                                 const std::vector<std::string>& owners,
                                                  const std::vector<std::string>& name_patterns,
                                                  const std::vector<std::string>& image_ids);
 std::vector<Image> parse_images(const pugi::xml_node& response);
@@ -57,8 +57,8 @@ std::optional<Image> newest_image(const std::vector<Image>& images);
 std::string login_user_for(const Image& image);  // "ubuntu", "ec2-user" or "admin"
 
 // Empty `types`: every type the region offers (paginated).
-core::Result<std::vector<InstanceTypeInfo>> describe_instance_types(Ec2Client& client,
-                                                                    const std::vector<std::string>& types);
+core::Result<std::vector<InstanceTypeInfo>> describe_instance_types(
+    Ec2Client& client, const std::vector<std::string>& types);
 std::vector<InstanceTypeInfo> parse_instance_types(const pugi::xml_node& response);
 
 core::Result<std::vector<std::string>> describe_regions(Ec2Client& client);
@@ -103,12 +103,13 @@ struct SecurityGroup {
 core::Result<std::string> create_security_group(Ec2Client& client, const std::string& name,
                                                 const std::string& description);
 // By names and/or filters; names that do not exist yield an empty list, not an error.
-core::Result<std::vector<SecurityGroup>> describe_security_groups(Ec2Client& client,
-                                                                  const std::vector<std::string>& group_names,
-                                                                  const std::vector<Filter>& filters = {});
+core::Result<std::vector<SecurityGroup>> describe_security_groups(
+    Ec2Client& client, const std::vector<std::string>& group_names,
+    const std::vector<Filter>& filters = {});
 std::vector<SecurityGroup> parse_security_groups(const pugi::xml_node& response);
 // A rule that already exists is success.
-core::Status authorize_ingress(Ec2Client& client, const std::string& group_id, const IngressRule& rule);
+core::Status authorize_ingress(Ec2Client& client, const std::string& group_id,
+                               const IngressRule& rule);
 core::Status delete_security_group(Ec2Client& client, const std::string& group_id);
 
 // ---- instances ----
@@ -152,13 +153,16 @@ core::Result<Instance> run_instances(Ec2Client& client, const RunRequest& reques
 Params run_instances_params(const RunRequest& request);
 std::vector<Instance> parse_run_instances(const pugi::xml_node& response);
 // Follows NextToken to the last page. With no ids, every instance matching the filters.
-core::Result<std::vector<Instance>> describe_instances(Ec2Client& client, const std::vector<Filter>& filters,
+core::Result<std::vector<Instance>> describe_instances(Ec2Client& client,
+                                                       const std::vector<Filter>& filters,
                                                        const std::vector<std::string>& ids);
 std::vector<Instance> parse_instances(const pugi::xml_node& response);  // one page
 std::string parse_next_token(const pugi::xml_node& response);           // empty on the last page
 
-core::Result<std::vector<StateChange>> start_instances(Ec2Client& client, const std::vector<std::string>& ids);
-core::Result<std::vector<StateChange>> stop_instances(Ec2Client& client, const std::vector<std::string>& ids);
+core::Result<std::vector<StateChange>> start_instances(Ec2Client& client,
+                                                       const std::vector<std::string>& ids);
+core::Result<std::vector<StateChange>> stop_instances(Ec2Client& client,
+                                                      const std::vector<std::string>& ids);
 core::Result<std::vector<StateChange>> terminate_instances(Ec2Client& client,
                                                            const std::vector<std::string>& ids);
 std::vector<StateChange> parse_state_changes(const pugi::xml_node& response);
@@ -167,6 +171,7 @@ std::vector<StateChange> parse_state_changes(const pugi::xml_node& response);
 core::Result<std::string> get_console_output(Ec2Client& client, const std::string& instance_id);
 std::string parse_console_output(const pugi::xml_node& response);
 
-core::Status create_tags(Ec2Client& client, const std::vector<std::string>& resource_ids, const Tags& tags);
+core::Status create_tags(Ec2Client& client, const std::vector<std::string>& resource_ids,
+                         const Tags& tags);
 
 }  // namespace gpunb::aws

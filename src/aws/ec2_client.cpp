@@ -56,8 +56,8 @@ net::HttpRequest build_request(const AwsContext& context, const std::string& act
 
 // Replaces any credential that a message might echo with "***".
 std::string scrub(std::string text, const Credentials& credentials) {
-  for (const auto* secret : {&credentials.secret_access_key, &credentials.session_token,
-                             &credentials.access_key_id}) {
+  for (const auto* secret :
+       {&credentials.secret_access_key, &credentials.session_token, &credentials.access_key_id}) {
     if (secret->size() < 4) continue;
     for (auto at = text.find(*secret); at != std::string::npos; at = text.find(*secret, at)) {
       text.replace(at, secret->size(), "***");
@@ -67,9 +67,10 @@ std::string scrub(std::string text, const Credentials& credentials) {
 }
 
 Outcome unreadable(const std::string& action, long status) {
-  auto error = core::Error{core::ErrorKind::cloud,
-                           fmt::format("{}: EC2 sent an unreadable response (HTTP {})", action, status),
-                           "check the EC2 endpoint (AWS_ENDPOINT_URL_EC2) or retry later"};
+  auto error =
+      core::Error{core::ErrorKind::cloud,
+                  fmt::format("{}: EC2 sent an unreadable response (HTTP {})", action, status),
+                  "check the EC2 endpoint (AWS_ENDPOINT_URL_EC2) or retry later"};
   return {tl::unexpected(std::move(error)), status >= 500, false, fmt::format("HTTP {}", status)};
 }
 
@@ -91,7 +92,7 @@ Outcome interpret(const std::string& action, const net::HttpResponse& response,
   if (auto reply = error_reply(root)) {
     auto error = map_ec2_error(action, *reply, context.region);
     error.message = scrub(error.message, context.credentials);
-    bool retry = is_retryable_code(reply->code) || response.status >= 500;
+    bool retry = should_retry(*reply, response.status);
     return {tl::unexpected(std::move(error)), retry, false, reply->code};
   }
   if (response.status != 200 || root.name() != action + "Response") {
@@ -104,8 +105,9 @@ Outcome network_failure(const std::string& action, const core::Error& cause,
                         const Credentials& credentials) {
   auto message = scrub(fmt::format("{}: {}", action, cause.message), credentials);
   auto hint = cause.hint.empty() ? std::string(kNetworkHint) : cause.hint;
-  return {tl::unexpected(core::Error{core::ErrorKind::network, std::move(message), std::move(hint)}),
-          true, true, "network error"};
+  return {
+      tl::unexpected(core::Error{core::ErrorKind::network, std::move(message), std::move(hint)}),
+      true, true, "network error"};
 }
 
 Outcome attempt_once(net::Http& http, const util::Clock& clock, const AwsContext& context,
@@ -128,8 +130,8 @@ std::chrono::milliseconds backoff(const RetryPolicy& policy, int retry) {
 
 }  // namespace
 
-Ec2Client::Ec2Client(net::Http& http, util::Clock& clock, const util::Logger& log, AwsContext context,
-                     RetryPolicy retry)
+Ec2Client::Ec2Client(net::Http& http, util::Clock& clock, const util::Logger& log,
+                     AwsContext context, RetryPolicy retry)
     : http_(http), clock_(clock), log_(log), context_(std::move(context)), retry_(retry) {}
 
 core::Result<Document> Ec2Client::call(const std::string& action, const Params& params) {
@@ -143,8 +145,8 @@ core::Result<Document> Ec2Client::call(const std::string& action, const Params& 
                    (outcome.network && network_failures >= kNetworkAttempts);
     if (give_up) return std::move(outcome.result);
     auto delay = backoff(retry_, attempt);
-    log_.debug("{}: {}; retrying in {} ms (attempt {} of {})", action, outcome.reason, delay.count(),
-               attempt + 1, max_attempts);
+    log_.debug("{}: {}; retrying in {} ms (attempt {} of {})", action, outcome.reason,
+               delay.count(), attempt + 1, max_attempts);
     clock_.sleep_for(delay);
   }
 }

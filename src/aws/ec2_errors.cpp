@@ -12,17 +12,20 @@ namespace {
 
 using core::ErrorKind;
 
-constexpr std::string_view kCredentialsHint = "check your AWS credentials (profile, AWS_ACCESS_KEY_ID)";
+constexpr std::string_view kCredentialsHint =
+    "check your AWS credentials (profile, AWS_ACCESS_KEY_ID)";
 constexpr std::string_view kRegionHint = "pass a valid --region (e.g. us-east-1) or set AWS_REGION";
 constexpr std::string_view kIamHint =
     "your IAM user or role is not allowed this EC2 action; ask an administrator to grant it";
 constexpr std::string_view kQuotaHint =
-    "request a quota increase in the Service Quotas console (EC2 → Running On-Demand G and VT instances)";
+    "request a quota increase in the Service Quotas console (EC2 → Running On-Demand G and VT "
+    "instances)";
 constexpr std::string_view kCapacityHint =
     "try another instance type or availability zone, or retry later";
 constexpr std::string_view kThrottleHint = "EC2 is throttling requests; wait a minute and retry";
 constexpr std::string_view kServerHint = "EC2 failed on its side; retry later";
-constexpr std::string_view kUsageHint = "check the values given on the command line and in the config";
+constexpr std::string_view kUsageHint =
+    "check the values given on the command line and in the config";
 constexpr size_t kMaxMessage = 400;
 
 struct Rule {
@@ -34,7 +37,8 @@ struct Rule {
 
 constexpr std::array kRules = {
     Rule{"AuthFailure", ErrorKind::credentials, "AWS rejected the credentials", kCredentialsHint},
-    Rule{"InvalidClientTokenId", ErrorKind::credentials, "AWS rejected the access key", kCredentialsHint},
+    Rule{"InvalidClientTokenId", ErrorKind::credentials, "AWS rejected the access key",
+         kCredentialsHint},
     Rule{"SignatureDoesNotMatch", ErrorKind::credentials, "AWS rejected the request signature",
          kCredentialsHint},
     Rule{"UnrecognizedClientException", ErrorKind::credentials, "AWS rejected the credentials",
@@ -53,14 +57,18 @@ constexpr std::array kRules = {
     Rule{"InvalidInstanceID.Malformed", ErrorKind::usage, "malformed instance id", ""},
     Rule{"InvalidKeyPair.NotFound", ErrorKind::not_found, "key pair not found", ""},
     Rule{"InvalidGroup.NotFound", ErrorKind::not_found, "security group not found", ""},
-    Rule{"IncorrectInstanceState", ErrorKind::cloud, "the instance is not in a state that allows this", ""},
+    Rule{"IncorrectInstanceState", ErrorKind::cloud,
+         "the instance is not in a state that allows this", ""},
     Rule{"InsufficientInstanceCapacity", ErrorKind::capacity, "no capacity for this instance type",
          kCapacityHint},
-    Rule{"InsufficientHostCapacity", ErrorKind::capacity, "no capacity for this instance type", kCapacityHint},
-    Rule{"Unsupported", ErrorKind::capacity, "not offered in this availability zone", kCapacityHint},
+    Rule{"InsufficientHostCapacity", ErrorKind::capacity, "no capacity for this instance type",
+         kCapacityHint},
+    Rule{"Unsupported", ErrorKind::capacity, "not offered in this availability zone",
+         kCapacityHint},
     Rule{"InstanceLimitExceeded", ErrorKind::cloud, "instance quota reached", kQuotaHint},
     Rule{"VcpuLimitExceeded", ErrorKind::cloud, "vCPU quota reached", kQuotaHint},
-    Rule{"MaxSpotInstanceCountExceeded", ErrorKind::cloud, "spot instance quota reached", kQuotaHint},
+    Rule{"MaxSpotInstanceCountExceeded", ErrorKind::cloud, "spot instance quota reached",
+         kQuotaHint},
 };
 
 constexpr std::array<std::string_view, 5> kThrottleCodes = {
@@ -92,7 +100,8 @@ std::string detail(std::string_view code, const std::string& message) {
 core::Error from_rule(std::string_view action, const Rule& rule, std::string_view code,
                       const std::string& message) {
   if (rule.summary.empty()) {
-    return {rule.kind, fmt::format("{}: {}", action, detail(code, message)), std::string(rule.hint)};
+    return {rule.kind, fmt::format("{}: {}", action, detail(code, message)),
+            std::string(rule.hint)};
   }
   return {rule.kind, fmt::format("{}: {} ({})", action, rule.summary, detail(code, message)),
           std::string(rule.hint)};
@@ -113,6 +122,10 @@ bool is_retryable_code(std::string_view code) {
   return contains(kThrottleCodes, code) || contains(kServerCodes, code);
 }
 
+bool should_retry(const Ec2ErrorReply& reply, long http_status) {
+  return is_retryable_code(reply.code) || (http_status >= 500 && find_rule(reply.code) == nullptr);
+}
+
 core::Error map_ec2_error(std::string_view action, const Ec2ErrorReply& reply,
                           std::string_view region) {
   auto message = clean_ec2_message(reply.message);
@@ -126,7 +139,8 @@ core::Error map_ec2_error(std::string_view action, const Ec2ErrorReply& reply,
   std::string_view hint;
   if (contains(kThrottleCodes, reply.code)) hint = kThrottleHint;
   if (contains(kServerCodes, reply.code)) hint = kServerHint;
-  return {ErrorKind::cloud, fmt::format("{}: {}", action, detail(reply.code, message)), std::string(hint)};
+  return {ErrorKind::cloud, fmt::format("{}: {}", action, detail(reply.code, message)),
+          std::string(hint)};
 }
 
 bool has_ec2_code(const core::Error& error, std::string_view code) {
@@ -134,7 +148,8 @@ bool has_ec2_code(const core::Error& error, std::string_view code) {
   for (auto at = error.message.find(needle); at != std::string::npos;
        at = error.message.find(needle, at + 1)) {
     auto end = at + needle.size();
-    if (end == error.message.size() || error.message[end] == ':' || error.message[end] == ')') return true;
+    if (end == error.message.size() || error.message[end] == ':' || error.message[end] == ')')
+      return true;
   }
   return false;
 }

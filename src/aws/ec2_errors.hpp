@@ -16,6 +16,9 @@ struct Ec2ErrorReply {
 
 // Throttling and server-side failures that a retry may cure.
 bool is_retryable_code(std::string_view code);
+// Whether a reply with this HTTP status deserves another attempt: retryable codes, and 5xx
+// replies unless the code is a definite answer (EC2 sends InsufficientInstanceCapacity as 500).
+bool should_retry(const Ec2ErrorReply& reply, long http_status);
 
 // The core::Error for an EC2 error reply. The message is one line and begins with the action;
 // every mapped message carries "EC2 <code>" so callers can test for a code (has_ec2_code).

@@ -21,21 +21,24 @@ Instance parse_instance(const pugi::xml_node& item) {
   instance.client_token = child_text(item, "clientToken");
   instance.lifecycle = child_text(item, "instanceLifecycle");
   instance.tags = parse_tags(item.child("tagSet"));
-  for (const auto& group : items(item, "groupSet")) instance.security_group_ids.push_back(child_text(group, "groupId"));
+  for (const auto& group : items(item, "groupSet"))
+    instance.security_group_ids.push_back(child_text(group, "groupId"));
   return instance;
 }
 
 void add_disk(Params& params, const RunRequest& request) {
-  params.insert(params.end(), {{"BlockDeviceMapping.1.DeviceName", request.root_device_name},
-                               {"BlockDeviceMapping.1.Ebs.VolumeSize", std::to_string(request.disk_gb)},
-                               {"BlockDeviceMapping.1.Ebs.VolumeType", "gp3"},
-                               {"BlockDeviceMapping.1.Ebs.DeleteOnTermination", "true"}});
+  params.insert(params.end(),
+                {{"BlockDeviceMapping.1.DeviceName", request.root_device_name},
+                 {"BlockDeviceMapping.1.Ebs.VolumeSize", std::to_string(request.disk_gb)},
+                 {"BlockDeviceMapping.1.Ebs.VolumeType", "gp3"},
+                 {"BlockDeviceMapping.1.Ebs.DeleteOnTermination", "true"}});
 }
 
 void add_spot(Params& params) {
-  params.insert(params.end(), {{"InstanceMarketOptions.MarketType", "spot"},
-                               {"InstanceMarketOptions.SpotOptions.SpotInstanceType", "persistent"},
-                               {"InstanceMarketOptions.SpotOptions.InstanceInterruptionBehavior", "stop"}});
+  params.insert(params.end(),
+                {{"InstanceMarketOptions.MarketType", "spot"},
+                 {"InstanceMarketOptions.SpotOptions.SpotInstanceType", "persistent"},
+                 {"InstanceMarketOptions.SpotOptions.InstanceInterruptionBehavior", "stop"}});
 }
 
 core::Result<std::vector<StateChange>> change_state(Ec2Client& client, const std::string& action,
@@ -58,7 +61,8 @@ Params run_instances_params(const RunRequest& request) {
                    {"SecurityGroupId.1", request.security_group_id},
                    {"ClientToken", request.client_token},
                    {"InstanceInitiatedShutdownBehavior", "stop"}};
-  if (request.zone && !request.zone->empty()) params.emplace_back("Placement.AvailabilityZone", *request.zone);
+  if (request.zone && !request.zone->empty())
+    params.emplace_back("Placement.AvailabilityZone", *request.zone);
   add_disk(params, request);
   if (!request.tags.empty()) {
     params.emplace_back("TagSpecification.1.ResourceType", "instance");
@@ -72,27 +76,31 @@ core::Result<Instance> run_instances(Ec2Client& client, const RunRequest& reques
   auto document = client.call("RunInstances", run_instances_params(request));
   if (!document) return tl::unexpected(document.error());
   auto instances = parse_run_instances((*document)->document_element());
-  if (instances.empty()) return core::fail(core::ErrorKind::cloud, "RunInstances: EC2 returned no instance");
+  if (instances.empty())
+    return core::fail(core::ErrorKind::cloud, "RunInstances: EC2 returned no instance");
   return instances.front();
 }
 
 std::vector<Instance> parse_run_instances(const pugi::xml_node& response) {
   std::vector<Instance> instances;
-  for (const auto& item : items(response, "instancesSet")) instances.push_back(parse_instance(item));
+  for (const auto& item : items(response, "instancesSet"))
+    instances.push_back(parse_instance(item));
   return instances;
 }
 
-core::Result<std::vector<Instance>> describe_instances(Ec2Client& client, const std::vector<Filter>& filters,
+core::Result<std::vector<Instance>> describe_instances(Ec2Client& client,
+                                                       const std::vector<Filter>& filters,
                                                        const std::vector<std::string>& ids) {
   Params params;
   add_filters(params, filters);
   add_list(params, "InstanceId", ids);
   if (ids.empty()) params.emplace_back("MaxResults", "1000");
   std::vector<Instance> instances;
-  auto status = for_each_page(client, "DescribeInstances", params, [&](const pugi::xml_node& response) {
-    auto page = parse_instances(response);
-    instances.insert(instances.end(), page.begin(), page.end());
-  });
+  auto status =
+      for_each_page(client, "DescribeInstances", params, [&](const pugi::xml_node& response) {
+        auto page = parse_instances(response);
+        instances.insert(instances.end(), page.begin(), page.end());
+      });
   if (!status) return tl::unexpected(status.error());
   return instances;
 }
@@ -100,18 +108,23 @@ core::Result<std::vector<Instance>> describe_instances(Ec2Client& client, const 
 std::vector<Instance> parse_instances(const pugi::xml_node& response) {
   std::vector<Instance> instances;
   for (const auto& reservation : items(response, "reservationSet")) {
-    for (const auto& item : items(reservation, "instancesSet")) instances.push_back(parse_instance(item));
+    for (const auto& item : items(reservation, "instancesSet"))
+      instances.push_back(parse_instance(item));
   }
   return instances;
 }
 
-std::string parse_next_token(const pugi::xml_node& response) { return child_text(response, "nextToken"); }
+std::string parse_next_token(const pugi::xml_node& response) {
+  return child_text(response, "nextToken");
+}
 
-core::Result<std::vector<StateChange>> start_instances(Ec2Client& client, const std::vector<std::string>& ids) {
+core::Result<std::vector<StateChange>> start_instances(Ec2Client& client,
+                                                       const std::vector<std::string>& ids) {
   return change_state(client, "StartInstances", ids);
 }
 
-core::Result<std::vector<StateChange>> stop_instances(Ec2Client& client, const std::vector<std::string>& ids) {
+core::Result<std::vector<StateChange>> stop_instances(Ec2Client& client,
+                                                      const std::vector<std::string>& ids) {
   return change_state(client, "StopInstances", ids);
 }
 
@@ -123,7 +136,8 @@ core::Result<std::vector<StateChange>> terminate_instances(Ec2Client& client,
 std::vector<StateChange> parse_state_changes(const pugi::xml_node& response) {
   std::vector<StateChange> changes;
   for (const auto& item : items(response, "instancesSet")) {
-    changes.push_back({child_text(item, "instanceId"), item.child("previousState").child_value("name"),
+    changes.push_back({child_text(item, "instanceId"),
+                       item.child("previousState").child_value("name"),
                        item.child("currentState").child_value("name")});
   }
   return changes;
@@ -139,7 +153,8 @@ std::string parse_console_output(const pugi::xml_node& response) {
   return util::base64_decode(child_text(response, "output"));
 }
 
-core::Status create_tags(Ec2Client& client, const std::vector<std::string>& resource_ids, const Tags& tags) {
+core::Status create_tags(Ec2Client& client, const std::vector<std::string>& resource_ids,
+                         const Tags& tags) {
   Params params;
   add_list(params, "ResourceId", resource_ids);
   add_tags(params, "Tag", tags);

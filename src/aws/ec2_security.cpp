@@ -10,7 +10,8 @@ namespace gpunb::aws {
 namespace {
 
 KeyPairInfo parse_key_pair(const pugi::xml_node& node) {
-  return {child_text(node, "keyName"), child_text(node, "keyPairId"), child_text(node, "keyFingerprint")};
+  return {child_text(node, "keyName"), child_text(node, "keyPairId"),
+          child_text(node, "keyFingerprint")};
 }
 
 IngressRule parse_permission(const pugi::xml_node& item) {
@@ -18,7 +19,8 @@ IngressRule parse_permission(const pugi::xml_node& item) {
   rule.protocol = child_text(item, "ipProtocol");
   rule.from_port = static_cast<int>(to_int(child_text(item, "fromPort")));
   rule.to_port = static_cast<int>(to_int(child_text(item, "toPort")));
-  for (const auto& range : items(item, "ipRanges")) rule.cidrs.push_back(child_text(range, "cidrIp"));
+  for (const auto& range : items(item, "ipRanges"))
+    rule.cidrs.push_back(child_text(range, "cidrIp"));
   return rule;
 }
 
@@ -27,7 +29,8 @@ SecurityGroup parse_security_group(const pugi::xml_node& item) {
   group.id = child_text(item, "groupId");
   group.name = child_text(item, "groupName");
   group.description = child_text(item, "groupDescription");
-  for (const auto& permission : items(item, "ipPermissions")) group.ingress.push_back(parse_permission(permission));
+  for (const auto& permission : items(item, "ipPermissions"))
+    group.ingress.push_back(parse_permission(permission));
   return group;
 }
 
@@ -52,14 +55,17 @@ core::Result<KeyPairInfo> import_key_pair(Ec2Client& client, const std::string& 
   return parse_imported_key_pair((*document)->document_element());
 }
 
-KeyPairInfo parse_imported_key_pair(const pugi::xml_node& response) { return parse_key_pair(response); }
+KeyPairInfo parse_imported_key_pair(const pugi::xml_node& response) {
+  return parse_key_pair(response);
+}
 
 core::Result<std::vector<KeyPairInfo>> describe_key_pairs(Ec2Client& client,
                                                           const std::vector<std::string>& names) {
   Params params;
   add_list(params, "KeyName", names);
   auto document = client.call("DescribeKeyPairs", params);
-  if (!document && has_ec2_code(document.error(), "InvalidKeyPair.NotFound")) return std::vector<KeyPairInfo>{};
+  if (!document && has_ec2_code(document.error(), "InvalidKeyPair.NotFound"))
+    return std::vector<KeyPairInfo>{};
   if (!document) return tl::unexpected(document.error());
   return parse_key_pairs((*document)->document_element());
 }
@@ -76,37 +82,44 @@ core::Status delete_key_pair(Ec2Client& client, const std::string& name) {
 
 core::Result<std::string> create_security_group(Ec2Client& client, const std::string& name,
                                                 const std::string& description) {
-  auto document = client.call("CreateSecurityGroup", {{"GroupName", name}, {"GroupDescription", description}});
+  auto document =
+      client.call("CreateSecurityGroup", {{"GroupName", name}, {"GroupDescription", description}});
   if (!document) return tl::unexpected(document.error());
   auto id = child_text((*document)->document_element(), "groupId");
-  if (id.empty()) return core::fail(core::ErrorKind::cloud, "CreateSecurityGroup: EC2 returned no group id");
+  if (id.empty())
+    return core::fail(core::ErrorKind::cloud, "CreateSecurityGroup: EC2 returned no group id");
   return id;
 }
 
-core::Result<std::vector<SecurityGroup>> describe_security_groups(Ec2Client& client,
-                                                                  const std::vector<std::string>& group_names,
-                                                                  const std::vector<Filter>& filters) {
+core::Result<std::vector<SecurityGroup>> describe_security_groups(
+    Ec2Client& client, const std::vector<std::string>& group_names,
+    const std::vector<Filter>& filters) {
   Params params;
   add_list(params, "GroupName", group_names);
   add_filters(params, filters);
   std::vector<SecurityGroup> groups;
-  auto status = for_each_page(client, "DescribeSecurityGroups", params, [&](const pugi::xml_node& response) {
-    auto page = parse_security_groups(response);
-    groups.insert(groups.end(), page.begin(), page.end());
-  });
-  if (!status && has_ec2_code(status.error(), "InvalidGroup.NotFound")) return std::vector<SecurityGroup>{};
+  auto status =
+      for_each_page(client, "DescribeSecurityGroups", params, [&](const pugi::xml_node& response) {
+        auto page = parse_security_groups(response);
+        groups.insert(groups.end(), page.begin(), page.end());
+      });
+  if (!status && has_ec2_code(status.error(), "InvalidGroup.NotFound"))
+    return std::vector<SecurityGroup>{};
   if (!status) return tl::unexpected(status.error());
   return groups;
 }
 
 std::vector<SecurityGroup> parse_security_groups(const pugi::xml_node& response) {
   std::vector<SecurityGroup> groups;
-  for (const auto& item : items(response, "securityGroupInfo")) groups.push_back(parse_security_group(item));
+  for (const auto& item : items(response, "securityGroupInfo"))
+    groups.push_back(parse_security_group(item));
   return groups;
 }
 
-core::Status authorize_ingress(Ec2Client& client, const std::string& group_id, const IngressRule& rule) {
-  auto status = call_status(client, "AuthorizeSecurityGroupIngress", ingress_params(group_id, rule));
+core::Status authorize_ingress(Ec2Client& client, const std::string& group_id,
+                               const IngressRule& rule) {
+  auto status =
+      call_status(client, "AuthorizeSecurityGroupIngress", ingress_params(group_id, rule));
   if (!status && has_ec2_code(status.error(), "InvalidPermission.Duplicate")) return {};
   return status;
 }

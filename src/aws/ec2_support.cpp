@@ -20,14 +20,15 @@ int digits(std::string_view text, size_t at, size_t count) {
 }
 
 bool iso_separators_ok(std::string_view text) {
-  return text.size() >= 19 && text[4] == '-' && text[7] == '-' && (text[10] == 'T' || text[10] == ' ') &&
-         text[13] == ':' && text[16] == ':';
+  return text.size() >= 19 && text[4] == '-' && text[7] == '-' &&
+         (text[10] == 'T' || text[10] == ' ') && text[13] == ':' && text[16] == ':';
 }
 
 }  // namespace
 
 void add_list(Params& params, std::string_view prefix, const std::vector<std::string>& values) {
-  for (size_t i = 0; i < values.size(); ++i) params.emplace_back(fmt::format("{}.{}", prefix, i + 1), values[i]);
+  for (size_t i = 0; i < values.size(); ++i)
+    params.emplace_back(fmt::format("{}.{}", prefix, i + 1), values[i]);
 }
 
 void add_filters(Params& params, const std::vector<Filter>& filters) {
@@ -64,9 +65,12 @@ std::string base64_encode(std::string_view bytes) {
   return out;
 }
 
-std::string child_text(const pugi::xml_node& node, const char* name) { return node.child_value(name); }
+std::string child_text(const pugi::xml_node& node, const char* name) {
+  return node.child_value(name);
+}
 
-pugi::xml_object_range<pugi::xml_named_node_iterator> items(const pugi::xml_node& node, const char* name) {
+pugi::xml_object_range<pugi::xml_named_node_iterator> items(const pugi::xml_node& node,
+                                                            const char* name) {
   return node.child(name).children("item");
 }
 
@@ -83,17 +87,19 @@ std::int64_t parse_iso8601(std::string_view text) {
   for (int part : parts) {
     if (part < 0) return 0;
   }
-  std::chrono::year_month_day date{std::chrono::year{parts[0]}, std::chrono::month{static_cast<unsigned>(parts[1])},
+  std::chrono::year_month_day date{std::chrono::year{parts[0]},
+                                   std::chrono::month{static_cast<unsigned>(parts[1])},
                                    std::chrono::day{static_cast<unsigned>(parts[2])}};
   if (!date.ok()) return 0;
   auto days = std::chrono::sys_days{date}.time_since_epoch();
-  return std::chrono::duration_cast<std::chrono::seconds>(days).count() + parts[3] * 3600 + parts[4] * 60 +
-         parts[5];
+  return std::chrono::duration_cast<std::chrono::seconds>(days).count() + parts[3] * 3600 +
+         parts[4] * 60 + parts[5];
 }
 
 Tags parse_tags(const pugi::xml_node& tag_set) {
   Tags tags;
-  for (const auto& item : tag_set.children("item")) tags[child_text(item, "key")] = child_text(item, "value");
+  for (const auto& item : tag_set.children("item"))
+    tags[child_text(item, "key")] = child_text(item, "value");
   return tags;
 }
 

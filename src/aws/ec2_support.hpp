@@ -1,10 +1,9 @@
 // Helpers shared by the EC2 action files: query parameters, XML reading, pagination.
 #pragma once
 
-#include <pugixml.hpp>
-
 #include <cstdint>
 #include <functional>
+#include <pugixml.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,7 +25,8 @@ std::string base64_encode(std::string_view bytes);
 // The text of a child element; empty when absent.
 std::string child_text(const pugi::xml_node& node, const char* name);
 // The <item> children of node/name, e.g. items(response, "reservationSet").
-pugi::xml_object_range<pugi::xml_named_node_iterator> items(const pugi::xml_node& node, const char* name);
+pugi::xml_object_range<pugi::xml_named_node_iterator> items(const pugi::xml_node& node,
+                                                            const char* name);
 // A decimal integer; 0 when absent or malformed.
 std::int64_t to_int(std::string_view text);
 // "2024-01-01T00:00:00.000Z" (UTC; the fraction is optional) to unix seconds; 0 when malformed.

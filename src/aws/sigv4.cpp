@@ -78,7 +78,8 @@ std::string collapse_spaces(std::string_view value) {
 // Lower-cased name → values in order, joined by ',' (an empty value still takes its place).
 std::map<std::string, std::string> canonical_header_map(const net::Headers& headers) {
   std::map<std::string, std::vector<std::string>> values;
-  for (const auto& [name, value] : headers) values[util::to_lower(name)].push_back(collapse_spaces(value));
+  for (const auto& [name, value] : headers)
+    values[util::to_lower(name)].push_back(collapse_spaces(value));
   std::map<std::string, std::string> merged;
   for (const auto& [name, list] : values) merged[name] = util::join(list, ",");
   return merged;
@@ -91,7 +92,8 @@ std::string signed_header_names(const std::map<std::string, std::string>& header
   return util::join(names, ";");
 }
 
-std::string signing_key(const std::string& secret, const std::string& date, const SigningScope& scope) {
+std::string signing_key(const std::string& secret, const std::string& date,
+                        const SigningScope& scope) {
   auto key = util::hmac_sha256("AWS4" + secret, date);
   key = util::hmac_sha256(key, scope.region);
   key = util::hmac_sha256(key, scope.service);
@@ -108,11 +110,12 @@ std::string credential_scope(const std::string& date, const SigningScope& scope)
   return fmt::format("{}/{}/{}/aws4_request", date, scope.region, scope.service);
 }
 
-std::string signature(const std::string& canonical, const std::string& amz, const Credentials& credentials,
-                      const SigningScope& scope) {
+std::string signature(const std::string& canonical, const std::string& amz,
+                      const Credentials& credentials, const SigningScope& scope) {
   auto date = amz.substr(0, 8);
   auto to_sign = detail::string_to_sign(amz, credential_scope(date, scope), canonical);
-  return util::hex(util::hmac_sha256(signing_key(credentials.secret_access_key, date, scope), to_sign));
+  return util::hex(
+      util::hmac_sha256(signing_key(credentials.secret_access_key, date, scope), to_sign));
 }
 
 }  // namespace
@@ -123,8 +126,8 @@ std::string amz_date(std::chrono::system_clock::time_point now) {
   std::time_t seconds = std::chrono::system_clock::to_time_t(now);
   std::tm utc{};
   gmtime_r(&seconds, &utc);
-  return fmt::format("{:04}{:02}{:02}T{:02}{:02}{:02}Z", utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday,
-                     utc.tm_hour, utc.tm_min, utc.tm_sec);
+  return fmt::format("{:04}{:02}{:02}T{:02}{:02}{:02}Z", utc.tm_year + 1900, utc.tm_mon + 1,
+                     utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec);
 }
 
 std::string canonical_request(const net::HttpRequest& request, std::string_view signed_headers,
@@ -132,7 +135,8 @@ std::string canonical_request(const net::HttpRequest& request, std::string_view 
   auto url = split_url(request.url);
   auto headers = canonical_header_map(request.headers);
   std::string header_block;
-  for (const auto& name : util::split(signed_headers, ';')) header_block += name + ':' + headers[name] + '\n';
+  for (const auto& name : util::split(signed_headers, ';'))
+    header_block += name + ':' + headers[name] + '\n';
   return fmt::format("{}\n{}\n{}\n{}\n{}\n{}", request.method, canonical_uri(url.path, s3),
                      canonical_query(url.query), header_block, signed_headers, payload_hash);
 }
@@ -164,22 +168,24 @@ void sign(net::HttpRequest& request, const Credentials& credentials, const Signi
                          signature(canonical, amz, credentials, scope)));
 }
 
-std::string presign(const std::string& method, const std::string& url, const Credentials& credentials,
-                    const SigningScope& scope, std::chrono::system_clock::time_point now, int expires) {
+std::string presign(const std::string& method, const std::string& url,
+                    const Credentials& credentials, const SigningScope& scope,
+                    std::chrono::system_clock::time_point now, int expires) {
   auto amz = detail::amz_date(now);
   auto parts = split_url(url);
   std::string query = parts.query.empty() ? "" : parts.query + "&";
-  query += fmt::format("X-Amz-Algorithm={}&X-Amz-Credential={}&X-Amz-Date={}&X-Amz-Expires={}",
-                       kAlgorithm,
-                       util::uri_encode(credentials.access_key_id + "/" + credential_scope(amz.substr(0, 8), scope)),
-                       amz, expires);
+  query += fmt::format(
+      "X-Amz-Algorithm={}&X-Amz-Credential={}&X-Amz-Date={}&X-Amz-Expires={}", kAlgorithm,
+      util::uri_encode(credentials.access_key_id + "/" + credential_scope(amz.substr(0, 8), scope)),
+      amz, expires);
   if (!credentials.session_token.empty()) {
     query += "&X-Amz-Security-Token=" + util::uri_encode(credentials.session_token);
   }
   query += "&X-Amz-SignedHeaders=host";
   auto base = url.substr(0, url.find('?'));
   net::HttpRequest request{method, base + "?" + query, {{"host", parts.host}}, {}, {}};
-  auto canonical = detail::canonical_request(request, "host", "UNSIGNED-PAYLOAD", scope.service == "s3");
+  auto canonical =
+      detail::canonical_request(request, "host", "UNSIGNED-PAYLOAD", scope.service == "s3");
   return request.url + "&X-Amz-Signature=" + signature(canonical, amz, credentials, scope);
 }
 

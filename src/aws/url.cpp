@@ -9,7 +9,8 @@ std::string strip_default_port(std::string host, const std::string& scheme) {
   auto colon = host.rfind(':');
   if (colon == std::string::npos || host.find(']', colon) != std::string::npos) return host;
   auto port = host.substr(colon + 1);
-  if ((scheme == "https" && port == "443") || (scheme == "http" && port == "80")) host.resize(colon);
+  if ((scheme == "https" && port == "443") || (scheme == "http" && port == "80"))
+    host.resize(colon);
   return host;
 }
 }  // namespace
@@ -24,7 +25,8 @@ UrlParts split_url(std::string_view url) {
   }
   auto path_start = url.find_first_of("/?#", authority);
   // Host names are case-insensitive; botocore signs them lower-cased.
-  parts.host = strip_default_port(util::to_lower(url.substr(authority, path_start - authority)), parts.scheme);
+  parts.host = strip_default_port(util::to_lower(url.substr(authority, path_start - authority)),
+                                  parts.scheme);
   if (path_start == std::string_view::npos) {
     parts.path = "/";
     return parts;

@@ -41,7 +41,7 @@ start_sandbox() {
   /usr/bin/python3 "$ROOT/sandbox/sandboxd.py" --state-dir "$WORK/sandbox" "$@" \
     >"$WORK/sandbox.out" 2>"$WORK/sandbox.log" &
   SANDBOX_PID=$!
-  wait_until 20 grep -q '^READY ' "$WORK/sandbox.out"
+  wait_until 20 grep -qs '^READY ' "$WORK/sandbox.out"
   SANDBOX_URL=$(sed -n 's/^READY //p' "$WORK/sandbox.out")
   export HOME="$WORK/home" XDG_CONFIG_HOME="$WORK/home/.config" XDG_STATE_HOME="$WORK/home/.local/state"
   mkdir -p "$HOME"

@@ -18,7 +18,8 @@ TEST(Ec2Images, ParsesImages) {
   auto images = parse_images(Xml("describe_images.xml").root());
   ASSERT_EQ(images.size(), 3u);
   EXPECT_EQ(images[0].id, "ami-0a1b2c3d4e5f60001");
-  EXPECT_EQ(images[0].name, "Deep Learning OSS Nvidia Driver AMI GPU PyTorch 2.3.0 (Ubuntu 20.04) 20240601");
+  EXPECT_EQ(images[0].name,
+            "Deep Learning OSS Nvidia Driver AMI GPU PyTorch 2.3.0 (Ubuntu 20.04) 20240601");
   EXPECT_EQ(images[0].creation_date, "2024-06-01T10:11:12.000Z");
   EXPECT_EQ(images[0].owner_id, "898082745236");
   EXPECT_EQ(images[0].platform_details, "Linux/UNIX");
@@ -38,7 +39,8 @@ TEST(Ec2Images, NewestAvailableImageAndLoginUser) {
   EXPECT_FALSE(newest_image({}));
   EXPECT_EQ(login_user_for(images[0]), "ubuntu");
   EXPECT_EQ(login_user_for(images[2]), "ec2-user");
-  EXPECT_EQ(login_user_for(Image{.name = "al2023-ami-2023.4.20240611.0-kernel-6.1-x86_64"}), "ec2-user");
+  EXPECT_EQ(login_user_for(Image{.name = "al2023-ami-2023.4.20240611.0-kernel-6.1-x86_64"}),
+            "ec2-user");
   EXPECT_EQ(login_user_for(Image{.name = "amzn2-ami-kernel-5.10-hvm-2.0"}), "ec2-user");
   EXPECT_EQ(login_user_for(Image{.name = "debian-12-amd64-20240507-1740"}), "admin");
   EXPECT_EQ(login_user_for(Image{.name = "my-custom-image"}), "ubuntu");
@@ -47,7 +49,8 @@ TEST(Ec2Images, NewestAvailableImageAndLoginUser) {
 TEST(Ec2Images, DescribeImagesSendsOwnersPatternsAndIds) {
   Harness h;
   h.http.reply_file("describe_images.xml");
-  auto images = describe_images(h.client, {"amazon", "self"}, {"Deep Learning*Ubuntu*", "Other*"}, {"ami-1"});
+  auto images =
+      describe_images(h.client, {"amazon", "self"}, {"Deep Learning*Ubuntu*", "Other*"}, {"ami-1"});
   ASSERT_TRUE(images) << images.error().message;
   EXPECT_EQ(images->size(), 3u);
   expect_params(h.http.requests[0], {{"Action", "DescribeImages"},
@@ -84,14 +87,16 @@ TEST(Ec2InstanceTypes, DescribeSendsTypes) {
   h.http.reply_file("describe_instance_types.xml");
   auto infos = describe_instance_types(h.client, {"g5.xlarge", "t3.micro"});
   ASSERT_TRUE(infos);
-  expect_params(h.http.requests[0],
-                {{"Action", "DescribeInstanceTypes"}, {"InstanceType.1", "g5.xlarge"}, {"InstanceType.2", "t3.micro"}});
+  expect_params(h.http.requests[0], {{"Action", "DescribeInstanceTypes"},
+                                     {"InstanceType.1", "g5.xlarge"},
+                                     {"InstanceType.2", "t3.micro"}});
 }
 
 TEST(Ec2InstanceTypes, UnknownTypeIsNotFound) {
   Harness h;
-  h.http.reply(400, testing::error_envelope("InvalidInstanceType",
-                                            "The following supplied instance types do not exist: [g9.huge]"));
+  h.http.reply(400, testing::error_envelope(
+                        "InvalidInstanceType",
+                        "The following supplied instance types do not exist: [g9.huge]"));
   auto infos = describe_instance_types(h.client, {"g9.huge"});
   ASSERT_FALSE(infos);
   EXPECT_EQ(infos.error().kind, core::ErrorKind::not_found);

@@ -34,7 +34,8 @@ void expect_no_secrets(const core::Error& error) {
 TEST(Ec2Client, PostsASignedFormToTheEndpointRoot) {
   Harness h;
   h.http.reply(200, kOk);
-  auto result = h.client.call("DescribeRegions", {{"Filter.1.Name", "region-name"}, {"Filter.1.Value.1", "a b/c"}});
+  auto result = h.client.call("DescribeRegions",
+                              {{"Filter.1.Name", "region-name"}, {"Filter.1.Value.1", "a b/c"}});
   ASSERT_TRUE(result) << result.error().message;
   EXPECT_STREQ((*result)->document_element().name(), "DescribeRegionsResponse");
   ASSERT_EQ(h.http.requests.size(), 1u);
@@ -42,11 +43,14 @@ TEST(Ec2Client, PostsASignedFormToTheEndpointRoot) {
   EXPECT_EQ(request.method, "POST");
   EXPECT_EQ(request.url, "https://ec2.us-east-1.amazonaws.com/");
   EXPECT_EQ(request.body,
-            "Action=DescribeRegions&Version=2016-11-15&Filter.1.Name=region-name&Filter.1.Value.1=a%20b%2Fc");
+            "Action=DescribeRegions&Version=2016-11-15&Filter.1.Name=region-name&Filter.1.Value.1="
+            "a%20b%2Fc");
   EXPECT_EQ(header(request, "content-type"), "application/x-www-form-urlencoded; charset=utf-8");
   auto authorization = header(request, "authorization");
-  EXPECT_EQ(authorization.rfind("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE7Q2W/20240101/us-east-1/ec2/aws4_request", 0),
-            0u)
+  EXPECT_EQ(
+      authorization.rfind(
+          "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE7Q2W/20240101/us-east-1/ec2/aws4_request", 0),
+      0u)
       << authorization;
   EXPECT_EQ(header(request, "x-amz-security-token"), "FwoGZXIvYXdzSESSIONTOKEN");
   EXPECT_EQ(form(request).at("Filter.1.Value.1"), "a b/c");
@@ -84,7 +88,8 @@ TEST(Ec2Client, RetriesThrottlingAnd503ThenSucceedsReSigningEachAttempt) {
 
 TEST(Ec2Client, GivesUpAfterMaxAttempts) {
   Harness h(RetryPolicy{4, std::chrono::milliseconds(200), std::chrono::milliseconds(10000)});
-  for (int i = 0; i < 6; ++i) h.http.reply(503, error_envelope("ServiceUnavailable", "Service is unavailable"));
+  for (int i = 0; i < 6; ++i)
+    h.http.reply(503, error_envelope("ServiceUnavailable", "Service is unavailable"));
   auto result = h.client.call("RunInstances", {});
   ASSERT_FALSE(result);
   EXPECT_EQ(h.http.requests.size(), 4u);
@@ -105,7 +110,8 @@ TEST(Ec2Client, ThrottlingThatNeverEndsIsACloudError) {
 
 TEST(Ec2Client, BackoffIsFullJitterBoundedByTheCap) {
   Harness h(RetryPolicy{12, std::chrono::milliseconds(200), std::chrono::milliseconds(1500)});
-  for (int i = 0; i < 12; ++i) h.http.reply(500, error_envelope("InternalError", "An internal error has occurred"));
+  for (int i = 0; i < 12; ++i)
+    h.http.reply(500, error_envelope("InternalError", "An internal error has occurred"));
   ASSERT_FALSE(h.client.call("DescribeInstances", {}));
   ASSERT_EQ(h.clock.sleeps.size(), 11u);
   std::int64_t ceiling = 200;
@@ -117,14 +123,16 @@ TEST(Ec2Client, BackoffIsFullJitterBoundedByTheCap) {
 }
 
 TEST(Ec2Client, UnreadableBodiesAreErrorsNotCrashes) {
-  for (const std::string body : {"", "not xml at all", "<DescribeRegionsResponse><regionInfo><item>",
-                                 "<?xml version=\"1.0\"?>", "<OtherResponse/>", "\x01\x02<<>>"}) {
+  for (const std::string body :
+       {"", "not xml at all", "<DescribeRegionsResponse><regionInfo><item>",
+        "<?xml version=\"1.0\"?>", "<OtherResponse/>", "\x01\x02<<>>"}) {
     Harness h;
     h.http.reply(200, body);
     auto result = h.client.call("DescribeRegions", {});
     ASSERT_FALSE(result) << body;
     EXPECT_EQ(result.error().kind, ErrorKind::cloud);
-    EXPECT_EQ(result.error().message, "DescribeRegions: EC2 sent an unreadable response (HTTP 200)");
+    EXPECT_EQ(result.error().message,
+              "DescribeRegions: EC2 sent an unreadable response (HTTP 200)");
     EXPECT_EQ(h.http.requests.size(), 1u) << "a 200 is not retried";
   }
 }
@@ -154,7 +162,8 @@ TEST(Ec2Client, NetworkErrorsAreRetriedAFewTimesThenNetworkKind) {
   ASSERT_FALSE(result);
   EXPECT_EQ(h.http.requests.size(), 3u);
   EXPECT_EQ(result.error().kind, ErrorKind::network);
-  EXPECT_EQ(result.error().message, "DescribeInstances: could not connect to ec2.us-east-1.amazonaws.com");
+  EXPECT_EQ(result.error().message,
+            "DescribeInstances: could not connect to ec2.us-east-1.amazonaws.com");
   EXPECT_FALSE(result.error().hint.empty());
 }
 
@@ -178,7 +187,8 @@ TEST(Ec2Client, ErrorResponseEnvelopeIsUnderstood) {
 
 TEST(Ec2Client, MessagesNeverEchoCredentials) {
   Harness h;
-  h.http.reply(400, error_envelope("AuthFailure", "Key AKIDEXAMPLE7Q2W with token FwoGZXIvYXdzSESSIONTOKEN"));
+  h.http.reply(400, error_envelope("AuthFailure",
+                                   "Key AKIDEXAMPLE7Q2W with token FwoGZXIvYXdzSESSIONTOKEN"));
   auto result = h.client.call("DescribeRegions", {});
   ASSERT_FALSE(result);
   expect_no_secrets(result.error());

@@ -18,17 +18,19 @@ struct Case {
 };
 
 const std::string kQuotaHint =
-    "request a quota increase in the Service Quotas console (EC2 → Running On-Demand G and VT instances)";
+    "request a quota increase in the Service Quotas console (EC2 → Running On-Demand G and VT "
+    "instances)";
 const std::string kCredentialsHint = "check your AWS credentials (profile, AWS_ACCESS_KEY_ID)";
 
 std::vector<Case> cases() {
   return {
-      {"AuthFailure", "AWS was not able to validate the provided access credentials", ErrorKind::credentials,
-       "AWS rejected the credentials", kCredentialsHint},
-      {"InvalidClientTokenId", "The security token included in the request is invalid.", ErrorKind::credentials,
-       "EC2 InvalidClientTokenId", kCredentialsHint},
+      {"AuthFailure", "AWS was not able to validate the provided access credentials",
+       ErrorKind::credentials, "AWS rejected the credentials", kCredentialsHint},
+      {"InvalidClientTokenId", "The security token included in the request is invalid.",
+       ErrorKind::credentials, "EC2 InvalidClientTokenId", kCredentialsHint},
       {"SignatureDoesNotMatch",
-       "The request signature we calculated does not match the signature you provided. Check your AWS Secret "
+       "The request signature we calculated does not match the signature you provided. Check your "
+       "AWS Secret "
        "Access Key and signing method.",
        ErrorKind::credentials, "signature", kCredentialsHint},
       {"UnrecognizedClientException", "The security token included in the request is invalid",
@@ -39,33 +41,42 @@ std::vector<Case> cases() {
        "You are not authorized to perform this operation. Encoded authorization failure message: "
        "AbCdEfBLOB123",
        ErrorKind::cloud, "not authorized", "IAM"},
-      {"InvalidParameterValue", "Value (abc) for parameter volumeSize is invalid.", ErrorKind::usage,
-       "Value (abc) for parameter volumeSize is invalid.", ""},
+      {"InvalidParameterValue", "Value (abc) for parameter volumeSize is invalid.",
+       ErrorKind::usage, "Value (abc) for parameter volumeSize is invalid.", ""},
       {"InvalidParameterValue", "Invalid value 'g9.huge' for InstanceType.", ErrorKind::not_found,
        "unknown instance type", ""},
-      {"InvalidParameterCombination", "Network interfaces and an instance-level security groups may not be "
-                                      "specified on the same request",
+      {"InvalidParameterCombination",
+       "Network interfaces and an instance-level security groups may not be "
+       "specified on the same request",
        ErrorKind::usage, "may not be specified", ""},
-      {"MissingParameter", "The request must contain the parameter ImageId", ErrorKind::cloud, "ImageId", ""},
+      {"MissingParameter", "The request must contain the parameter ImageId", ErrorKind::cloud,
+       "ImageId", ""},
       {"InvalidAMIID.NotFound", "The image id '[ami-0123]' does not exist", ErrorKind::not_found,
        "image not found", ""},
-      {"InvalidAMIID.Malformed", "Invalid id: \"ami-zz\"", ErrorKind::not_found, "image not found", ""},
+      {"InvalidAMIID.Malformed", "Invalid id: \"ami-zz\"", ErrorKind::not_found, "image not found",
+       ""},
       {"InvalidInstanceType", "The following supplied instance types do not exist: [g9.huge]",
        ErrorKind::not_found, "unknown instance type", ""},
-      {"InvalidInstanceID.NotFound", "The instance ID 'i-0123' does not exist", ErrorKind::not_found,
-       "i-0123", ""},
+      {"InvalidInstanceID.NotFound", "The instance ID 'i-0123' does not exist",
+       ErrorKind::not_found, "i-0123", ""},
       {"InsufficientInstanceCapacity",
-       "We currently do not have sufficient g5.xlarge capacity in the Availability Zone you requested.",
+       "We currently do not have sufficient g5.xlarge capacity in the Availability Zone you "
+       "requested.",
        ErrorKind::capacity, "capacity", ""},
-      {"Unsupported", "Your requested instance type (p5.48xlarge) is not supported in your requested "
-                      "Availability Zone (us-east-1e).",
+      {"Unsupported",
+       "Your requested instance type (p5.48xlarge) is not supported in your requested "
+       "Availability Zone (us-east-1e).",
        ErrorKind::capacity, "us-east-1e", ""},
-      {"InstanceLimitExceeded", "You have requested more instances (21) than your current instance limit of 20",
+      {"InstanceLimitExceeded",
+       "You have requested more instances (21) than your current instance limit of 20",
        ErrorKind::cloud, "instance limit", kQuotaHint},
-      {"VcpuLimitExceeded", "You have requested more vCPU capacity than your current vCPU limit of 0 allows",
+      {"VcpuLimitExceeded",
+       "You have requested more vCPU capacity than your current vCPU limit of 0 allows",
        ErrorKind::cloud, "vCPU", kQuotaHint},
-      {"MaxSpotInstanceCountExceeded", "Max spot instance count exceeded", ErrorKind::cloud, "spot", kQuotaHint},
-      {"SomethingNew", "A brand new failure.", ErrorKind::cloud, "EC2 SomethingNew: A brand new failure.", ""},
+      {"MaxSpotInstanceCountExceeded", "Max spot instance count exceeded", ErrorKind::cloud, "spot",
+       kQuotaHint},
+      {"SomethingNew", "A brand new failure.", ErrorKind::cloud,
+       "EC2 SomethingNew: A brand new failure.", ""},
   };
 }
 
@@ -93,18 +104,21 @@ TEST(Ec2Errors, EveryListedCodeMapsToItsKindWithACleanMessage) {
 }
 
 TEST(Ec2Errors, RetryableCodes) {
-  for (const char* code : {"RequestLimitExceeded", "Throttling", "ThrottlingException", "ServiceUnavailable",
-                           "Unavailable", "InternalError", "InternalFailure"}) {
+  for (const char* code :
+       {"RequestLimitExceeded", "Throttling", "ThrottlingException", "ServiceUnavailable",
+        "Unavailable", "InternalError", "InternalFailure"}) {
     EXPECT_TRUE(is_retryable_code(code)) << code;
   }
-  for (const char* code : {"AuthFailure", "InsufficientInstanceCapacity", "InvalidParameterValue"}) {
+  for (const char* code :
+       {"AuthFailure", "InsufficientInstanceCapacity", "InvalidParameterValue"}) {
     EXPECT_FALSE(is_retryable_code(code)) << code;
   }
 }
 
 TEST(Ec2Errors, RetryableCodesAreRetriedThroughTheClient) {
-  for (const char* code : {"RequestLimitExceeded", "Throttling", "ThrottlingException", "ServiceUnavailable",
-                           "Unavailable", "InternalError", "InternalFailure"}) {
+  for (const char* code :
+       {"RequestLimitExceeded", "Throttling", "ThrottlingException", "ServiceUnavailable",
+        "Unavailable", "InternalError", "InternalFailure"}) {
     testing::Harness h;
     h.http.reply(400, testing::error_envelope(code, "try again"));
     h.http.reply(200, "<DescribeRegionsResponse/>");
@@ -113,9 +127,22 @@ TEST(Ec2Errors, RetryableCodesAreRetriedThroughTheClient) {
   }
 }
 
+TEST(Ec2Errors, ServerErrorsAreRetriedUnlessTheCodeIsADefiniteAnswer) {
+  EXPECT_FALSE(should_retry({"InsufficientInstanceCapacity", "no capacity"}, 500));
+  EXPECT_FALSE(should_retry({"SomethingNew", "client side"}, 400));
+  EXPECT_TRUE(should_retry({"SomethingNew", "server side"}, 500));
+  EXPECT_TRUE(should_retry({"RequestLimitExceeded", "slow down"}, 503));
+  testing::Harness h;
+  h.http.reply(500, testing::error_envelope("SomethingNew", "oops"));
+  h.http.reply(200, "<DescribeRegionsResponse/>");
+  EXPECT_TRUE(h.client.call("DescribeRegions", {}));
+  EXPECT_EQ(h.http.requests.size(), 2u);
+}
+
 TEST(Ec2Errors, HasEc2CodeMatchesWholeCodes) {
-  auto error = map_ec2_error("DescribeKeyPairs", {"InvalidKeyPair.NotFound", "The key pair 'k' does not exist"},
-                             "us-east-1");
+  auto error =
+      map_ec2_error("DescribeKeyPairs",
+                    {"InvalidKeyPair.NotFound", "The key pair 'k' does not exist"}, "us-east-1");
   EXPECT_TRUE(has_ec2_code(error, "InvalidKeyPair.NotFound"));
   EXPECT_FALSE(has_ec2_code(error, "InvalidKeyPair"));
   EXPECT_FALSE(has_ec2_code(error, "InvalidKeyPair.NotFoundX"));

@@ -1,17 +1,17 @@
 // Fakes shared by the EC2 unit tests: scripted Http, recording Clock, data files.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <chrono>
 #include <cstdio>
 #include <deque>
 #include <fstream>
 #include <map>
+#include <pugixml.hpp>
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
-#include <pugixml.hpp>
 
 #include "aws/ec2_client.hpp"
 #include "util/strings.hpp"
@@ -19,7 +19,8 @@
 namespace gpunb::aws::testing {
 
 inline std::string data_file(const std::string& name) {
-  std::ifstream in(std::string(GPUNB_SOURCE_DIR) + "/tests/unit/data/ec2/" + name, std::ios::binary);
+  std::ifstream in(std::string(GPUNB_SOURCE_DIR) + "/tests/unit/data/ec2/" + name,
+                   std::ios::binary);
   std::stringstream text;
   text << in.rdbuf();
   return text.str();
@@ -27,10 +28,13 @@ inline std::string data_file(const std::string& name) {
 
 class FakeHttp : public net::Http {
  public:
-  void reply(long status, std::string body) { script_.push_back(net::HttpResponse{status, {}, std::move(body)}); }
+  void reply(long status, std::string body) {
+    script_.push_back(net::HttpResponse{status, {}, std::move(body)});
+  }
   void reply_file(const std::string& name) { reply(200, data_file(name)); }
   void fail(std::string message) {
-    script_.push_back(tl::unexpected(core::Error{core::ErrorKind::network, std::move(message), {}}));
+    script_.push_back(
+        tl::unexpected(core::Error{core::ErrorKind::network, std::move(message), {}}));
   }
 
   core::Result<net::HttpResponse> send(const net::HttpRequest& request) override {
@@ -64,7 +68,8 @@ class FakeClock : public util::Clock {
 
 inline AwsContext test_context() {
   AwsContext context;
-  context.credentials = {"AKIDEXAMPLE7Q2W", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "FwoGZXIvYXdzSESSIONTOKEN"};
+  context.credentials = {"AKIDEXAMPLE7Q2W", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+                         "FwoGZXIvYXdzSESSIONTOKEN"};
   context.region = "us-east-1";
   context.profile = "default";
   context.ec2_endpoint = "https://ec2.us-east-1.amazonaws.com";
@@ -83,7 +88,8 @@ inline std::map<std::string, std::string> form(const net::HttpRequest& request) 
   std::map<std::string, std::string> params;
   for (const auto& pair : util::split(request.body, '&')) {
     auto equals = pair.find('=');
-    params[util::uri_decode(pair.substr(0, equals), false)] = util::uri_decode(pair.substr(equals + 1), false);
+    params[util::uri_decode(pair.substr(0, equals), false)] =
+        util::uri_decode(pair.substr(equals + 1), false);
   }
   return params;
 }
@@ -91,7 +97,9 @@ inline std::map<std::string, std::string> form(const net::HttpRequest& request) 
 // A client over fakes; logs go to a temporary file that log_text() reads back.
 struct Harness {
   explicit Harness(RetryPolicy retry = {}, AwsContext context = test_context())
-      : sink(std::tmpfile()), log(sink, util::LogLevel::debug), client(http, clock, log, std::move(context), retry) {}
+      : sink(std::tmpfile()),
+        log(sink, util::LogLevel::debug),
+        client(http, clock, log, std::move(context), retry) {}
   ~Harness() { std::fclose(sink); }
   Harness(const Harness&) = delete;
   Harness& operator=(const Harness&) = delete;
@@ -112,8 +120,10 @@ struct Harness {
 };
 
 inline std::string error_envelope(const std::string& code, const std::string& message) {
-  return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Response><Errors><Error><Code>" + code + "</Code><Message>" +
-         message + "</Message></Error></Errors><RequestID>ea966190-f9aa-478e-9ede-example</RequestID></Response>";
+  return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Response><Errors><Error><Code>" + code +
+         "</Code><Message>" + message +
+         "</Message></Error></Errors><RequestID>ea966190-f9aa-478e-9ede-example</RequestID></"
+         "Response>";
 }
 
 // Parses a data file and returns its response element (the document stays alive with the test).

@@ -4,10 +4,10 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <cstdlib>
 #include <random>
 #include <set>
 #include <sstream>
@@ -20,9 +20,11 @@
 namespace gpunb::aws {
 namespace {
 
-const std::filesystem::path kData = std::filesystem::path(GPUNB_SOURCE_DIR) / "tests/unit/data/sigv4";
+const std::filesystem::path kData =
+    std::filesystem::path(GPUNB_SOURCE_DIR) / "tests/unit/data/sigv4";
 const Credentials kSuiteCredentials{"AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", ""};
-const Credentials kS3DocCredentials{"AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", ""};
+const Credentials kS3DocCredentials{"AKIAIOSFODNN7EXAMPLE",
+                                    "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", ""};
 const std::string kEmptyHash = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
 std::chrono::system_clock::time_point at_unix(std::int64_t seconds) {
@@ -49,7 +51,8 @@ net::HttpRequest parse_request(const std::string& text, const std::string& host_
   auto last_space = request_line.rfind(' ');
   net::HttpRequest request;
   request.method = request_line.substr(0, first_space);
-  request.url = "https://" + host_for_url + request_line.substr(first_space + 1, last_space - first_space - 1);
+  request.url = "https://" + host_for_url +
+                request_line.substr(first_space + 1, last_space - first_space - 1);
   for (size_t i = 1; i < lines.size(); ++i) {
     if (lines[i].empty()) continue;
     if (lines[i].front() == ' ') {
@@ -88,7 +91,8 @@ std::vector<SuiteCase> suite_cases() {
       cases.back().token = "6e86291e8372ff2a2260956d9b8aae1d763fbf315fa00fa31553b73ebf194267";
     }
   }
-  std::sort(cases.begin(), cases.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
+  std::sort(cases.begin(), cases.end(),
+            [](const auto& a, const auto& b) { return a.name < b.name; });
   return cases;
 }
 
@@ -99,22 +103,24 @@ struct Signed {
 };
 
 // Signs with the detail:: steps, for what sign() does not offer: the suite's "-unnormalized" cases
-// (S3's as-sent path under service "service") and botocore's 2011 cases (signed Date, no X-Amz-Date).
-Signed sign_by_hand(const net::HttpRequest& request, const Credentials& credentials, const std::string& amz_date,
-                    const SigningScope& scope, bool as_sent) {
+// (S3's as-sent path under service "service") and botocore's 2011 cases (signed Date, no
+// X-Amz-Date).
+Signed sign_by_hand(const net::HttpRequest& request, const Credentials& credentials,
+                    const std::string& amz_date, const SigningScope& scope, bool as_sent) {
   std::set<std::string> names;
   for (const auto& header : request.headers) names.insert(util::to_lower(header.first));
   auto signed_headers = util::join({names.begin(), names.end()}, ";");
   auto date = amz_date.substr(0, 8);
   auto scope_text = date + "/" + scope.region + "/" + scope.service + "/aws4_request";
   Signed out;
-  out.canonical_request =
-      detail::canonical_request(request, signed_headers, util::hex(util::sha256(request.body)), as_sent);
+  out.canonical_request = detail::canonical_request(request, signed_headers,
+                                                    util::hex(util::sha256(request.body)), as_sent);
   out.string_to_sign = detail::string_to_sign(amz_date, scope_text, out.canonical_request);
   auto key = util::hmac_sha256("AWS4" + credentials.secret_access_key, date);
-  for (const auto& part : {scope.region, scope.service, std::string("aws4_request")}) key = util::hmac_sha256(key, part);
-  out.authorization = "AWS4-HMAC-SHA256 Credential=" + credentials.access_key_id + "/" + scope_text +
-                      ", SignedHeaders=" + signed_headers +
+  for (const auto& part : {scope.region, scope.service, std::string("aws4_request")})
+    key = util::hmac_sha256(key, part);
+  out.authorization = "AWS4-HMAC-SHA256 Credential=" + credentials.access_key_id + "/" +
+                      scope_text + ", SignedHeaders=" + signed_headers +
                       ", Signature=" + util::hex(util::hmac_sha256(key, out.string_to_sign));
   return out;
 }
@@ -132,7 +138,8 @@ TEST(Sigv4Suite, AuthorizationMatchesEveryPublishedVector) {
       // Signed as S3 signs: the path as sent, which a client sends percent-encoded once.
       auto parts = split_url(request.url);
       request.url = "https://" + parts.host + util::uri_encode(parts.path, true);
-      auto by_hand = sign_by_hand(request, credentials, "20150830T123600Z", {"us-east-1", "service"}, true);
+      auto by_hand =
+          sign_by_hand(request, credentials, "20150830T123600Z", {"us-east-1", "service"}, true);
       EXPECT_EQ(by_hand.authorization, expected);
       continue;
     }
@@ -146,7 +153,8 @@ TEST(Sigv4Suite, BotocoreDoubleEncodingCasesMatchCanonicalRequestStringToSignAnd
   for (const std::string name : {"botocore-get-space", "botocore-get-utf8"}) {
     SCOPED_TRACE(name);
     auto request = parse_request(read_text(kData / (name + ".req")), "host.foo.com");
-    auto by_hand = sign_by_hand(request, credentials, "20110909T233600Z", {"us-east-1", "host"}, false);
+    auto by_hand =
+        sign_by_hand(request, credentials, "20110909T233600Z", {"us-east-1", "host"}, false);
     EXPECT_EQ(by_hand.canonical_request, read_text(kData / (name + ".creq")));
     EXPECT_EQ(by_hand.string_to_sign, read_text(kData / (name + ".sts")));
     EXPECT_EQ(by_hand.authorization, read_text(kData / (name + ".authz")));
@@ -154,16 +162,20 @@ TEST(Sigv4Suite, BotocoreDoubleEncodingCasesMatchCanonicalRequestStringToSignAnd
 }
 
 TEST(Sigv4Suite, FormBodyCanonicalRequestAndStringToSign) {
-  auto request = parse_request(read_text(kData / "post-x-www-form-urlencoded.req"), "example.amazonaws.com");
+  auto request =
+      parse_request(read_text(kData / "post-x-www-form-urlencoded.req"), "example.amazonaws.com");
   auto canonical = detail::canonical_request(request, "content-type;host;x-amz-date",
                                              util::hex(util::sha256(request.body)), false);
-  EXPECT_EQ(canonical,
-            "POST\n/\n\ncontent-type:application/x-www-form-urlencoded\nhost:example.amazonaws.com\n"
-            "x-amz-date:20150830T123600Z\n\ncontent-type;host;x-amz-date\n"
-            "9095672bbd1f56dfc5b65f3e153adc8731a4a654192329106275f4c7b24d0b6e");
-  auto to_sign = detail::string_to_sign("20150830T123600Z", "20150830/us-east-1/service/aws4_request", canonical);
-  EXPECT_EQ(to_sign, "AWS4-HMAC-SHA256\n20150830T123600Z\n20150830/us-east-1/service/aws4_request\n" +
-                         util::hex(util::sha256(canonical)));
+  EXPECT_EQ(
+      canonical,
+      "POST\n/\n\ncontent-type:application/x-www-form-urlencoded\nhost:example.amazonaws.com\n"
+      "x-amz-date:20150830T123600Z\n\ncontent-type;host;x-amz-date\n"
+      "9095672bbd1f56dfc5b65f3e153adc8731a4a654192329106275f4c7b24d0b6e");
+  auto to_sign = detail::string_to_sign("20150830T123600Z",
+                                        "20150830/us-east-1/service/aws4_request", canonical);
+  EXPECT_EQ(to_sign,
+            "AWS4-HMAC-SHA256\n20150830T123600Z\n20150830/us-east-1/service/aws4_request\n" +
+                util::hex(util::sha256(canonical)));
 }
 
 TEST(Sigv4Suite, AmzDateIsUtcBasicFormat) {
@@ -181,13 +193,25 @@ struct S3DocCase {
 TEST(Sigv4S3Docs, HeaderExamplesMatch) {
   const std::string host = "https://examplebucket.s3.amazonaws.com";
   const std::vector<S3DocCase> cases = {
-      {"GET", host + "/test.txt", {{"Range", "bytes=0-9"}}, "",
+      {"GET",
+       host + "/test.txt",
+       {{"Range", "bytes=0-9"}},
+       "",
        "f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41"},
-      {"PUT", host + "/test%24file.text",
+      {"PUT",
+       host + "/test%24file.text",
        {{"Date", "Fri, 24 May 2013 00:00:00 GMT"}, {"x-amz-storage-class", "REDUCED_REDUNDANCY"}},
-       "Welcome to Amazon S3.", "98ad721746da40c64f1a55b78f14c238d841ea1380cd77a1b5971af0ece108bd"},
-      {"GET", host + "/?lifecycle", {}, "", "fea454ca298b7da1c68078a5d1bdbfbbe0d65c699e0f91ac7a200a0136783543"},
-      {"GET", host + "/?max-keys=2&prefix=J", {}, "",
+       "Welcome to Amazon S3.",
+       "98ad721746da40c64f1a55b78f14c238d841ea1380cd77a1b5971af0ece108bd"},
+      {"GET",
+       host + "/?lifecycle",
+       {},
+       "",
+       "fea454ca298b7da1c68078a5d1bdbfbbe0d65c699e0f91ac7a200a0136783543"},
+      {"GET",
+       host + "/?max-keys=2&prefix=J",
+       {},
+       "",
        "34b48302e7b5fa45bde8084f4b7868a86f0a534bc59db6670ed5711ef69dc6f7"},
   };
   for (const auto& doc : cases) {
@@ -200,8 +224,8 @@ TEST(Sigv4S3Docs, HeaderExamplesMatch) {
 }
 
 TEST(Sigv4S3Docs, PresignedGetMatchesTheDocumentedUrl) {
-  auto url = presign("GET", "https://examplebucket.s3.amazonaws.com/test.txt", kS3DocCredentials, {"us-east-1", "s3"},
-                     kS3DocTime, 86400);
+  auto url = presign("GET", "https://examplebucket.s3.amazonaws.com/test.txt", kS3DocCredentials,
+                     {"us-east-1", "s3"}, kS3DocTime, 86400);
   EXPECT_EQ(url,
             "https://examplebucket.s3.amazonaws.com/test.txt?X-Amz-Algorithm=AWS4-HMAC-SHA256"
             "&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20130524%2Fus-east-1%2Fs3%2Faws4_request"
@@ -217,7 +241,8 @@ TEST(Sigv4Sign, AddsHostDateTokenAndPayloadHeaders) {
   EXPECT_EQ(headers["X-Amz-Date"], "20150830T123600Z");
   EXPECT_EQ(headers["X-Amz-Security-Token"], "token/+=");
   EXPECT_EQ(headers["X-Amz-Content-SHA256"], kEmptyHash);
-  EXPECT_NE(headers["Authorization"].find("SignedHeaders=host;x-amz-content-sha256;x-amz-date;x-amz-security-token,"),
+  EXPECT_NE(headers["Authorization"].find(
+                "SignedHeaders=host;x-amz-content-sha256;x-amz-date;x-amz-security-token,"),
             std::string::npos);
 }
 
@@ -249,7 +274,9 @@ class RequestMaker {
   size_t pick(size_t count) { return rng_() % count; }
   bool chance(unsigned percent) { return rng_() % 100 < percent; }
   template <typename T>
-  const T& choose(const std::vector<T>& items) { return items[pick(items.size())]; }
+  const T& choose(const std::vector<T>& items) {
+    return items[pick(items.size())];
+  }
   std::string text(std::string_view alphabet, size_t length);
   std::string path_segment();
   std::string path(size_t max_segments);
@@ -273,17 +300,44 @@ std::string encode_path_lightly(const std::string& segment) {
   std::string out;
   for (char c : segment) {
     std::string one(1, c);
-    out += std::string_view("!$&'()*+,;=:@").find(c) != std::string_view::npos ? one : util::uri_encode(one);
+    out += std::string_view("!$&'()*+,;=:@").find(c) != std::string_view::npos
+               ? one
+               : util::uri_encode(one);
   }
   return out;
 }
 
 std::string RequestMaker::path_segment() {
-  static const std::vector<std::string> raw = {
-      "a",        "Key",    "photos", "\xC3\xA9t\xC3\xA9 2013", "\xE1\x88\xB4", "with space", "a+b",     "x=y",
-      "50%",      "semi;c", "comma,", "at@",                   "colon:",       "bang!",      "dollar$", "paren(1)",
-      "star*",    "q'uote", "tilde~", "under_score",           "dot.ext",      ".",          "..",      "",
-      "\xE6\x97\xA5\xE6\x9C\xAC", "%41", "q?#", "a/b", "-._~", "UPPER"};
+  static const std::vector<std::string> raw = {"a",
+                                               "Key",
+                                               "photos",
+                                               "\xC3\xA9t\xC3\xA9 2013",
+                                               "\xE1\x88\xB4",
+                                               "with space",
+                                               "a+b",
+                                               "x=y",
+                                               "50%",
+                                               "semi;c",
+                                               "comma,",
+                                               "at@",
+                                               "colon:",
+                                               "bang!",
+                                               "dollar$",
+                                               "paren(1)",
+                                               "star*",
+                                               "q'uote",
+                                               "tilde~",
+                                               "under_score",
+                                               "dot.ext",
+                                               ".",
+                                               "..",
+                                               "",
+                                               "\xE6\x97\xA5\xE6\x9C\xAC",
+                                               "%41",
+                                               "q?#",
+                                               "a/b",
+                                               "-._~",
+                                               "UPPER"};
   const auto& segment = choose(raw);
   if (segment == "." || segment == "..") return segment;
   return chance(50) ? util::uri_encode(segment) : encode_path_lightly(segment);
@@ -300,11 +354,24 @@ std::string RequestMaker::path(size_t max_segments) {
 // Repeated keys, empty values and bare keys ("?acl") included; botocore's presigner keeps only the
 // first of repeated keys, so presign cases ask for unique ones.
 std::string RequestMaker::query(bool unique_keys) {
-  static const std::vector<std::string> keys = {
-      "Action", "Version", "Filter.1.Name", "key with space", "\xD0\xBA\xD0\xBB\xD1\x8E\xD1\x87", "a+b", "x=y",
-      "&amp",   "",        "UPPER",         "lower",          "\xC3\xA9",                         "~t", "slash/", "q?"};
+  static const std::vector<std::string> keys = {"Action",
+                                                "Version",
+                                                "Filter.1.Name",
+                                                "key with space",
+                                                "\xD0\xBA\xD0\xBB\xD1\x8E\xD1\x87",
+                                                "a+b",
+                                                "x=y",
+                                                "&amp",
+                                                "",
+                                                "UPPER",
+                                                "lower",
+                                                "\xC3\xA9",
+                                                "~t",
+                                                "slash/",
+                                                "q?"};
   static const std::vector<std::string> values = {
-      "",  "v", "value with space", "a&b=c", "+plus+", "\xE1\x88\xB4", "100%", "a/b/c", "Value1", "value1", "~-._", "*"};
+      "",     "v",     "value with space", "a&b=c",  "+plus+", "\xE1\x88\xB4",
+      "100%", "a/b/c", "Value1",           "value1", "~-._",   "*"};
   std::vector<std::string> items;
   std::set<std::string> used;
   auto count = pick(6);
@@ -321,10 +388,12 @@ std::string RequestMaker::query(bool unique_keys) {
 }
 
 net::Headers RequestMaker::headers(bool s3) {
-  static const std::vector<std::string> names = {"Content-Type", "X-Amz-Meta-Color", "x-amz-meta-color", "X-Custom",
-                                                 "Range",        "Cache-Control",    "X-Amz-Target",     "Content-Language"};
-  static const std::vector<std::string> values = {"text/plain", "  padded  ", "a   b\tc", "", "bytes=0-9",
-                                                  "no-cache, no-store", "tab\there", "\"quoted   value\"", "UPPER"};
+  static const std::vector<std::string> names = {
+      "Content-Type", "X-Amz-Meta-Color", "x-amz-meta-color", "X-Custom",
+      "Range",        "Cache-Control",    "X-Amz-Target",     "Content-Language"};
+  static const std::vector<std::string> values = {
+      "text/plain",         "  padded  ", "a   b\tc",           "",     "bytes=0-9",
+      "no-cache, no-store", "tab\there",  "\"quoted   value\"", "UPPER"};
   net::Headers out;
   auto count = pick(s3 ? 5 : 3);
   for (size_t i = 0; i < count; ++i) out.emplace_back(choose(names), choose(values));
@@ -333,19 +402,22 @@ net::Headers RequestMaker::headers(bool s3) {
 
 std::string RequestMaker::origin(bool s3, const std::string& region) {
   if (s3) {
-    const std::vector<std::string> hosts = {"https://my-bucket.s3." + region + ".amazonaws.com",
-                                            "https://s3." + region + ".amazonaws.com/path.style.bucket",
-                                            "http://localhost:9000/bucket", "https://My-Bucket.S3.amazonaws.com:443"};
+    const std::vector<std::string> hosts = {
+        "https://my-bucket.s3." + region + ".amazonaws.com",
+        "https://s3." + region + ".amazonaws.com/path.style.bucket", "http://localhost:9000/bucket",
+        "https://My-Bucket.S3.amazonaws.com:443"};
     return choose(hosts);
   }
-  const std::vector<std::string> hosts = {"https://ec2." + region + ".amazonaws.com", "http://localhost:4566",
-                                          "https://EC2.Example.COM:8443", "http://[::1]:8080", "https://127.0.0.1"};
+  const std::vector<std::string> hosts = {"https://ec2." + region + ".amazonaws.com",
+                                          "http://localhost:4566", "https://EC2.Example.COM:8443",
+                                          "http://[::1]:8080", "https://127.0.0.1"};
   return choose(hosts);
 }
 
 Credentials RequestMaker::credentials() {
   constexpr std::string_view upper = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-  constexpr std::string_view base64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  constexpr std::string_view base64 =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   Credentials out{"AKIA" + text(upper, 16), text(base64, 40), ""};
   if (chance(40)) out.session_token = text(base64, 40 + pick(200)) + "==";
   return out;
@@ -354,23 +426,27 @@ Credentials RequestMaker::credentials() {
 void RequestMaker::body(BotoCase& out, bool s3) {
   auto& request = out.request;
   if (!s3 && request.method == "POST") {
-    request.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded; charset=utf-8");
-    request.body = "Action=DescribeInstances&Version=2016-11-15&Filter.1.Name=tag%3AName&Filter.1.Value.1=" +
-                   util::uri_encode(text("ab c+/=\xC3\xA9", pick(20)));
+    request.headers.emplace_back("Content-Type",
+                                 "application/x-www-form-urlencoded; charset=utf-8");
+    request.body =
+        "Action=DescribeInstances&Version=2016-11-15&Filter.1.Name=tag%3AName&Filter.1.Value.1=" +
+        util::uri_encode(text("ab c+/=\xC3\xA9", pick(20)));
   } else if (request.method == "PUT" || request.method == "POST" || chance(10)) {
-    for (auto length = pick(64); length > 0; --length) request.body += static_cast<char>(rng_() & 0xFFU);
+    for (auto length = pick(64); length > 0; --length)
+      request.body += static_cast<char>(rng_() & 0xFFU);
   }
 }
 
 BotoCase RequestMaker::make(bool s3, bool unique_keys) {
   static const std::vector<std::string> methods = {"GET", "POST", "PUT", "DELETE", "HEAD"};
-  static const std::vector<std::string> regions = {"us-east-1", "eu-west-2", "ap-southeast-1", "us-gov-west-1",
-                                                   "cn-north-1"};
+  static const std::vector<std::string> regions = {"us-east-1", "eu-west-2", "ap-southeast-1",
+                                                   "us-gov-west-1", "cn-north-1"};
   BotoCase out;
   out.scope = {choose(regions), s3 ? "s3" : "ec2"};
   out.request.method = choose(methods);
   auto query_text = query(unique_keys);
-  out.request.url = origin(s3, out.scope.region) + path(s3 ? 4 : 3) + (query_text.empty() ? "" : "?" + query_text);
+  out.request.url = origin(s3, out.scope.region) + path(s3 ? 4 : 3) +
+                    (query_text.empty() ? "" : "?" + query_text);
   out.request.headers = headers(s3);
   body(out, s3);
   out.credentials = credentials();
@@ -390,17 +466,23 @@ BotoCase RequestMaker::make_presign() {
 nlohmann::json to_json(const BotoCase& test) {
   nlohmann::json headers = nlohmann::json::array();
   for (const auto& [name, value] : test.request.headers) headers.push_back({name, value});
-  return {{"method", test.request.method},  {"url", test.request.url},
-          {"headers", headers},             {"body_hex", util::hex(test.request.body)},
-          {"region", test.scope.region},    {"service", test.scope.service},
-          {"timestamp", test.timestamp},    {"access_key", test.credentials.access_key_id},
-          {"secret_key", test.credentials.secret_access_key}, {"token", test.credentials.session_token},
+  return {{"method", test.request.method},
+          {"url", test.request.url},
+          {"headers", headers},
+          {"body_hex", util::hex(test.request.body)},
+          {"region", test.scope.region},
+          {"service", test.scope.service},
+          {"timestamp", test.timestamp},
+          {"access_key", test.credentials.access_key_id},
+          {"secret_key", test.credentials.secret_access_key},
+          {"token", test.credentials.session_token},
           {"expires", test.expires}};
 }
 
 // Runs the script on `input`; the JSON it prints.
 nlohmann::json run_botocore(const nlohmann::json& input) {
-  auto path = std::filesystem::temp_directory_path() / ("gpunb-sigv4-" + util::random_hex(8) + ".json");
+  auto path =
+      std::filesystem::temp_directory_path() / ("gpunb-sigv4-" + util::random_hex(8) + ".json");
   std::ofstream(path) << input.dump();
   std::string command = "/usr/bin/python3 '" + kBotocoreScript + "' < '" + path.string() + "'";
   std::string output;
@@ -414,16 +496,19 @@ nlohmann::json run_botocore(const nlohmann::json& input) {
 }
 
 // Our canonical request for a request sign() has signed, to show next to botocore's on mismatch.
-std::string our_canonical_request(const net::HttpRequest& signed_request, const SigningScope& scope) {
+std::string our_canonical_request(const net::HttpRequest& signed_request,
+                                  const SigningScope& scope) {
   auto authorization = authorization_of(signed_request);
   auto names_start = authorization.find("SignedHeaders=") + 14;
-  auto names = authorization.substr(names_start, authorization.find(',', names_start) - names_start);
+  auto names =
+      authorization.substr(names_start, authorization.find(',', names_start) - names_start);
   std::string payload = util::hex(util::sha256(signed_request.body));
   return detail::canonical_request(signed_request, names, payload, scope.service == "s3");
 }
 
 TEST(Sigv4Botocore, AuthorizationMatchesBotocoreForGeneratedRequests) {
-  if (!botocore_available()) GTEST_SKIP() << "/usr/bin/python3 cannot import botocore (apt install python3-botocore)";
+  if (!botocore_available())
+    GTEST_SKIP() << "/usr/bin/python3 cannot import botocore (apt install python3-botocore)";
   RequestMaker maker(20150830);
   std::vector<BotoCase> cases;
   nlohmann::json input = {{"sign", nlohmann::json::array()}};
@@ -432,14 +517,17 @@ TEST(Sigv4Botocore, AuthorizationMatchesBotocoreForGeneratedRequests) {
     input["sign"].push_back(to_json(cases.back()));
   }
   auto output = run_botocore(input);
-  ASSERT_TRUE(output.is_object() && output["sign"].size() == cases.size()) << "botocore script failed";
+  ASSERT_TRUE(output.is_object() && output["sign"].size() == cases.size())
+      << "botocore script failed";
   int matched = 0;
   for (size_t i = 0; i < cases.size(); ++i) {
     auto request = cases[i].request;
-    sign(request, cases[i].credentials, cases[i].scope, at_unix(cases[i].timestamp), cases[i].scope.service == "s3");
+    sign(request, cases[i].credentials, cases[i].scope, at_unix(cases[i].timestamp),
+         cases[i].scope.service == "s3");
     const auto& expected = output["sign"][i];
     EXPECT_EQ(authorization_of(request), expected["authorization"].get<std::string>())
-        << "case " << i << ": " << cases[i].request.method << " " << cases[i].request.url << "\nours:\n"
+        << "case " << i << ": " << cases[i].request.method << " " << cases[i].request.url
+        << "\nours:\n"
         << our_canonical_request(request, cases[i].scope) << "\nbotocore:\n"
         << expected["canonical_request"].get<std::string>();
     matched += authorization_of(request) == expected["authorization"].get<std::string>() ? 1 : 0;
@@ -452,14 +540,16 @@ std::multiset<std::string> query_items(const std::string& url) {
   for (const auto& item : util::split(split_url(url).query, '&')) {
     auto equals = item.find('=');
     auto key = util::uri_decode(item.substr(0, equals), false);
-    auto value = equals == std::string::npos ? "" : util::uri_decode(item.substr(equals + 1), false);
+    auto value =
+        equals == std::string::npos ? "" : util::uri_decode(item.substr(equals + 1), false);
     items.insert(key + "=" + value);
   }
   return items;
 }
 
 TEST(Sigv4Botocore, PresignMatchesBotocoreS3QueryAuth) {
-  if (!botocore_available()) GTEST_SKIP() << "/usr/bin/python3 cannot import botocore (apt install python3-botocore)";
+  if (!botocore_available())
+    GTEST_SKIP() << "/usr/bin/python3 cannot import botocore (apt install python3-botocore)";
   RequestMaker maker(1369353600);
   std::vector<BotoCase> cases;
   nlohmann::json input = {{"presign", nlohmann::json::array()}};
@@ -468,13 +558,15 @@ TEST(Sigv4Botocore, PresignMatchesBotocoreS3QueryAuth) {
     input["presign"].push_back(to_json(cases.back()));
   }
   auto output = run_botocore(input);
-  ASSERT_TRUE(output.is_object() && output["presign"].size() == cases.size()) << "botocore script failed";
+  ASSERT_TRUE(output.is_object() && output["presign"].size() == cases.size())
+      << "botocore script failed";
   for (size_t i = 0; i < cases.size(); ++i) {
     const auto& test = cases[i];
-    auto ours = presign(test.request.method, test.request.url, test.credentials, test.scope, at_unix(test.timestamp),
-                        test.expires);
+    auto ours = presign(test.request.method, test.request.url, test.credentials, test.scope,
+                        at_unix(test.timestamp), test.expires);
     auto theirs = output["presign"][i].get<std::string>();
-    EXPECT_EQ(query_items(ours), query_items(theirs)) << "case " << i << "\nours:     " << ours << "\nbotocore: " << theirs;
+    EXPECT_EQ(query_items(ours), query_items(theirs))
+        << "case " << i << "\nours:     " << ours << "\nbotocore: " << theirs;
     EXPECT_EQ(ours.substr(0, ours.find('?')), theirs.substr(0, theirs.find('?')));
   }
 }
