@@ -79,7 +79,7 @@ std::optional<Ec2ErrorReply> error_reply(const pugi::xml_node& root) {
   if (name != "Response" && name != "ErrorResponse") return std::nullopt;
   auto error = root.child("Errors").child("Error");
   if (!error) error = root.child("Error");
-  if (!error || !*error.child_value("Code")) return std::nullopt;
+  if (!error || std::string_view(error.child_value("Code")).empty()) return std::nullopt;
   return Ec2ErrorReply{error.child_value("Code"), error.child_value("Message")};
 }
 

@@ -130,12 +130,12 @@ core::Error map_ec2_error(std::string_view action, const Ec2ErrorReply& reply,
                           std::string_view region) {
   auto message = clean_ec2_message(reply.message);
   const Rule* rule = find_rule(reply.code);
-  if (rule && rule->kind == ErrorKind::credentials && is_region_scope_error(reply)) {
+  if (rule != nullptr && rule->kind == ErrorKind::credentials && is_region_scope_error(reply)) {
     return {ErrorKind::credentials, fmt::format("{}: unknown region '{}'", action, region),
             std::string(kRegionHint)};
   }
   if (is_instance_type_value(reply)) rule = find_rule("InvalidInstanceType");
-  if (rule) return from_rule(action, *rule, reply.code, message);
+  if (rule != nullptr) return from_rule(action, *rule, reply.code, message);
   std::string_view hint;
   if (contains(kThrottleCodes, reply.code)) hint = kThrottleHint;
   if (contains(kServerCodes, reply.code)) hint = kServerHint;

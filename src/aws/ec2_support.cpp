@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <chrono>
@@ -84,16 +85,15 @@ std::int64_t parse_iso8601(std::string_view text) {
   if (!iso_separators_ok(text)) return 0;
   std::array<int, 6> parts = {digits(text, 0, 4),  digits(text, 5, 2),  digits(text, 8, 2),
                               digits(text, 11, 2), digits(text, 14, 2), digits(text, 17, 2)};
-  for (int part : parts) {
-    if (part < 0) return 0;
-  }
+  if (std::any_of(parts.begin(), parts.end(), [](int part) { return part < 0; })) return 0;
+  if (parts[3] > 23 || parts[4] > 59 || parts[5] > 60) return 0;
   std::chrono::year_month_day date{std::chrono::year{parts[0]},
                                    std::chrono::month{static_cast<unsigned>(parts[1])},
                                    std::chrono::day{static_cast<unsigned>(parts[2])}};
   if (!date.ok()) return 0;
-  auto days = std::chrono::sys_days{date}.time_since_epoch();
-  return std::chrono::duration_cast<std::chrono::seconds>(days).count() + parts[3] * 3600 +
-         parts[4] * 60 + parts[5];
+  auto time = std::chrono::sys_days{date} + std::chrono::hours{parts[3]} +
+              std::chrono::minutes{parts[4]} + std::chrono::seconds{parts[5]};
+  return std::chrono::duration_cast<std::chrono::seconds>(time.time_since_epoch()).count();
 }
 
 Tags parse_tags(const pugi::xml_node& tag_set) {
@@ -103,7 +103,7 @@ Tags parse_tags(const pugi::xml_node& tag_set) {
   return tags;
 }
 
-core::Status for_each_page(Ec2Client& client, const std::string& action, Params params,
+core::Status for_each_page(Ec2Client& client, const std::string& action, const Params& params,
                            const ResponsePage& page) {
   std::string token;
   for (int count = 0; count < kMaxPages; ++count) {

@@ -36,7 +36,7 @@ Tags parse_tags(const pugi::xml_node& tag_set);
 // The response element of a successful call.
 using ResponsePage = std::function<void(const pugi::xml_node& response)>;
 // Calls `action` and then again with NextToken until the last page.
-core::Status for_each_page(Ec2Client& client, const std::string& action, Params params,
+core::Status for_each_page(Ec2Client& client, const std::string& action, const Params& params,
                            const ResponsePage& page);
 // Calls `action` once and keeps only success or failure.
 core::Status call_status(Ec2Client& client, const std::string& action, const Params& params);

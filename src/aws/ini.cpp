@@ -18,7 +18,7 @@ struct Parser {
   size_t indent = 0;
 
   void feed(std::string_view line);
-  void start_value(const std::string& value);
+  void start_value(const std::string& text);
   IniFile finish() const;
 };
 

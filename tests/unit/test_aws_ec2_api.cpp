@@ -126,6 +126,7 @@ TEST(Ec2Support, Base64AndIso8601) {
   EXPECT_EQ(parse_iso8601("2024-02-29T12:34:56Z"), 1709210096);
   EXPECT_EQ(parse_iso8601("1970-01-01T00:00:00"), 0);
   EXPECT_EQ(parse_iso8601("2024-02-30T00:00:00Z"), 0);
+  EXPECT_EQ(parse_iso8601("2024-01-01T24:00:00Z"), 0);
   EXPECT_EQ(parse_iso8601("garbage"), 0);
   EXPECT_EQ(parse_iso8601(""), 0);
 }
