@@ -75,6 +75,8 @@ std::vector<Case> cases() {
        ErrorKind::cloud, "vCPU", kQuotaHint},
       {"MaxSpotInstanceCountExceeded", "Max spot instance count exceeded", ErrorKind::cloud, "spot",
        kQuotaHint},
+      {"VPCIdNotSpecified", "No default VPC for this user", ErrorKind::cloud, "no default VPC",
+       "create-default-vpc"},
       {"SomethingNew", "A brand new failure.", ErrorKind::cloud,
        "EC2 SomethingNew: A brand new failure.", ""},
   };

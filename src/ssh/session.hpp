@@ -1,0 +1,115 @@
+// One SSH connection per machine (libssh, in-process): exec channels, SFTP, forwarded TCP.
+// Host keys are verified against gpunb's own known_hosts, never blindly accepted.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/error.hpp"
+
+namespace gpunb::ssh {
+
+struct HostKeyCheck {
+  std::filesystem::path known_hosts;  // gpunb's own file (OpenSSH format), never ~/.ssh/known_hosts
+  std::string alias;                  // the name the key is pinned under, e.g. "gpunb-i-0abc..."
+  // SHA256:... fingerprints the cloud vouches for (EC2 console output); when not empty, the
+  // server's key must be one of them before it is pinned.
+  std::vector<std::string> expected_fingerprints;
+  bool pin_unknown = true;  // trust on first use when nothing is pinned and nothing is expected
+};
+
+struct ConnectOptions {
+  std::string host;
+  int port = 22;
+  std::string user;
+  std::vector<std::filesystem::path> identities;  // tried first, then ssh-agent, then ~/.ssh keys
+  HostKeyCheck host_key;
+  bool use_ssh_config = true;  // ~/.ssh/config (and its User/Port/IdentityFile for the host)
+  std::chrono::seconds connect_timeout{10};
+};
+
+struct ExecResult {
+  int exit_status = -1;
+  std::string out;
+  std::string err;
+};
+
+class Session;
+
+// A streaming exec channel (e.g. the agent's JSON lines). Move-only; closes on destruction.
+class Channel {
+ public:
+  Channel(Channel&&) noexcept;
+  Channel& operator=(Channel&&) noexcept;
+  ~Channel();
+  core::Status write(std::string_view data);
+  // One line without its '\n'; network error on timeout or EOF.
+  core::Result<std::string> read_line(std::chrono::milliseconds timeout);
+  core::Status send_eof();
+  int exit_status();  // -1 while unknown
+
+  struct Impl;
+  explicit Channel(std::unique_ptr<Impl> impl);
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+// SFTP over the session. Paths on the remote side; "~/" is the login home.
+class Sftp {
+ public:
+  Sftp(Sftp&&) noexcept;
+  Sftp& operator=(Sftp&&) noexcept;
+  ~Sftp();
+  core::Result<bool> exists(const std::string& path);
+  core::Status mkdir_p(const std::string& path, int mode = 0700);
+  // Writes to PATH.tmp-XXXX, then renames over PATH: a reader never sees half a file.
+  core::Status upload(const std::filesystem::path& local, const std::string& remote, int mode);
+  core::Status write_file(const std::string& remote, std::string_view content, int mode);
+  core::Result<std::string> read_file(const std::string& remote);
+
+  struct Impl;
+  explicit Sftp(std::unique_ptr<Impl> impl);
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+class Session {
+ public:
+  // Connects, verifies (and on first use pins) the host key, authenticates. Errors: network
+  // (unreachable, timeout), refused (host key changed or not the one the cloud vouches for:
+  // the message names `gpunb forget-host`), credentials (no key accepted).
+  static core::Result<Session> connect(const ConnectOptions& options);
+  Session(Session&&) noexcept;
+  Session& operator=(Session&&) noexcept;
+  ~Session();
+
+  core::Result<ExecResult> run(const std::string& command, std::string_view input = {},
+                               std::chrono::milliseconds timeout = std::chrono::seconds(60));
+  core::Result<Channel> exec(const std::string& command);
+  core::Result<Sftp> sftp();
+  std::string home();             // the remote login home, asked once
+  std::string host_fingerprint() const;  // SHA256:... of the verified host key
+
+  struct Impl;
+  Impl& impl() { return *impl_; }
+
+ private:
+  explicit Session(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// Forgets the key pinned under `alias` (gpunb forget-host). False when there was none.
+core::Result<bool> forget_host(const std::filesystem::path& known_hosts, const std::string& alias);
+
+// Parses "SHA256:..." fingerprints out of cloud-init's console output block
+// (-----BEGIN SSH HOST KEY FINGERPRINTS----- ... -----END...).
+std::vector<std::string> fingerprints_from_console(std::string_view console_output);
+
+}  // namespace gpunb::ssh
