@@ -16,14 +16,21 @@ Context::~Context() = default;
 const core::Config& Context::config() {
   if (!config_) {
     config_ = core::value_or_throw(core::load_config(core::config_path(env_)));
-    for (const auto& key : config_->unknown_keys) log_.warn("config: unknown key '{}' ignored", key);
+    for (const auto& key : config_->unknown_keys)
+      log_.warn("config: unknown key '{}' ignored", key);
   }
   return *config_;
 }
 
-std::filesystem::path Context::state_dir() const { return env_.state_home() / "gpunb"; }
-std::filesystem::path Context::config_dir() const { return env_.config_home() / "gpunb"; }
-std::filesystem::path Context::key_path() const { return config_dir() / "keys" / "id_ed25519"; }
+std::filesystem::path Context::state_dir() const {
+  return env_.state_home() / "gpunb";
+}
+std::filesystem::path Context::config_dir() const {
+  return env_.config_home() / "gpunb";
+}
+std::filesystem::path Context::key_path() const {
+  return config_dir() / "keys" / "id_ed25519";
+}
 
 ledger::Ledger& Context::ledger() {
   if (!ledger_) {
@@ -53,8 +60,9 @@ std::optional<std::string> Context::region_if_known() {
 std::string Context::default_region() {
   auto region = region_if_known();
   if (!region) {
-    throw core::Fatal({core::ErrorKind::credentials, "no AWS region",
-                       "pass --region, set AWS_REGION, or add region to config.toml or your AWS profile"});
+    throw core::Fatal(
+        {core::ErrorKind::credentials, "no AWS region",
+         "pass --region, set AWS_REGION, or add region to config.toml or your AWS profile"});
   }
   return *region;
 }

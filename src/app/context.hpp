@@ -35,7 +35,8 @@ struct Output {
 
 class Context {
  public:
-  Context(const util::Env& env, util::Logger& log, util::Clock& clock, Output output, GlobalOptions global);
+  Context(const util::Env& env, util::Logger& log, util::Clock& clock, Output output,
+          GlobalOptions global);
   ~Context();
   Context(const Context&) = delete;
   Context& operator=(const Context&) = delete;

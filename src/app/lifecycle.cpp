@@ -20,9 +20,10 @@ bool confirm(Context& context, const core::Machine& machine) {
                        "refusing to terminate " + machine.name + " without confirmation",
                        "run `gpunb down " + machine.name + " --yes` to terminate it"});
   }
-  fmt::print(context.output().err,
-             "Terminate {} ({}, {})? Its disk and everything on it will be deleted for ever. [y/N] ",
-             machine.name, machine.id, machine.type);
+  fmt::print(
+      context.output().err,
+      "Terminate {} ({}, {})? Its disk and everything on it will be deleted for ever. [y/N] ",
+      machine.name, machine.id, machine.type);
   std::fflush(context.output().err);
   std::string answer;
   std::getline(std::cin, answer);

@@ -26,6 +26,11 @@ std::set<std::string> regions_to_scan(Context& context, const std::vector<core::
   return regions;
 }
 
+bool same_observation(const core::Machine& a, const core::Machine& b) {
+  return a.id == b.id && a.state == b.state && a.public_ip == b.public_ip && a.type == b.type &&
+         a.zone == b.zone && a.launched_at == b.launched_at;
+}
+
 // Updates the ledger's machines of `region` from the cloud's list; returns what it lacks.
 std::vector<core::Machine> reconcile(Context& context, const std::string& region,
                                      std::vector<core::Machine>& known) {
@@ -35,17 +40,18 @@ std::vector<core::Machine> reconcile(Context& context, const std::string& region
     auto it = std::find_if(cloud.begin(), cloud.end(), [&](const core::Machine& seen) {
       return mine.id.empty() ? seen.name == mine.name : seen.id == mine.id;
     });
+    auto before = mine;
     if (it == cloud.end()) {
       if (!mine.id.empty()) mine.state = MachineState::terminated;
     } else {
-      auto token = mine.client_token;
-      auto price = mine.hourly_price;
       mine = *it;
-      mine.client_token = token;
-      mine.hourly_price = price;
+      mine.name = before.name;
+      mine.client_token = before.client_token;
+      mine.hourly_price = before.hourly_price;
+      if (mine.user.empty()) mine.user = before.user;
       cloud.erase(it);
     }
-    if (!mine.id.empty()) record(context, mine);
+    if (!mine.id.empty() && !same_observation(before, mine)) record(context, mine);
   }
   std::erase_if(cloud, [](const core::Machine& m) { return m.state == MachineState::terminated; });
   return cloud;
@@ -57,7 +63,8 @@ std::vector<ListedMachine> list(Context& context, const ListRequest& request) {
   auto known = core::value_or_throw(context.ledger().all());
   std::vector<ListedMachine> listed;
   for (const auto& region : regions_to_scan(context, known, request.all_regions)) {
-    for (auto& orphan : reconcile(context, region, known)) listed.push_back({std::move(orphan), true});
+    for (auto& orphan : reconcile(context, region, known))
+      listed.push_back({std::move(orphan), true});
   }
   for (auto& machine : known) {
     if (request.include_terminated || machine.state != MachineState::terminated) {

@@ -58,7 +58,8 @@ void record(Context& context, const core::Machine& machine) {
   core::value_or_throw(ledger.upsert(machine));
   if (!before || before->state != machine.state) {
     auto now = util::unix_seconds(context.clock().now());
-    core::value_or_throw(ledger.add_event(machine.name, "state", core::to_string(machine.state), now));
+    core::value_or_throw(
+        ledger.add_event(machine.name, "state", core::to_string(machine.state), now));
   }
 }
 
@@ -129,7 +130,8 @@ void wait_for_ssh(Context& context, const core::Machine& machine, ProgressLine& 
                          "check that --ssh-cidr covers your address"});
     }
     progress.update(fmt::format("waiting for SSH on {}", machine.public_ip));
-    throw_if_interrupted("the machine keeps running; `gpunb start " + machine.name + "` waits again");
+    throw_if_interrupted("the machine keeps running; `gpunb start " + machine.name +
+                         "` waits again");
     context.clock().sleep_for(std::chrono::milliseconds(300));
   }
 }

@@ -18,7 +18,8 @@ core::Machine require_machine(Context& context, const std::string& name);
 
 // Polls until the machine reaches `target` (or a state from which it never will).
 core::Machine wait_for_state(Context& context, core::Machine machine, core::MachineState target,
-                             ProgressLine& progress, std::chrono::seconds timeout = std::chrono::minutes(15));
+                             ProgressLine& progress,
+                             std::chrono::seconds timeout = std::chrono::minutes(15));
 
 // Waits until the machine's SSH port greets ("SSH-") within the deadline.
 void wait_for_ssh(Context& context, const core::Machine& machine, ProgressLine& progress,

@@ -21,7 +21,9 @@ void install_interrupt_handler() {
   std::signal(SIGTERM, on_signal);
 }
 
-bool interrupted() { return g_interrupted.load(); }
+bool interrupted() {
+  return g_interrupted.load();
+}
 
 void throw_if_interrupted(const std::string& what_now) {
   if (interrupted()) throw core::Fatal({core::ErrorKind::interrupted, "interrupted", what_now});
@@ -30,12 +32,15 @@ void throw_if_interrupted(const std::string& what_now) {
 ProgressLine::ProgressLine(Context& context)
     : context_(context), started_(context.clock().monotonic()) {}
 
-ProgressLine::~ProgressLine() { done(); }
+ProgressLine::~ProgressLine() {
+  done();
+}
 
 void ProgressLine::update(const std::string& what) {
   context_.log().debug("{}", what);
   if (!context_.output().tty) return;
-  auto elapsed = std::chrono::duration_cast<std::chrono::seconds>(context_.clock().monotonic() - started_);
+  auto elapsed =
+      std::chrono::duration_cast<std::chrono::seconds>(context_.clock().monotonic() - started_);
   fmt::print(context_.output().err, "\r\033[K[{:>3}s] {}", elapsed.count(), what);
   std::fflush(context_.output().err);
   shown_ = true;

@@ -20,7 +20,7 @@ core::MachineSpec make_spec(Context& context, const UpRequest& request, const st
   const auto& config = context.config();
   core::MachineSpec spec;
   spec.name = request.name;
-  spec.types = !request.types.empty() ? request.types
+  spec.types = !request.types.empty()  ? request.types
                : !config.types.empty() ? config.types
                                        : std::vector<std::string>{"g5.xlarge"};
   spec.region = region;
@@ -34,8 +34,8 @@ core::MachineSpec make_spec(Context& context, const UpRequest& request, const st
 }
 
 // `resume`: the ledger already holds this launch's intent (a run that was cut short).
-core::Machine launch_new(Context& context, const core::MachineSpec& spec, std::string token, bool resume,
-                         ProgressLine& progress) {
+core::Machine launch_new(Context& context, const core::MachineSpec& spec, std::string token,
+                         bool resume, ProgressLine& progress) {
   auto& provider = context.provider(spec.region);
   auto report = [&](const std::string& step, providers::Importance importance) {
     if (importance == providers::Importance::notice) {
@@ -55,7 +55,8 @@ core::Machine launch_new(Context& context, const core::MachineSpec& spec, std::s
   intent.launched_at = util::unix_seconds(context.clock().now());
   intent.spot = spec.spot;
   // Written before anything costs money, so an interrupted `up` never leaves an unknown instance.
-  core::value_or_throw(resume ? context.ledger().upsert(intent) : context.ledger().record_intent(intent));
+  core::value_or_throw(resume ? context.ledger().upsert(intent)
+                              : context.ledger().record_intent(intent));
   throw_if_interrupted("nothing was launched; run `gpunb up " + spec.name + "` again");
   auto launched = provider.launch(spec, prepared, intent.client_token, report);
   if (!launched) {
@@ -108,7 +109,8 @@ core::Machine up(Context& context, const UpRequest& request) {
   bool reusable = existing && existing->state != MachineState::terminated &&
                   existing->state != MachineState::shutting_down;
   if (reusable && !existing->id.empty()) {
-    context.log().info("{} exists ({}); reusing it", request.name, core::to_string(existing->state));
+    context.log().info("{} exists ({}); reusing it", request.name,
+                       core::to_string(existing->state));
     return bring_up(context, *existing, request.no_connect);
   }
   auto region = existing && reusable ? existing->region : context.default_region();

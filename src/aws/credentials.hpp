@@ -31,8 +31,9 @@ struct AwsContext {
 };
 
 // Precedence (as the AWS CLI):
-//  credentials: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY/AWS_SESSION_TOKEN, then the profile in
-//    ~/.aws/credentials ([name]), then ~/.aws/config ([profile name], [default]).
+//  credentials: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY/AWS_SESSION_TOKEN (unless --profile names
+//    a profile, as with `aws --profile`), then the profile in ~/.aws/credentials ([name]), then
+//    ~/.aws/config ([profile name], [default]).
 //  profile: --profile, AWS_PROFILE, "default". A named profile that exists nowhere is an error.
 //  region: --region, AWS_REGION, AWS_DEFAULT_REGION, config_region, profile's `region`.
 //  endpoint: AWS_ENDPOINT_URL_EC2, AWS_ENDPOINT_URL, profile's `endpoint_url`, the default.

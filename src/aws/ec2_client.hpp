@@ -1,9 +1,8 @@
 // The EC2 Query API transport: signing, retries with backoff and jitter, XML and error envelopes.
 #pragma once
 
-#include <pugixml.hpp>
-
 #include <memory>
+#include <pugixml.hpp>
 #include <string>
 #include <utility>
 #include <vector>
@@ -34,7 +33,8 @@ class Ec2Client {
   // EC2 error codes become core::Error with a kind and a hint (see ec2_errors.hpp); throttling
   // (RequestLimitExceeded, Throttling) and 5xx are retried; a body that is not the expected XML
   // is an error, never a crash.
-  core::Result<std::shared_ptr<pugi::xml_document>> call(const std::string& action, const Params& params);
+  core::Result<std::shared_ptr<pugi::xml_document>> call(const std::string& action,
+                                                         const Params& params);
 
   const AwsContext& context() const { return context_; }
 

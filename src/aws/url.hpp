@@ -8,8 +8,8 @@ namespace gpunb::aws {
 
 struct UrlParts {
   std::string scheme;
-  std::string host;  // with ":port" when the port is not the scheme's default
-  std::string path;  // raw, as on the wire; "/" when empty
+  std::string host;   // with ":port" when the port is not the scheme's default
+  std::string path;   // raw, as on the wire; "/" when empty
   std::string query;  // raw, without '?'
 };
 

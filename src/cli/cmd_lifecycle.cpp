@@ -31,20 +31,21 @@ void add_lifecycle(CLI::App& app, CommandTable& table) {
   start_cmd->add_flag("--no-connect", start->flag, "Return as soon as the machine runs");
 
   auto stop = std::make_shared<Target>();
-  auto* stop_cmd = table.add(app, "stop", "Stop a machine (its disk is kept, and still billed)",
-                             [=](app::Context& context) {
-                               auto machine = app::stop(context, stop->name);
-                               print_result(context, machine);
-                               fmt::print(context.output().out, "`gpunb start {}` resumes it.\n", stop->name);
-                               return 0;
-                             });
+  auto* stop_cmd =
+      table.add(app, "stop", "Stop a machine (its disk is kept, and still billed)",
+                [=](app::Context& context) {
+                  auto machine = app::stop(context, stop->name);
+                  print_result(context, machine);
+                  fmt::print(context.output().out, "`gpunb start {}` resumes it.\n", stop->name);
+                  return 0;
+                });
   stop_cmd->add_option("NAME", stop->name, "Machine name")->required();
 
   auto down = std::make_shared<Target>();
-  auto* down_cmd = table.add(app, "down", "Terminate a machine: its disk is deleted for ever",
-                             [=](app::Context& context) {
-                               return print_result(context, app::down(context, {down->name, down->flag}));
-                             });
+  auto* down_cmd = table.add(
+      app, "down", "Terminate a machine: its disk is deleted for ever", [=](app::Context& context) {
+        return print_result(context, app::down(context, {down->name, down->flag}));
+      });
   down_cmd->add_option("NAME", down->name, "Machine name")->required();
   down_cmd->add_flag("-y,--yes", down->flag, "Do not ask (required when not on a terminal)");
 }

@@ -29,7 +29,8 @@ int run_ls(app::Context& context, const LsOptions& options) {
     return 0;
   }
   fmt::print(context.output().out, "{}", table(machines));
-  bool orphans = std::any_of(machines.begin(), machines.end(), [](const auto& m) { return m.orphan; });
+  bool orphans =
+      std::any_of(machines.begin(), machines.end(), [](const auto& m) { return m.orphan; });
   if (orphans) {
     fmt::print(context.output().out,
                "(orphan: made by gpunb but not in this ledger; `gpunb up NAME` adopts it, "

@@ -36,11 +36,13 @@ int run_up(app::Context& context, const app::UpRequest& request, const std::stri
 void add_up(CLI::App& app, CommandTable& table) {
   auto request = std::make_shared<app::UpRequest>();
   auto types = std::make_shared<std::string>();
-  auto* command = table.add(app, "up", "Launch a GPU machine, or start/reuse the one of that name",
-                            [=](app::Context& context) { return run_up(context, *request, *types); });
+  auto* command =
+      table.add(app, "up", "Launch a GPU machine, or start/reuse the one of that name",
+                [=](app::Context& context) { return run_up(context, *request, *types); });
   command->add_option("NAME", request->name, "Machine name")->required();
   command->add_option("--type", *types, "Instance type, then fallbacks: g5.xlarge,g4dn.xlarge");
-  command->add_option("--ami", request->ami, "Image id (default: newest Deep Learning AMI, PyTorch, Ubuntu)");
+  command->add_option("--ami", request->ami,
+                      "Image id (default: newest Deep Learning AMI, PyTorch, Ubuntu)");
   command->add_option("--user", request->user, "Login user (default: from the image)");
   command->add_option("--disk", request->disk_gb, "Root volume size in GB (default 100)")
       ->check(CLI::Range(8, 16384));

@@ -2,8 +2,8 @@
 
 namespace gpunb::cli {
 
-CLI::App* CommandTable::add(CLI::App& parent, const std::string& name, const std::string& description,
-                            Action action) {
+CLI::App* CommandTable::add(CLI::App& parent, const std::string& name,
+                            const std::string& description, Action action) {
   auto* command = parent.add_subcommand(name, description);
   commands_.emplace_back(command, std::move(action));
   return command;

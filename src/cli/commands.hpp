@@ -2,7 +2,6 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
-
 #include <functional>
 #include <string>
 #include <vector>
@@ -16,7 +15,8 @@ using Action = std::function<int(app::Context&)>;
 // Collects the action of whichever subcommand CLI11 parsed.
 class CommandTable {
  public:
-  CLI::App* add(CLI::App& parent, const std::string& name, const std::string& description, Action action);
+  CLI::App* add(CLI::App& parent, const std::string& name, const std::string& description,
+                Action action);
   const Action* chosen() const;
 
  private:

@@ -20,12 +20,18 @@ std::string iso8601(std::int64_t unix_seconds) {
 nlohmann::json to_json(const app::ListedMachine& listed) {
   const auto& m = listed.machine;
   nlohmann::json price = m.hourly_price ? nlohmann::json(*m.hourly_price) : nlohmann::json(nullptr);
-  return {{"name", m.name},       {"provider", m.provider},
-          {"region", m.region},   {"id", m.id},
-          {"type", m.type},       {"state", core::to_string(m.state)},
-          {"public_ip", m.public_ip}, {"user", m.user},
-          {"launched_at", iso8601(m.launched_at)}, {"zone", m.zone},
-          {"spot", m.spot},       {"hourly_price", price},
+  return {{"name", m.name},
+          {"provider", m.provider},
+          {"region", m.region},
+          {"id", m.id},
+          {"type", m.type},
+          {"state", core::to_string(m.state)},
+          {"public_ip", m.public_ip},
+          {"user", m.user},
+          {"launched_at", iso8601(m.launched_at)},
+          {"zone", m.zone},
+          {"spot", m.spot},
+          {"hourly_price", price},
           {"orphan", listed.orphan}};
 }
 

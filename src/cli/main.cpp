@@ -23,8 +23,10 @@ struct Flags {
 };
 
 void add_global_options(CLI::App& app, Flags& flags) {
-  app.add_option("--profile", flags.global.profile, "AWS profile (default: AWS_PROFILE or default)");
-  app.add_option("--region", flags.global.region, "AWS region (default: AWS_REGION, config, profile)");
+  app.add_option("--profile", flags.global.profile,
+                 "AWS profile (default: AWS_PROFILE or default)");
+  app.add_option("--region", flags.global.region,
+                 "AWS region (default: AWS_REGION, config, profile)");
   app.add_flag("-v,--verbose", flags.verbose, "Log each step");
   app.add_flag("-q,--quiet", flags.quiet, "Only errors");
 }

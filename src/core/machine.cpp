@@ -4,14 +4,22 @@ namespace gpunb::core {
 
 const char* to_string(MachineState state) {
   switch (state) {
-    case MachineState::intent: return "launching";
-    case MachineState::pending: return "pending";
-    case MachineState::running: return "running";
-    case MachineState::stopping: return "stopping";
-    case MachineState::stopped: return "stopped";
-    case MachineState::shutting_down: return "shutting-down";
-    case MachineState::terminated: return "terminated";
-    case MachineState::unknown: return "unknown";
+    case MachineState::intent:
+      return "launching";
+    case MachineState::pending:
+      return "pending";
+    case MachineState::running:
+      return "running";
+    case MachineState::stopping:
+      return "stopping";
+    case MachineState::stopped:
+      return "stopped";
+    case MachineState::shutting_down:
+      return "shutting-down";
+    case MachineState::terminated:
+      return "terminated";
+    case MachineState::unknown:
+      return "unknown";
   }
   return "unknown";
 }

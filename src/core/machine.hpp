@@ -8,7 +8,16 @@
 
 namespace gpunb::core {
 
-enum class MachineState { intent, pending, running, stopping, stopped, shutting_down, terminated, unknown };
+enum class MachineState {
+  intent,
+  pending,
+  running,
+  stopping,
+  stopped,
+  shutting_down,
+  terminated,
+  unknown
+};
 
 const char* to_string(MachineState state);
 MachineState machine_state_from(const std::string& ec2_state_name);

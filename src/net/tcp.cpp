@@ -34,7 +34,8 @@ bool wait_for(int fd, short events, std::chrono::milliseconds timeout) {
   return ::poll(&entry, 1, static_cast<int>(timeout.count())) == 1 && (entry.revents & events) != 0;
 }
 
-bool connect_within(int fd, const sockaddr* address, socklen_t length, std::chrono::milliseconds timeout) {
+bool connect_within(int fd, const sockaddr* address, socklen_t length,
+                    std::chrono::milliseconds timeout) {
   if (::connect(fd, address, length) == 0) return true;
   if (errno != EINPROGRESS || !wait_for(fd, POLLOUT, timeout)) return false;
   int error = 0;
@@ -65,7 +66,8 @@ bool probe_tcp(const std::string& host, int port, std::chrono::milliseconds time
   if (::getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &found) != 0) return false;
   std::unique_ptr<addrinfo, decltype(&::freeaddrinfo)> list(found, &::freeaddrinfo);
   Fd fd(::socket(found->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
-  if (fd.get() < 0 || !connect_within(fd.get(), found->ai_addr, found->ai_addrlen, timeout)) return false;
+  if (fd.get() < 0 || !connect_within(fd.get(), found->ai_addr, found->ai_addrlen, timeout))
+    return false;
   return banner_prefix.empty() || read_prefix(fd.get(), banner_prefix, timeout);
 }
 

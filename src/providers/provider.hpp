@@ -37,10 +37,12 @@ class Provider {
   virtual bool supports(Feature feature) const = 0;
 
   // Idempotent: finds or creates the image choice, key pair and firewall for `spec`.
-  virtual core::Result<Prepared> prepare(const core::MachineSpec& spec, const Progress& progress) = 0;
+  virtual core::Result<Prepared> prepare(const core::MachineSpec& spec,
+                                         const Progress& progress) = 0;
   // Starts one machine. `client_token` makes a repeated call return the same machine.
   // Tries zones, then the fallback types in `prepared.types`; says what it tried on failure.
-  virtual core::Result<core::Machine> launch(const core::MachineSpec& spec, const Prepared& prepared,
+  virtual core::Result<core::Machine> launch(const core::MachineSpec& spec,
+                                             const Prepared& prepared,
                                              const std::string& client_token,
                                              const Progress& progress) = 0;
   // The current state of a known machine (by id); not_found when the cloud has forgotten it.

@@ -33,7 +33,8 @@ std::string sha256_fingerprint(ssh_key key) {
 core::Result<KeyPair> describe(ssh_key private_key, const std::filesystem::path& path) {
   ssh_key public_raw = nullptr;
   if (ssh_pki_export_privkey_to_pubkey(private_key, &public_raw) != SSH_OK) {
-    return core::fail(core::ErrorKind::internal, "cannot derive the public key of " + path.string());
+    return core::fail(core::ErrorKind::internal,
+                      "cannot derive the public key of " + path.string());
   }
   KeyHandle public_key(public_raw);
   char* base64_raw = nullptr;
@@ -44,6 +45,9 @@ core::Result<KeyPair> describe(ssh_key private_key, const std::filesystem::path&
   return KeyPair{path, line, sha256_fingerprint(public_key.get())};
 }
 
+core::Result<KeyPair> load(const std::filesystem::path& path);
+
+// Two gpunb processes may make the first key at once: the first link wins, the other loads it.
 core::Result<KeyPair> create(const std::filesystem::path& path) {
   ssh_key raw = nullptr;
   if (ssh_pki_generate(SSH_KEYTYPE_ED25519, 0, &raw) != SSH_OK) {
@@ -56,36 +60,42 @@ core::Result<KeyPair> create(const std::filesystem::path& path) {
   }
   CharHandle pem(pem_raw);
   util::ensure_private_dir(path.parent_path());
-  util::write_file_atomic(path, pem.get(), 0600);
+  if (!util::write_file_exclusive(path, pem.get(), 0600)) return load(path);
   auto pair = describe(key.get(), path);
   if (pair) util::write_file_atomic(path.string() + ".pub", pair->public_openssh + "\n", 0644);
   return pair;
 }
 
-}  // namespace
-
-core::Result<KeyPair> load_or_create_key(const std::filesystem::path& private_path) {
-  if (!std::filesystem::exists(private_path)) return create(private_path);
+core::Result<KeyPair> load(const std::filesystem::path& private_path) {
   if (util::readable_by_others(private_path)) {
     return core::fail(core::ErrorKind::refused,
                       "private key " + private_path.string() + " is readable by other users",
                       "run: chmod 600 " + private_path.string());
   }
   ssh_key raw = nullptr;
-  if (ssh_pki_import_privkey_file(private_path.c_str(), nullptr, nullptr, nullptr, &raw) != SSH_OK) {
-    return core::fail(core::ErrorKind::usage, "cannot read the private key " + private_path.string(),
+  if (ssh_pki_import_privkey_file(private_path.c_str(), nullptr, nullptr, nullptr, &raw) !=
+      SSH_OK) {
+    return core::fail(core::ErrorKind::usage,
+                      "cannot read the private key " + private_path.string(),
                       "move it away and gpunb makes a new one");
   }
   KeyHandle key(raw);
   return describe(key.get(), private_path);
 }
 
+}  // namespace
+
+core::Result<KeyPair> load_or_create_key(const std::filesystem::path& private_path) {
+  if (!std::filesystem::exists(private_path)) return create(private_path);
+  return load(private_path);
+}
+
 std::string fingerprint_of(const std::string& public_openssh) {
   auto parts = util::split(util::trim(public_openssh), ' ');
   if (parts.size() < 2) return {};
   ssh_key raw = nullptr;
-  if (ssh_pki_import_pubkey_base64(parts[1].c_str(), ssh_key_type_from_name(parts[0].c_str()), &raw) !=
-      SSH_OK) {
+  if (ssh_pki_import_pubkey_base64(parts[1].c_str(), ssh_key_type_from_name(parts[0].c_str()),
+                                   &raw) != SSH_OK) {
     return {};
   }
   KeyHandle key(raw);

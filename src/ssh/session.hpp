@@ -21,6 +21,9 @@ struct HostKeyCheck {
   // server's key must be one of them before it is pinned.
   std::vector<std::string> expected_fingerprints;
   bool pin_unknown = true;  // trust on first use when nothing is pinned and nothing is expected
+  // The name the user knows the machine by, for the hint `gpunb forget-host NAME` when the key
+  // changed; the alias when empty.
+  std::string forget_name;
 };
 
 struct ConnectOptions {

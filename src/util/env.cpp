@@ -9,7 +9,9 @@ std::string Env::get_or(const std::string& name, const std::string& fallback) co
   return value && !value->empty() ? *value : fallback;
 }
 
-std::filesystem::path Env::home() const { return get_or("HOME", "/"); }
+std::filesystem::path Env::home() const {
+  return get_or("HOME", "/");
+}
 
 std::filesystem::path Env::config_home() const {
   return get_or("XDG_CONFIG_HOME", (home() / ".config").string());

@@ -36,7 +36,9 @@ std::optional<std::string> read_file(const std::filesystem::path& path) {
   return out.str();
 }
 
-void write_file_atomic(const std::filesystem::path& path, std::string_view content, mode_t mode) {
+namespace {
+// A complete, synced temp file beside PATH; its name is returned.
+std::string write_temp(const std::filesystem::path& path, std::string_view content, mode_t mode) {
   auto temp = path.string() + ".tmp-" + random_hex(4);
   int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
   if (fd < 0) throw_errno("create " + temp);
@@ -49,6 +51,24 @@ void write_file_atomic(const std::filesystem::path& path, std::string_view conte
     throw;
   }
   ::close(fd);
+  return temp;
+}
+}  // namespace
+
+bool write_file_exclusive(const std::filesystem::path& path, std::string_view content,
+                          mode_t mode) {
+  auto temp = write_temp(path, content, mode);
+  int linked = ::link(temp.c_str(), path.c_str());
+  int error = errno;
+  ::unlink(temp.c_str());
+  if (linked == 0) return true;
+  if (error == EEXIST) return false;
+  errno = error;
+  throw_errno("link to " + path.string());
+}
+
+void write_file_atomic(const std::filesystem::path& path, std::string_view content, mode_t mode) {
+  auto temp = write_temp(path, content, mode);
   if (::rename(temp.c_str(), path.c_str()) != 0) {
     ::unlink(temp.c_str());
     throw_errno("rename to " + path.string());

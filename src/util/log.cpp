@@ -17,8 +17,9 @@ std::string Redactor::redact(std::string_view text) const {
     }
   }
   static const std::array<std::regex, 2> patterns = {
-      std::regex(R"(((?:[?&]|\b)(?:token|X-Amz-Signature|X-Amz-Credential|X-Amz-Security-Token)=)[^&\s"']+)",
-                 std::regex::icase),
+      std::regex(
+          R"(((?:[?&]|\b)(?:token|X-Amz-Signature|X-Amz-Credential|X-Amz-Security-Token)=)[^&\s"']+)",
+          std::regex::icase),
       std::regex(R"(((?:Authorization|X-Amz-Security-Token|Signature)[:=]\s*)[^\s,"']+)",
                  std::regex::icase),
   };

@@ -34,15 +34,18 @@ class Logger {
 
   template <typename... Args>
   void debug(fmt::format_string<Args...> format, Args&&... args) const {
-    if (enabled(LogLevel::debug)) write(LogLevel::debug, fmt::format(format, std::forward<Args>(args)...));
+    if (enabled(LogLevel::debug))
+      write(LogLevel::debug, fmt::format(format, std::forward<Args>(args)...));
   }
   template <typename... Args>
   void info(fmt::format_string<Args...> format, Args&&... args) const {
-    if (enabled(LogLevel::info)) write(LogLevel::info, fmt::format(format, std::forward<Args>(args)...));
+    if (enabled(LogLevel::info))
+      write(LogLevel::info, fmt::format(format, std::forward<Args>(args)...));
   }
   template <typename... Args>
   void warn(fmt::format_string<Args...> format, Args&&... args) const {
-    if (enabled(LogLevel::warn)) write(LogLevel::warn, fmt::format(format, std::forward<Args>(args)...));
+    if (enabled(LogLevel::warn))
+      write(LogLevel::warn, fmt::format(format, std::forward<Args>(args)...));
   }
 
  private:

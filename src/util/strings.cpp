@@ -33,7 +33,8 @@ std::string to_lower(std::string_view text) {
 }
 
 bool starts_with_icase(std::string_view text, std::string_view prefix) {
-  return text.size() >= prefix.size() && to_lower(text.substr(0, prefix.size())) == to_lower(prefix);
+  return text.size() >= prefix.size() &&
+         to_lower(text.substr(0, prefix.size())) == to_lower(prefix);
 }
 
 std::string hex(std::string_view bytes) {
@@ -75,7 +76,8 @@ int hex_value(char c) {
 std::string uri_decode(std::string_view text, bool plus_as_space) {
   std::string out;
   for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '%' && i + 2 < text.size() && hex_value(text[i + 1]) >= 0 && hex_value(text[i + 2]) >= 0) {
+    if (text[i] == '%' && i + 2 < text.size() && hex_value(text[i + 1]) >= 0 &&
+        hex_value(text[i + 2]) >= 0) {
       out += static_cast<char>(hex_value(text[i + 1]) * 16 + hex_value(text[i + 2]));
       i += 2;
     } else {
@@ -90,7 +92,8 @@ std::string base64_decode(std::string_view text) {
   table.fill(-1);
   const std::string_view alphabet =
       "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  for (size_t i = 0; i < alphabet.size(); ++i) table[static_cast<unsigned char>(alphabet[i])] = static_cast<int>(i);
+  for (size_t i = 0; i < alphabet.size(); ++i)
+    table[static_cast<unsigned char>(alphabet[i])] = static_cast<int>(i);
   std::string out;
   unsigned buffer = 0;
   int bits = 0;

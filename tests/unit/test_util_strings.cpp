@@ -15,7 +15,9 @@ TEST(Strings, UriDecodeRoundTrips) {
   EXPECT_EQ(uri_decode("100%"), "100%");
 }
 
-TEST(Strings, Base64Decode) { EXPECT_EQ(base64_decode("aGVsbG8gd29ybGQ=\n"), "hello world"); }
+TEST(Strings, Base64Decode) {
+  EXPECT_EQ(base64_decode("aGVsbG8gd29ybGQ=\n"), "hello world");
+}
 
 TEST(Strings, SplitAndTrim) {
   EXPECT_EQ(split("a,,b", ','), (std::vector<std::string>{"a", "", "b"}));

@@ -18,7 +18,9 @@ std::string key_pair_name(const std::string& public_key) {
   return "gpunb-" + util::hex(util::sha256(material)).substr(0, 16);
 }
 
-std::string security_group_name(const std::string& machine_name) { return "gpunb-" + machine_name; }
+std::string security_group_name(const std::string& machine_name) {
+  return "gpunb-" + machine_name;
+}
 
 core::Machine to_machine(const aws::Instance& instance, const std::string& region) {
   core::Machine machine;
@@ -43,7 +45,9 @@ core::Machine to_machine(const aws::Instance& instance, const std::string& regio
 
 namespace {
 
-std::vector<std::string> ids_of(const core::Machine& machine) { return {machine.id}; }
+std::vector<std::string> ids_of(const core::Machine& machine) {
+  return {machine.id};
+}
 
 class Ec2Provider : public Provider {
  public:
@@ -61,7 +65,8 @@ class Ec2Provider : public Provider {
   }
 
   core::Result<core::Machine> launch(const core::MachineSpec& spec, const Prepared& prepared,
-                                     const std::string& client_token, const Progress& progress) override {
+                                     const std::string& client_token,
+                                     const Progress& progress) override {
     LaunchInput input{spec, prepared, client_token, settings_.owner};
     auto instance = launch_with_failover(client_, input, progress);
     if (!instance) return tl::unexpected(instance.error());
@@ -72,7 +77,8 @@ class Ec2Provider : public Provider {
     auto found = aws::describe_instances(client_, {}, ids_of(machine));
     if (!found) return tl::unexpected(found.error());
     if (found->empty()) {
-      return core::fail(core::ErrorKind::not_found, "instance " + machine.id + " is not known to EC2");
+      return core::fail(core::ErrorKind::not_found,
+                        "instance " + machine.id + " is not known to EC2");
     }
     return to_machine(found->front(), region());
   }
@@ -85,7 +91,9 @@ class Ec2Provider : public Provider {
     return machines;
   }
 
-  core::Result<std::vector<std::string>> regions() override { return aws::describe_regions(client_); }
+  core::Result<std::vector<std::string>> regions() override {
+    return aws::describe_regions(client_);
+  }
 
   core::Status start(const core::Machine& machine) override {
     return discard(aws::start_instances(client_, ids_of(machine)));

@@ -10,7 +10,8 @@ namespace gpunb::providers::ec2 {
 
 namespace {
 
-aws::RunRequest run_request(const LaunchInput& input, const std::string& type, const std::string& zone) {
+aws::RunRequest run_request(const LaunchInput& input, const std::string& type,
+                            const std::string& zone) {
   aws::RunRequest request;
   request.image_id = input.prepared.image_id;
   request.type = type;
@@ -29,7 +30,8 @@ aws::RunRequest run_request(const LaunchInput& input, const std::string& type, c
 
 }  // namespace
 
-std::string attempt_token(const std::string& base, const std::string& type, const std::string& zone) {
+std::string attempt_token(const std::string& base, const std::string& type,
+                          const std::string& zone) {
   return "gpunb-" + util::hex(util::sha256(base + "/" + type + "/" + zone)).substr(0, 40);
 }
 
@@ -45,12 +47,14 @@ core::Result<aws::Instance> launch_with_failover(aws::Ec2Client& client, const L
       if (instance) return instance;
       if (instance.error().kind != core::ErrorKind::capacity) return instance;
       tried.push_back(type + " in " + zone);
-      progress(fmt::format("no {} capacity in {}; trying the next choice", type, zone), Importance::notice);
+      progress(fmt::format("no {} capacity in {}; trying the next choice", type, zone),
+               Importance::notice);
     }
   }
-  return core::fail(core::ErrorKind::capacity,
-                    "no capacity for any requested type; tried " + util::join(tried, ", "),
-                    "add fallback types (--type g5.xlarge,g4dn.xlarge), try another region, or use --spot");
+  return core::fail(
+      core::ErrorKind::capacity,
+      "no capacity for any requested type; tried " + util::join(tried, ", "),
+      "add fallback types (--type g5.xlarge,g4dn.xlarge), try another region, or use --spot");
 }
 
 }  // namespace gpunb::providers::ec2

@@ -21,6 +21,7 @@ core::Result<aws::Instance> launch_with_failover(aws::Ec2Client& client, const L
 
 // Deterministic per (base, type, zone), at most 64 characters, so a rerun of the same
 // attempt is idempotent at EC2.
-std::string attempt_token(const std::string& base, const std::string& type, const std::string& zone);
+std::string attempt_token(const std::string& base, const std::string& type,
+                          const std::string& zone);
 
 }  // namespace gpunb::providers::ec2

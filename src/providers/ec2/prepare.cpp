@@ -4,19 +4,24 @@
 
 #include <algorithm>
 
+#include "aws/ec2_errors.hpp"
+
 namespace gpunb::providers::ec2 {
 
 namespace {
 
 using core::ErrorKind;
 
-core::Status check_types(aws::Ec2Client& client, const core::MachineSpec& spec, Prepared& prepared) {
+core::Status check_types(aws::Ec2Client& client, const core::MachineSpec& spec,
+                         Prepared& prepared) {
   auto infos = aws::describe_instance_types(client, spec.types);
   if (!infos) return tl::unexpected(infos.error());
   for (const auto& type : spec.types) {
-    auto it = std::find_if(infos->begin(), infos->end(), [&](const auto& info) { return info.name == type; });
+    auto it = std::find_if(infos->begin(), infos->end(),
+                           [&](const auto& info) { return info.name == type; });
     if (it == infos->end()) {
-      return core::fail(ErrorKind::not_found, "unknown instance type '" + type + "' in " + client.context().region,
+      return core::fail(ErrorKind::not_found,
+                        "unknown instance type '" + type + "' in " + client.context().region,
                         "pick a GPU type such as g5.xlarge or g4dn.xlarge");
     }
     if (it->gpu_count == 0 && !spec.allow_cpu) {
@@ -47,22 +52,30 @@ core::Status choose_image(aws::Ec2Client& client, const PrepareInput& input, Pre
   return {};
 }
 
-core::Status ensure_key_pair(aws::Ec2Client& client, const PrepareInput& input, Prepared& prepared) {
+core::Status ensure_key_pair(aws::Ec2Client& client, const PrepareInput& input,
+                             Prepared& prepared) {
   prepared.key_name = input.key_name;
   auto existing = aws::describe_key_pairs(client, {input.key_name});
   if (!existing) return tl::unexpected(existing.error());
   if (!existing->empty()) return {};
   auto imported = aws::import_key_pair(client, input.key_name, input.public_key);
-  if (!imported) return tl::unexpected(imported.error());
+  // Another gpunb may have imported it a moment ago: the name is derived from the key itself.
+  if (!imported && !aws::has_ec2_code(imported.error(), "InvalidKeyPair.Duplicate")) {
+    return tl::unexpected(imported.error());
+  }
   return {};
 }
 
-core::Status ensure_security_group(aws::Ec2Client& client, const PrepareInput& input, Prepared& prepared) {
+core::Status ensure_security_group(aws::Ec2Client& client, const PrepareInput& input,
+                                   Prepared& prepared) {
   auto groups = aws::describe_security_groups(client, {input.group_name});
   if (!groups) return tl::unexpected(groups.error());
   if (groups->empty()) {
     auto created = aws::create_security_group(
         client, input.group_name, "gpunb: SSH to machine " + input.spec.name + " from one address");
+    if (!created && aws::has_ec2_code(created.error(), "InvalidGroup.Duplicate")) {
+      return ensure_security_group(client, input, prepared);  // made by a concurrent run
+    }
     if (!created) return tl::unexpected(created.error());
     prepared.security_group_id = *created;
   } else {
@@ -85,13 +98,15 @@ std::string gpu_summary(const aws::InstanceTypeInfo& info) {
 core::Result<Prepared> prepare_machine(aws::Ec2Client& client, const PrepareInput& input,
                                        const Progress& progress) {
   Prepared prepared;
-  progress("checking instance types " + fmt::format("{}", fmt::join(input.spec.types, ", ")), Importance::step);
+  progress("checking instance types " + fmt::format("{}", fmt::join(input.spec.types, ", ")),
+           Importance::step);
   if (auto ok = check_types(client, input.spec, prepared); !ok) return tl::unexpected(ok.error());
   progress("choosing the image", Importance::step);
   if (auto ok = choose_image(client, input, prepared); !ok) return tl::unexpected(ok.error());
   progress("importing the SSH key and opening port 22 to " + input.spec.ssh_cidr, Importance::step);
   if (auto ok = ensure_key_pair(client, input, prepared); !ok) return tl::unexpected(ok.error());
-  if (auto ok = ensure_security_group(client, input, prepared); !ok) return tl::unexpected(ok.error());
+  if (auto ok = ensure_security_group(client, input, prepared); !ok)
+    return tl::unexpected(ok.error());
   return prepared;
 }
 
@@ -103,7 +118,9 @@ core::Status release_resources(aws::Ec2Client& client, const std::string& group_
     if (auto deleted = aws::delete_security_group(client, group.id); !deleted) return deleted;
   }
   auto users = aws::describe_instances(
-      client, {{"key-name", {key_name}}, {"instance-state-name", {"pending", "running", "stopping", "stopped", "shutting-down"}}},
+      client,
+      {{"key-name", {key_name}},
+       {"instance-state-name", {"pending", "running", "stopping", "stopped", "shutting-down"}}},
       {});
   if (!users) return tl::unexpected(users.error());
   if (!users->empty()) return {};

@@ -1,0 +1,141 @@
+#include "agent/http.hpp"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace gpunb::agent {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+class Socket {
+ public:
+  Socket() : fd_(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) {}
+  Socket(const Socket&) = delete;
+  Socket& operator=(const Socket&) = delete;
+  ~Socket() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  int fd() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+sockaddr_in loopback(int port) {
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  return addr;
+}
+
+int remaining_ms(Clock::time_point deadline) {
+  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+  return left.count() > 0 ? static_cast<int>(left.count()) : 0;
+}
+
+bool wait_for(int fd, short events, Clock::time_point deadline) {
+  pollfd p{fd, events, 0};
+  int n = 0;
+  do {
+    n = ::poll(&p, 1, remaining_ms(deadline));
+  } while (n < 0 && errno == EINTR);
+  return n > 0;
+}
+
+Done connect_local(const Socket& s, int port, Clock::time_point deadline) {
+  if (s.fd() < 0) return failure("internal", std::string("socket: ") + std::strerror(errno));
+  sockaddr_in addr = loopback(port);
+  if (::connect(s.fd(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) return {};
+  if (errno != EINPROGRESS) return failure("network", "connection refused");
+  if (!wait_for(s.fd(), POLLOUT, deadline)) return failure("network", "connect timed out");
+  int error = 0;
+  socklen_t len = sizeof error;
+  ::getsockopt(s.fd(), SOL_SOCKET, SO_ERROR, &error, &len);
+  if (error != 0) return failure("network", std::string("connect: ") + std::strerror(error));
+  return {};
+}
+
+Done send_all(const Socket& s, std::string_view data, Clock::time_point deadline) {
+  while (!data.empty()) {
+    if (!wait_for(s.fd(), POLLOUT, deadline)) return failure("network", "send timed out");
+    ssize_t n = ::send(s.fd(), data.data(), data.size(), MSG_NOSIGNAL);
+    if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+    if (n <= 0) return failure("network", std::string("send: ") + std::strerror(errno));
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+  return {};
+}
+
+Outcome<std::string> receive_all(const Socket& s, Clock::time_point deadline) {
+  std::string out;
+  char buffer[8192];
+  for (;;) {
+    if (!wait_for(s.fd(), POLLIN, deadline)) return failure("network", "reply timed out");
+    ssize_t n = ::recv(s.fd(), buffer, sizeof buffer, 0);
+    if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+    if (n < 0) return failure("network", std::string("recv: ") + std::strerror(errno));
+    if (n == 0 || out.size() > (1u << 20)) return out;
+    out.append(buffer, static_cast<size_t>(n));
+  }
+}
+
+}  // namespace
+
+HttpReply parse_http_reply(const std::string& raw) {
+  HttpReply reply;
+  if (raw.rfind("HTTP/1.", 0) != 0 || raw.size() < 12) return reply;
+  try {
+    reply.status = std::stoi(raw.substr(9, 3));
+  } catch (const std::exception&) {
+    return HttpReply{};
+  }
+  size_t body = raw.find("\r\n\r\n");
+  if (body != std::string::npos) reply.body = raw.substr(body + 4);
+  return reply;
+}
+
+Outcome<HttpReply> http_get_local(int port, const std::string& path, const std::string& token,
+                                  std::chrono::milliseconds timeout) {
+  auto deadline = Clock::now() + timeout;
+  Socket s;
+  if (auto ok = connect_local(s, port, deadline); !ok) return tl::unexpected(ok.error());
+  std::string request = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) +
+                        "\r\nUser-Agent: gpunb-agent\r\nConnection: close\r\n";
+  if (!token.empty()) request += "Authorization: token " + token + "\r\n";
+  if (auto ok = send_all(s, request + "\r\n", deadline); !ok) return tl::unexpected(ok.error());
+  auto raw = receive_all(s, deadline);
+  if (!raw) return tl::unexpected(raw.error());
+  return parse_http_reply(*raw);
+}
+
+bool local_port_open(int port) {
+  Socket s;
+  return static_cast<bool>(
+      connect_local(s, port, Clock::now() + std::chrono::milliseconds(500)));
+}
+
+Outcome<int> free_local_port() {
+  for (int attempt = 0; attempt < 20; ++attempt) {
+    Socket s;
+    sockaddr_in addr = loopback(0);
+    socklen_t len = sizeof addr;
+    if (::bind(s.fd(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+        ::getsockname(s.fd(), reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+      return failure("internal", std::string("no free port: ") + std::strerror(errno));
+    }
+    int port = ntohs(addr.sin_port);
+    if (port != 8888) return port;
+  }
+  return failure("internal", "no free port other than 8888");
+}
+
+}  // namespace gpunb::agent

@@ -1,0 +1,26 @@
+// A tiny HTTP/1.1 client for Jupyter on loopback. IP literals only: a static glibc binary must
+// never resolve a name (see STATIC-AGENT.md).
+#pragma once
+
+#include <chrono>
+#include <string>
+
+#include "agent/result.hpp"
+
+namespace gpunb::agent {
+
+struct HttpReply {
+  int status = 0;
+  std::string body;
+};
+
+// GET http://127.0.0.1:PORT/PATH with "Authorization: token TOKEN" (when not empty).
+Outcome<HttpReply> http_get_local(int port, const std::string& path, const std::string& token,
+                                  std::chrono::milliseconds timeout);
+// Parses "HTTP/1.1 200 OK\r\n...\r\n\r\nbody"; status 0 when it is not HTTP.
+HttpReply parse_http_reply(const std::string& raw);
+bool local_port_open(int port);  // something accepts on 127.0.0.1:PORT
+// A port free on 127.0.0.1 right now (bind :0, read, close), never one of the AVOID ports.
+Outcome<int> free_local_port();
+
+}  // namespace gpunb::agent

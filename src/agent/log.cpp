@@ -1,0 +1,38 @@
+#include "agent/log.hpp"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <ctime>
+
+#include "agent/files.hpp"
+
+namespace gpunb::agent {
+
+Log::Log(const std::filesystem::path& path) {
+  file_ = std::fopen(path.c_str(), "ae");
+  if (file_ != nullptr) ::fchmod(::fileno(file_), 0600);
+}
+
+Log::~Log() {
+  if (file_ != nullptr) std::fclose(file_);
+}
+
+void Log::add_secret(const std::string& secret) {
+  if (!secret.empty()) secrets_.push_back(secret);
+}
+
+void Log::write(std::string_view line) {
+  if (file_ == nullptr) return;
+  std::string text(line);
+  for (const auto& secret : secrets_) text = redact(text, secret);
+  std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  ::gmtime_r(&now, &utc);
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  std::fprintf(file_, "%s [%d] %s\n", stamp, static_cast<int>(::getpid()), text.c_str());
+  std::fflush(file_);
+}
+
+}  // namespace gpunb::agent

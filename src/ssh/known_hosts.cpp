@@ -1,0 +1,143 @@
+#include "ssh/known_hosts.hpp"
+
+#include <algorithm>
+#include <sstream>
+
+#include "ssh/keys.hpp"
+#include "util/fs.hpp"
+#include "util/strings.hpp"
+
+namespace gpunb::ssh {
+
+namespace {
+
+constexpr const char* kDefaultHostkeys =
+    "ssh-ed25519,ecdsa-sha2-nistp521,ecdsa-sha2-nistp384,ecdsa-sha2-nistp256,rsa-sha2-512,"
+    "rsa-sha2-256";
+
+bool names_alias(const std::string& names, const std::string& alias) {
+  auto list = util::split(names, ',');
+  return std::find(list.begin(), list.end(), alias) != list.end();
+}
+
+std::string changed_hint(const HostKeyCheck& check) {
+  const auto& name = check.forget_name.empty() ? check.alias : check.forget_name;
+  return "if the machine was rebuilt, run `gpunb forget-host " + name +
+         "`; otherwise someone may be intercepting the connection";
+}
+
+bool expected(const HostKeyCheck& check, const HostKey& key) {
+  const auto& list = check.expected_fingerprints;
+  return std::find(list.begin(), list.end(), key.fingerprint) != list.end();
+}
+
+core::Status pin_new_key(const HostKeyCheck& check, const HostKey& key) {
+  if (!check.expected_fingerprints.empty() && !expected(check, key)) {
+    return core::fail(core::ErrorKind::refused,
+                      "host key " + key.fingerprint + " of " + check.alias +
+                          " is not one the cloud reported",
+                      "someone may be intercepting the connection; try again in a minute");
+  }
+  if (check.expected_fingerprints.empty() && !check.pin_unknown) {
+    return core::fail(core::ErrorKind::refused,
+                      "host key " + key.fingerprint + " of " + check.alias + " is unknown");
+  }
+  try {
+    pin_key(check.known_hosts, check.alias, key);
+  } catch (const std::exception& error) {
+    return core::fail(core::ErrorKind::internal, std::string("cannot pin the host key: ") + error.what());
+  }
+  return {};
+}
+
+}  // namespace
+
+std::vector<HostKey> pinned_keys(const std::filesystem::path& known_hosts, const std::string& alias) {
+  std::vector<HostKey> keys;
+  auto content = util::read_file(known_hosts);
+  if (!content) return keys;
+  std::istringstream lines(*content);
+  std::string line;
+  while (std::getline(lines, line)) {
+    std::istringstream fields(line);
+    std::string names, type, base64;
+    if (!(fields >> names >> type >> base64) || names.starts_with('#')) continue;
+    if (!names_alias(names, alias)) continue;
+    keys.push_back({type, base64, fingerprint_of(type + " " + base64)});
+  }
+  return keys;
+}
+
+void pin_key(const std::filesystem::path& known_hosts, const std::string& alias, const HostKey& key) {
+  util::ensure_private_dir(known_hosts.parent_path());
+  auto content = util::read_file(known_hosts).value_or("");
+  if (!content.empty() && content.back() != '\n') content += '\n';
+  content += alias + " " + key.type + " " + key.base64 + "\n";
+  util::write_file_atomic(known_hosts, content, 0600);
+}
+
+core::Status verify_host_key(const HostKeyCheck& check, const HostKey& key) {
+  auto pinned = pinned_keys(check.known_hosts, check.alias);
+  if (pinned.empty()) return pin_new_key(check, key);
+  for (const auto& known : pinned) {
+    if (known.fingerprint == key.fingerprint) return {};
+  }
+  return core::fail(core::ErrorKind::refused,
+                    "the host key of " + check.alias + " changed (now " + key.fingerprint + ")",
+                    changed_hint(check));
+}
+
+std::string hostkey_preference(const std::vector<HostKey>& pinned) {
+  if (pinned.empty()) return kDefaultHostkeys;
+  auto first = pinned.front().type == "ssh-rsa" ? std::string("rsa-sha2-512,rsa-sha2-256")
+                                                : pinned.front().type;
+  std::vector<std::string> order = util::split(first, ',');
+  for (auto& algorithm : util::split(kDefaultHostkeys, ',')) {
+    if (std::find(order.begin(), order.end(), algorithm) == order.end()) order.push_back(algorithm);
+  }
+  return util::join(order, ",");
+}
+
+core::Result<bool> forget_host(const std::filesystem::path& known_hosts, const std::string& alias) {
+  auto content = util::read_file(known_hosts);
+  if (!content) return false;
+  std::istringstream lines(*content);
+  std::string line, kept;
+  bool removed = false;
+  while (std::getline(lines, line)) {
+    std::istringstream fields(line);
+    std::string names;
+    if ((fields >> names) && !names.starts_with('#') && names_alias(names, alias)) {
+      removed = true;
+      continue;
+    }
+    kept += line + "\n";
+  }
+  if (!removed) return false;
+  try {
+    util::write_file_atomic(known_hosts, kept, 0600);
+  } catch (const std::exception& error) {
+    return core::fail(core::ErrorKind::internal, std::string("cannot rewrite ") +
+                                                     known_hosts.string() + ": " + error.what());
+  }
+  return true;
+}
+
+std::vector<std::string> fingerprints_from_console(std::string_view console_output) {
+  constexpr std::string_view kBegin = "-----BEGIN SSH HOST KEY FINGERPRINTS-----";
+  constexpr std::string_view kEnd = "-----END SSH HOST KEY FINGERPRINTS-----";
+  std::vector<std::string> found;
+  auto begin = console_output.find(kBegin);
+  if (begin == std::string_view::npos) return found;
+  auto end = console_output.find(kEnd, begin);
+  auto block = console_output.substr(begin, end == std::string_view::npos ? end : end - begin);
+  for (size_t at = block.find("SHA256:"); at != std::string_view::npos;
+       at = block.find("SHA256:", at + 1)) {
+    auto stop = block.find_first_of(" \t\r\n", at);
+    std::string fingerprint(block.substr(at, stop == std::string_view::npos ? stop : stop - at));
+    if (std::find(found.begin(), found.end(), fingerprint) == found.end()) found.push_back(fingerprint);
+  }
+  return found;
+}
+
+}  // namespace gpunb::ssh
