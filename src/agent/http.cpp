@@ -123,6 +123,14 @@ bool local_port_open(int port) {
       connect_local(s, port, Clock::now() + std::chrono::milliseconds(500)));
 }
 
+bool local_port_free(int port) {
+  Socket s;
+  int on = 1;
+  ::setsockopt(s.fd(), SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);  // as Jupyter binds
+  sockaddr_in addr = loopback(port);
+  return port > 0 && ::bind(s.fd(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+}
+
 Outcome<int> free_local_port() {
   for (int attempt = 0; attempt < 20; ++attempt) {
     Socket s;

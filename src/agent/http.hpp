@@ -22,5 +22,6 @@ HttpReply parse_http_reply(const std::string& raw);
 bool local_port_open(int port);  // something accepts on 127.0.0.1:PORT
 // A port free on 127.0.0.1 right now (bind :0, read, close), never one of the AVOID ports.
 Outcome<int> free_local_port();
+bool local_port_free(int port);  // 127.0.0.1:PORT can be bound now
 
 }  // namespace gpunb::agent

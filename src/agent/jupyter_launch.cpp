@@ -29,7 +29,8 @@ std::string launcher_script(const LaunchPlan& plan, const JupyterFiles& files) {
   for (const auto& arg : jupyter_arguments(plan)) exec_line += " " + shell_quote(arg);
   return "#!/bin/sh\n"
          "# Written by gpunb-agent. Holds no secret: the token comes from the token file.\n"
-         "exec >>" + shell_quote(files.log.string()) + " 2>&1 </dev/null\n"
+         // stdin stays: tmux ends a pane whose processes all let go of its terminal.
+         "exec >>" + shell_quote(files.log.string()) + " 2>&1\n"
          "echo \"gpunb: starting Jupyter (pid $$) at $(date -u)\"\n"
          "echo $$ >" + shell_quote(files.pid.string()) + "\n"
          "IFS= read -r JUPYTER_TOKEN <" + shell_quote(files.token.string()) + " || exit 1\n"

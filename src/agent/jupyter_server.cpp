@@ -59,7 +59,8 @@ Outcome<LaunchPlan> prepare(Context& context, const StartRequest& request,
   if (ec) return failure("internal", "cannot create " + plan.workdir + ": " + ec.message());
   if (auto ok = make_dirs(context.jupyter_dir(), 0700); !ok) return tl::unexpected(ok.error());
   if (auto ok = write_token(files, request.token); !ok) return tl::unexpected(ok.error());
-  auto port = free_local_port();
+  auto port = local_port_free(request.preferred_port) ? Outcome<int>(request.preferred_port)
+                                                     : free_local_port();
   if (!port) return tl::unexpected(port.error());
   plan.port = *port;
   auto ok = write_atomic(files.launcher, launcher_script(plan, files), 0700);

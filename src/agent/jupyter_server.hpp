@@ -17,6 +17,7 @@ struct StartRequest {
   std::string token;       // already chosen: fresh for ensure, the old one for restart
   std::string supervisor;  // wanted; empty: the best available
   std::chrono::seconds ready_within{60};
+  int preferred_port = 0;  // restart keeps the port when it is still free
 };
 
 const Probe& ensure_probe(Context& context);

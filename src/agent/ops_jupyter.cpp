@@ -69,7 +69,9 @@ Outcome<Json> restart_op(Context& context, const Json& request) {
   std::string token = read_token(files).value_or(random_hex(32));
   auto stopped = stop_server(context, *name);
   if (!stopped) return tl::unexpected(stopped.error());
-  auto started = start_server(context, start_request(merged, *name, token));
+  StartRequest start = start_request(merged, *name, token);
+  start.preferred_port = record ? record->port : 0;
+  auto started = start_server(context, start);
   if (!started) return tl::unexpected(started.error());
   return started_reply(*started, token, false);
 }

@@ -52,6 +52,7 @@ struct Machine {
   std::string zone;
   std::string image_id;
   bool spot = false;
+  int ssh_port = 22;
 };
 
 }  // namespace gpunb::core

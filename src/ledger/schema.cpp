@@ -10,7 +10,7 @@ namespace gpunb::ledger {
 namespace {
 
 // Step N takes user_version N to N+1. Append only: never edit a step that has shipped.
-constexpr std::array<std::string_view, 1> kMigrations = {
+constexpr std::array<std::string_view, 2> kMigrations = {
     R"sql(
 CREATE TABLE machines (
   name          TEXT PRIMARY KEY NOT NULL,
@@ -39,6 +39,10 @@ CREATE TABLE events (
   detail   TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX events_machine_time ON events(machine, time);
+)sql",
+    // 2: machines reached over SSH on another port than 22 (the ssh provider).
+    R"sql(
+ALTER TABLE machines ADD COLUMN ssh_port INTEGER NOT NULL DEFAULT 22;
 )sql",
 };
 

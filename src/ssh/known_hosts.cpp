@@ -127,15 +127,19 @@ std::vector<std::string> fingerprints_from_console(std::string_view console_outp
   constexpr std::string_view kBegin = "-----BEGIN SSH HOST KEY FINGERPRINTS-----";
   constexpr std::string_view kEnd = "-----END SSH HOST KEY FINGERPRINTS-----";
   std::vector<std::string> found;
-  auto begin = console_output.find(kBegin);
-  if (begin == std::string_view::npos) return found;
-  auto end = console_output.find(kEnd, begin);
-  auto block = console_output.substr(begin, end == std::string_view::npos ? end : end - begin);
-  for (size_t at = block.find("SHA256:"); at != std::string_view::npos;
-       at = block.find("SHA256:", at + 1)) {
-    auto stop = block.find_first_of(" \t\r\n", at);
-    std::string fingerprint(block.substr(at, stop == std::string_view::npos ? stop : stop - at));
-    if (std::find(found.begin(), found.end(), fingerprint) == found.end()) found.push_back(fingerprint);
+  for (auto begin = console_output.find(kBegin); begin != std::string_view::npos;
+       begin = console_output.find(kBegin, begin + kBegin.size())) {
+    auto end = console_output.find(kEnd, begin);
+    if (end == std::string_view::npos) break;  // a block cut short proves nothing
+    auto block = console_output.substr(begin, end - begin);
+    for (auto at = block.find("SHA256:"); at != std::string_view::npos;
+         at = block.find("SHA256:", at + 1)) {
+      auto stop = std::min(block.find_first_of(" \t\r\n", at), block.size());
+      std::string fingerprint(block.substr(at, stop - at));
+      if (std::find(found.begin(), found.end(), fingerprint) == found.end()) {
+        found.push_back(fingerprint);
+      }
+    }
   }
   return found;
 }

@@ -54,7 +54,10 @@ class Channel {
   // One line without its '\n'; network error on timeout or EOF.
   core::Result<std::string> read_line(std::chrono::milliseconds timeout);
   core::Status send_eof();
-  int exit_status();  // -1 while unknown
+  int exit_status();  // -1 while unknown (never blocks)
+  // What the command wrote to stderr so far (its last 64 KiB); drained while reading lines, so a
+  // chatty stderr never stalls the command.
+  const std::string& error_output() const;
 
   struct Impl;
   explicit Channel(std::unique_ptr<Impl> impl);
@@ -75,6 +78,8 @@ class Sftp {
   core::Status upload(const std::filesystem::path& local, const std::string& remote, int mode);
   core::Status write_file(const std::string& remote, std::string_view content, int mode);
   core::Result<std::string> read_file(const std::string& remote);
+  // The absolute path the server resolves PATH to ("~" and "~/x" from the login home).
+  core::Result<std::string> canonical(const std::string& path);
 
   struct Impl;
   explicit Sftp(std::unique_ptr<Impl> impl);

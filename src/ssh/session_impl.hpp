@@ -16,6 +16,22 @@ struct Session::Impl {
   std::optional<std::string> home;
 };
 
+// Members in this order: the session is released last.
+struct Channel::Impl {
+  SharedSession session;
+  ChannelHandle channel;
+  std::string target;
+  std::string pending;  // stdout read but not yet returned as a line
+  std::string errors;   // stderr tail
+};
+
+struct Sftp::Impl {
+  SharedSession session;
+  SftpHandle sftp;
+  std::string target;
+  std::optional<std::string> home;
+};
+
 // Opens a session channel and starts COMMAND in it (blocking, with the session's timeout).
 core::Result<ChannelHandle> open_exec(ssh_session session, const std::string& command,
                                       const std::string& target);

@@ -102,6 +102,7 @@ TEST_F(LedgerTest, ReopenKeepsData) {
   m.zone = "eu-west-1a";
   m.image_id = "ami-1";
   m.spot = true;
+  m.ssh_port = 2222;
   ASSERT_TRUE(open().upsert(m));
   auto found = open().find("box");
   ASSERT_TRUE(found);
@@ -115,6 +116,7 @@ TEST_F(LedgerTest, ReopenKeepsData) {
   EXPECT_EQ(got.hourly_price, 1.006);
   EXPECT_EQ(got.zone, "eu-west-1a");
   EXPECT_EQ(got.image_id, "ami-1");
+  EXPECT_EQ(got.ssh_port, 2222);
   EXPECT_EQ(got.provider, "ec2");
   EXPECT_TRUE(got.spot);
 }
@@ -268,6 +270,39 @@ TEST_F(LedgerTest, ConcurrentOpenersAndWritersWait) {
   auto all = open().all();
   ASSERT_TRUE(all);
   EXPECT_EQ(all->size(), static_cast<size_t>(kThreads * kWrites));
+}
+
+}  // namespace gpunb::ledger
+
+namespace gpunb::ledger {
+
+// A ledger written by the first schema (before ssh_port) is migrated in place, data kept.
+TEST(LedgerMigration, FromSchemaOneKeepsRows) {
+  auto path = std::filesystem::temp_directory_path() / "gpunb-ledger-v1.db";
+  std::filesystem::remove(path);
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  const char* v1 =
+      "CREATE TABLE machines (name TEXT PRIMARY KEY NOT NULL, provider TEXT NOT NULL, region TEXT NOT "
+      "NULL DEFAULT '', instance_id TEXT NOT NULL DEFAULT '', type TEXT NOT NULL DEFAULT '', state TEXT "
+      "NOT NULL, public_ip TEXT NOT NULL DEFAULT '', login_user TEXT NOT NULL DEFAULT '', launched_at "
+      "INTEGER NOT NULL DEFAULT 0, client_token TEXT UNIQUE, hourly_price REAL, zone TEXT NOT NULL "
+      "DEFAULT '', image_id TEXT NOT NULL DEFAULT '', spot INTEGER NOT NULL DEFAULT 0, created_at "
+      "INTEGER NOT NULL, updated_at INTEGER NOT NULL);"
+      "CREATE TABLE events (id INTEGER PRIMARY KEY, machine TEXT NOT NULL, time INTEGER NOT NULL, kind "
+      "TEXT NOT NULL, detail TEXT NOT NULL DEFAULT '');"
+      "INSERT INTO machines (name, provider, state, instance_id, created_at, updated_at) VALUES "
+      "('old', 'ec2', 'running', 'i-1', 1, 1);"
+      "PRAGMA user_version = 1;";
+  ASSERT_EQ(sqlite3_exec(db, v1, nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(db);
+  auto ledger = Ledger::open(path);
+  ASSERT_TRUE(ledger) << ledger.error().message;
+  auto old = ledger->find("old");
+  ASSERT_TRUE(old && *old);
+  EXPECT_EQ((*old)->id, "i-1");
+  EXPECT_EQ((*old)->ssh_port, 22);
+  std::filesystem::remove(path);
 }
 
 }  // namespace gpunb::ledger
