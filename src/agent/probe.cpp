@@ -55,10 +55,12 @@ std::vector<std::string> jupyter_candidates(const std::string& from_login) {
   return out;
 }
 
+// `jupyter KIND` runs `jupyter-KIND` from SEARCH_PATH: checked first, as Python is slow to start.
 std::optional<JupyterFound> try_variant(const std::string& jupyter, const std::string& kind,
+                                        const std::string& search_path,
                                         const std::string& login_path) {
   std::string dir = std::filesystem::path(jupyter).parent_path().string();
-  if (!find_program("jupyter-" + kind, dir + ":" + login_path)) return std::nullopt;
+  if (!find_program("jupyter-" + kind, search_path)) return std::nullopt;
   Command command{{jupyter, kind, "--version"}, {{"PATH", dir + ":" + login_path}}, {},
                   std::chrono::seconds(30)};
   auto done = run_command(command);
@@ -107,8 +109,11 @@ Probe run_probe() {
   for (const auto& jupyter : jupyter_candidates(facts["jupyter"])) {
     std::error_code ec;
     if (!seen.insert(std::filesystem::weakly_canonical(jupyter, ec).string()).second) continue;
+    std::string search = std::filesystem::path(jupyter).parent_path().string();
+    if (jupyter == facts["jupyter"]) search += ":" + probe.login_path;  // a conda env: its own only
     for (const char* kind : {"lab", "notebook", "server"}) {
-      if (auto found = try_variant(jupyter, kind, probe.login_path)) probe.jupyters.push_back(*found);
+      auto found = try_variant(jupyter, kind, search, probe.login_path);
+      if (found) probe.jupyters.push_back(*found);
     }
     if (choose_jupyter(probe.jupyters).value_or(JupyterFound{}).kind == "lab") break;
   }

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include "providers/ec2/ec2_provider.hpp"
+#include "providers/sshhost/ssh_provider.hpp"
 #include "util/fs.hpp"
 
 namespace gpunb::app {
@@ -84,6 +85,12 @@ providers::Provider& Context::provider(const std::string& region) {
   auto& provider = providers_[region];
   provider = providers::ec2::make_ec2_provider(*client, std::move(settings));
   return *provider;
+}
+
+providers::Provider& Context::provider_for(const core::Machine& machine) {
+  if (machine.provider != "ssh") return provider(machine.region);
+  if (!ssh_provider_) ssh_provider_ = providers::sshhost::make_ssh_provider();
+  return *ssh_provider_;
 }
 
 std::string Context::owner() const {

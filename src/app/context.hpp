@@ -57,7 +57,8 @@ class Context {
   // The region a new machine goes to: --region, env, config, AWS profile. Throws when none.
   std::string default_region();
   std::optional<std::string> region_if_known();
-  providers::Provider& provider(const std::string& region);
+  providers::Provider& provider(const std::string& region);  // EC2 in that region
+  providers::Provider& provider_for(const core::Machine& machine);  // the one that made it
   std::string owner() const;  // user@host
 
  private:
@@ -74,6 +75,7 @@ class Context {
   std::unique_ptr<net::Http> http_;
   std::map<std::string, std::unique_ptr<aws::Ec2Client>> clients_;
   std::map<std::string, std::unique_ptr<providers::Provider>> providers_;
+  std::unique_ptr<providers::Provider> ssh_provider_;
 };
 
 }  // namespace gpunb::app

@@ -58,7 +58,7 @@ core::Machine stop(Context& context, const std::string& name) {
   }
   if (machine.state == MachineState::running) {
     progress.update("stopping " + name);
-    core::value_or_throw(context.provider(machine.region).stop(machine));
+    core::value_or_throw(context.provider_for(machine).stop(machine));
   }
   return wait_for_state(context, machine, MachineState::stopped, progress);
 }
@@ -74,7 +74,7 @@ core::Machine down(Context& context, const DownRequest& request) {
   }
   ProgressLine progress(context);
   progress.update("terminating " + request.name);
-  auto& provider = context.provider(machine.region);
+  auto& provider = context.provider_for(machine);
   core::value_or_throw(provider.terminate(machine));
   machine = wait_for_state(context, machine, MachineState::terminated, progress);
   progress.update("deleting the security group");

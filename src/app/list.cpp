@@ -1,6 +1,7 @@
 #include "app/list.hpp"
 
 #include <algorithm>
+#include <optional>
 #include <set>
 
 #include "app/machines.hpp"
@@ -16,7 +17,7 @@ std::set<std::string> regions_to_scan(Context& context, const std::vector<core::
                                       bool all_regions) {
   std::set<std::string> regions;
   for (const auto& machine : known) {
-    if (machine.state != MachineState::terminated) regions.insert(machine.region);
+    if (machine.provider == "ec2" && machine.state != MachineState::terminated) regions.insert(machine.region);
   }
   if (auto region = context.region_if_known()) regions.insert(*region);
   if (all_regions && !regions.empty()) {
@@ -31,12 +32,30 @@ bool same_observation(const core::Machine& a, const core::Machine& b) {
          a.zone == b.zone && a.launched_at == b.launched_at;
 }
 
+// The cloud's gpunb machines in `region`. When the ledger has none there (only the default
+// region is looked at, e.g. by a user of ssh hosts alone), missing credentials are no error.
+std::optional<std::vector<core::Machine>> cloud_list(Context& context, const std::string& region,
+                                                     bool required) {
+  try {
+    return core::value_or_throw(context.provider(region).list());
+  } catch (const core::Fatal& fatal) {
+    if (required || fatal.error().kind != core::ErrorKind::credentials) throw;
+    context.log().debug("not listing {}: {}", region, fatal.error().message);
+    return std::nullopt;
+  }
+}
+
 // Updates the ledger's machines of `region` from the cloud's list; returns what it lacks.
 std::vector<core::Machine> reconcile(Context& context, const std::string& region,
                                      std::vector<core::Machine>& known) {
-  auto cloud = core::value_or_throw(context.provider(region).list());
+  bool ours = std::any_of(known.begin(), known.end(), [&](const core::Machine& m) {
+    return m.provider == "ec2" && m.region == region && m.state != MachineState::terminated;
+  });
+  auto listed = cloud_list(context, region, ours);
+  if (!listed) return {};
+  auto cloud = std::move(*listed);
   for (auto& mine : known) {
-    if (mine.region != region || mine.state == MachineState::terminated) continue;
+    if (mine.provider != "ec2" || mine.region != region || mine.state == MachineState::terminated) continue;
     auto it = std::find_if(cloud.begin(), cloud.end(), [&](const core::Machine& seen) {
       return mine.id.empty() ? seen.name == mine.name : seen.id == mine.id;
     });

@@ -24,7 +24,7 @@ std::optional<core::Machine> find_in_cloud(Context& context, const std::string& 
 }
 
 core::Machine refresh(Context& context, core::Machine known) {
-  auto current = context.provider(known.region).query(known);
+  auto current = context.provider_for(known).query(known);
   if (!current && current.error().kind == core::ErrorKind::not_found) {
     known.state = MachineState::terminated;  // EC2 forgets terminated instances after a while
     return known;
@@ -122,7 +122,7 @@ void wait_for_ssh(Context& context, const core::Machine& machine, ProgressLine& 
                        "gpunb needs a public IPv4 address (default VPC with auto-assign)"});
   }
   auto deadline = context.clock().monotonic() + timeout;
-  while (!net::probe_tcp(machine.public_ip, 22, std::chrono::seconds(3), "SSH-")) {
+  while (!net::probe_tcp(machine.public_ip, machine.ssh_port, std::chrono::seconds(3), "SSH-")) {
     if (context.clock().monotonic() > deadline) {
       throw core::Fatal({core::ErrorKind::network,
                          fmt::format("SSH on {} ({}) does not answer after {}s", machine.name,

@@ -1,6 +1,7 @@
 // One-line progress with elapsed time, on a terminal only; a no-op otherwise.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <string>
 
@@ -27,6 +28,7 @@ class ProgressLine {
 // Set by SIGINT/SIGTERM; long waits check it and stop with an interrupted error.
 void install_interrupt_handler();
 bool interrupted();
+const std::atomic<bool>& interrupt_flag();  // for loops that take a stop flag
 void throw_if_interrupted(const std::string& what_now);
 
 }  // namespace gpunb::app

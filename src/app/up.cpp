@@ -7,6 +7,7 @@
 #include "app/machines.hpp"
 #include "app/progress.hpp"
 #include "app/ssh_cidr.hpp"
+#include "providers/sshhost/ssh_provider.hpp"
 #include "util/clock.hpp"
 #include "util/crypto.hpp"
 
@@ -94,7 +95,7 @@ core::Machine bring_up(Context& context, core::Machine machine, bool no_connect)
   }
   if (machine.state == MachineState::stopped) {
     progress.update("starting " + machine.name);
-    core::value_or_throw(context.provider(machine.region).start(machine));
+    core::value_or_throw(context.provider_for(machine).start(machine));
   }
   if (machine.state != MachineState::running) {
     machine = wait_for_state(context, machine, MachineState::running, progress);
@@ -103,8 +104,30 @@ core::Machine bring_up(Context& context, core::Machine machine, bool no_connect)
   return machine;
 }
 
+// An existing box: recorded in the ledger, never launched, started or stopped by gpunb.
+core::Machine up_host(Context& context, const UpRequest& request, const std::string& host) {
+  auto address = core::value_or_throw(providers::sshhost::parse_host(host));
+  auto existing = core::value_or_throw(context.ledger().find(request.name));
+  if (existing && existing->provider != "ssh" && core::is_live(existing->state)) {
+    throw core::Fatal({core::ErrorKind::refused, request.name + " is already a cloud machine",
+                       "pick another name for the box at " + host});
+  }
+  auto machine = providers::sshhost::machine_for(request.name, address);
+  if (request.user) machine.user = *request.user;
+  record(context, machine);
+  return bring_up(context, machine, request.no_connect);
+}
+
+std::optional<std::string> configured_host(Context& context, const UpRequest& request) {
+  if (request.host) return request.host;
+  auto found = context.config().machines.find(request.name);
+  if (found == context.config().machines.end()) return std::nullopt;
+  return found->second;
+}
+
 core::Machine up(Context& context, const UpRequest& request) {
   validate_name(request.name);
+  if (auto host = configured_host(context, request)) return up_host(context, request, *host);
   auto existing = find_machine(context, request.name);
   bool reusable = existing && existing->state != MachineState::terminated &&
                   existing->state != MachineState::shutting_down;

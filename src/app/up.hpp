@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "app/connect.hpp"
 #include "app/context.hpp"
 #include "core/machine.hpp"
 
@@ -19,9 +20,12 @@ struct UpRequest {
   std::optional<int> disk_gb;
   bool spot = false;
   bool allow_cpu = false;
-  bool no_connect = false;
+  bool no_connect = false;     // return once the machine runs: no SSH, no Jupyter
+  std::optional<std::string> host;  // user@address[:port]: an existing box (ssh provider)
+  ConnectRequest connect;
 };
 
+// Brings the machine up; returns it running (SSH answering unless no_connect).
 core::Machine up(Context& context, const UpRequest& request);
 
 // Shared with `start`: starts a stopped machine (waiting out a stop in progress) and waits

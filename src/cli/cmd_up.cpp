@@ -11,6 +11,12 @@ namespace gpunb::cli {
 
 namespace {
 
+struct UpOptions {
+  app::UpRequest request;
+  std::string types;
+  bool no_browser = false;
+};
+
 std::vector<std::string> split_types(const std::string& types) {
   std::vector<std::string> out;
   for (const auto& type : util::split(types, ',')) {
@@ -19,38 +25,43 @@ std::vector<std::string> split_types(const std::string& types) {
   return out;
 }
 
-int run_up(app::Context& context, const app::UpRequest& request, const std::string& types) {
-  auto effective = request;
-  effective.types = split_types(types);
-  auto machine = app::up(context, effective);
+int run_up(app::Context& context, const UpOptions& options) {
+  auto request = options.request;
+  request.types = split_types(options.types);
+  request.connect.open_browser = !options.no_browser;
+  auto machine = app::up(context, request);
   fmt::print(context.output().out, "{}\n", summary(machine));
-  if (!effective.no_connect) {
-    fmt::print(context.output().out, "ssh: ssh -i {} {}@{}\n", context.key_path().string(),
-               machine.user, machine.public_ip);
-  }
-  return 0;
+  std::fflush(context.output().out);
+  if (request.no_connect) return 0;
+  return app::connect(context, machine, request.connect);
 }
 
 }  // namespace
 
+void add_connect_options(CLI::App& command, app::ConnectRequest& request, bool& no_browser) {
+  command.add_option("--port", request.port, "Local port of the tunnel (default 9999, or the next free)")
+      ->check(CLI::Range(0, 65535));
+  command.add_flag("--detach", request.detach, "Keep the tunnel in the background and return");
+  command.add_flag("--no-browser", no_browser, "Do not open a browser");
+}
+
 void add_up(CLI::App& app, CommandTable& table) {
-  auto request = std::make_shared<app::UpRequest>();
-  auto types = std::make_shared<std::string>();
-  auto* command =
-      table.add(app, "up", "Launch a GPU machine, or start/reuse the one of that name",
-                [=](app::Context& context) { return run_up(context, *request, *types); });
-  command->add_option("NAME", request->name, "Machine name")->required();
-  command->add_option("--type", *types, "Instance type, then fallbacks: g5.xlarge,g4dn.xlarge");
-  command->add_option("--ami", request->ami,
-                      "Image id (default: newest Deep Learning AMI, PyTorch, Ubuntu)");
-  command->add_option("--user", request->user, "Login user (default: from the image)");
-  command->add_option("--disk", request->disk_gb, "Root volume size in GB (default 100)")
+  auto options = std::make_shared<UpOptions>();
+  auto& request = options->request;
+  auto* command = table.add(app, "up", "Launch a GPU machine (or reuse/start it), start Jupyter, open the tunnel",
+                            [=](app::Context& context) { return run_up(context, *options); });
+  command->add_option("NAME", request.name, "Machine name")->required();
+  command->add_option("--type", options->types, "Instance type, then fallbacks: g5.xlarge,g4dn.xlarge");
+  command->add_option("--ami", request.ami, "Image id (default: newest Deep Learning AMI, PyTorch, Ubuntu)");
+  command->add_option("--user", request.user, "Login user (default: from the image)");
+  command->add_option("--disk", request.disk_gb, "Root volume size in GB (default 100)")
       ->check(CLI::Range(8, 16384));
-  command->add_option("--ssh-cidr", request->ssh_cidr,
-                      "Who may reach SSH (default: your public address /32)");
-  command->add_flag("--spot", request->spot, "Use a spot instance");
-  command->add_flag("--allow-cpu", request->allow_cpu, "Allow an instance type without a GPU");
-  command->add_flag("--no-connect", request->no_connect, "Return as soon as the machine runs");
+  command->add_option("--ssh-cidr", request.ssh_cidr, "Who may reach SSH (default: your public address /32)");
+  command->add_option("--host", request.host, "An existing machine, user@address[:port]: no cloud involved");
+  command->add_flag("--spot", request.spot, "Use a spot instance");
+  command->add_flag("--allow-cpu", request.allow_cpu, "Allow an instance type without a GPU");
+  command->add_flag("--no-connect", request.no_connect, "Return as soon as the machine runs (no Jupyter)");
+  add_connect_options(*command, request.connect, options->no_browser);
 }
 
 }  // namespace gpunb::cli

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "app/connect.hpp"
 #include "app/context.hpp"
 
 namespace gpunb::cli {
@@ -26,5 +27,8 @@ class CommandTable {
 void add_up(CLI::App& app, CommandTable& table);
 void add_ls(CLI::App& app, CommandTable& table);
 void add_lifecycle(CLI::App& app, CommandTable& table);  // start, stop, down
+void add_connect(CLI::App& app, CommandTable& table);    // connect, open, disconnect
+void add_remote(CLI::App& app, CommandTable& table);     // jupyter, ssh, ssh-config, forget-host
+void add_connect_options(CLI::App& command, app::ConnectRequest& request, bool& no_browser);
 
 }  // namespace gpunb::cli

@@ -67,6 +67,8 @@ int run(int argc, char** argv) {
   add_up(app, table);
   add_ls(app, table);
   add_lifecycle(app, table);
+  add_connect(app, table);
+  add_remote(app, table);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {

@@ -128,6 +128,20 @@ Status set_prices(Config& config, const Key& key) {
   return add_prices(config, key, *table);
 }
 
+// [machines.NAME] host = "user@address[:port]": boxes for the ssh provider.
+Status set_machines(Config& config, const Key& key) {
+  const auto* table = key.node.as_table();
+  if (table == nullptr) return tl::unexpected(bad_value(key, "a table: [machines.NAME]"));
+  for (const auto& [name, node] : *table) {
+    Key entry{key.file, key.name + "." + std::string(name.str()), node};
+    const auto* machine = node.as_table();
+    const auto* host = machine != nullptr ? machine->get_as<std::string>("host") : nullptr;
+    if (host == nullptr) return tl::unexpected(bad_value(entry, R"(a table with host = "user@address[:port]")"));
+    config.machines[std::string(name.str())] = host->get();
+  }
+  return {};
+}
+
 using Setter = Status (*)(Config&, const Key&);
 
 const std::map<std::string_view, Setter>& setters() {
@@ -141,6 +155,7 @@ const std::map<std::string_view, Setter>& setters() {
       {"disk", set_disk},
       {"autostop", set_autostop},
       {"prices", set_prices},
+      {"machines", set_machines},
   };
   return table;
 }

@@ -23,6 +23,7 @@ struct Config {
   std::optional<int> disk_gb;                 // `disk`
   std::optional<int> autostop_minutes;        // `autostop`; 0 means off
   std::map<std::string, std::string> prices;  // [prices]: instance type -> dollars per hour
+  std::map<std::string, std::string> machines;  // [machines.NAME] host = "user@addr[:port]"
   std::vector<std::string> unknown_keys;      // ignored; the CLI warns about them
 };
 

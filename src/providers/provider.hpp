@@ -54,6 +54,8 @@ class Provider {
   virtual core::Status start(const core::Machine& machine) = 0;
   virtual core::Status stop(const core::Machine& machine) = 0;
   virtual core::Status terminate(const core::Machine& machine) = 0;
+  // What the machine printed while booting (EC2: cloud-init's host key fingerprints); may be empty.
+  virtual core::Result<std::string> console_output(const core::Machine& machine) = 0;
   // Deletes what prepare() made for `machine` once nothing uses it any more.
   virtual core::Status release(const core::Machine& machine) = 0;
 };

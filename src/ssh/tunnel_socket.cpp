@@ -55,7 +55,10 @@ core::Result<Listener> listen_local(const std::string& host, int port, bool next
     auto fd = new_socket();
     if (!fd) return tl::unexpected(fd.error());
     int error = try_bind(*fd, candidate);
-    if (error == 0) return Listener{std::move(*fd), bound_port(*fd)};
+    if (error == 0) {
+      int bound = bound_port(*fd);
+      return Listener{std::move(*fd), bound};
+    }
     if (error != EADDRINUSE && error != EACCES) {
       return core::fail(core::ErrorKind::internal, "cannot listen on 127.0.0.1:" +
                                                        std::to_string(candidate) + ": " +

@@ -4,6 +4,7 @@
 #include <fstream>
 
 #include "core/config.hpp"
+#include "util/fs.hpp"
 
 namespace gpunb::core {
 
@@ -150,6 +151,24 @@ TEST(ConfigPath, FollowsXdg) {
   util::MapEnv xdg(
       std::map<std::string, std::string>{{"HOME", "/home/u"}, {"XDG_CONFIG_HOME", "/x"}});
   EXPECT_EQ(config_path(xdg), std::filesystem::path("/x/gpunb/config.toml"));
+}
+
+}  // namespace gpunb::core
+
+namespace gpunb::core {
+
+TEST(ConfigMachines, SshHostsFromMachinesTables) {
+  auto path = std::filesystem::temp_directory_path() / "gpunb-config-machines.toml";
+  util::write_file_atomic(path, "[machines.box]\nhost = \"me@10.1.2.3:2222\"\n[machines.other]\nhost = \"gpu1\"\n");
+  auto config = load_config(path);
+  ASSERT_TRUE(config) << config.error().message;
+  EXPECT_EQ(config->machines.at("box"), "me@10.1.2.3:2222");
+  EXPECT_EQ(config->machines.at("other"), "gpu1");
+  util::write_file_atomic(path, "[machines.box]\nport = 22\n");
+  auto bad = load_config(path);
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message.find("machines.box"), std::string::npos);
+  std::filesystem::remove(path);
 }
 
 }  // namespace gpunb::core

@@ -56,7 +56,7 @@ class Ec2Provider : public Provider {
 
   std::string name() const override { return "ec2"; }
 
-  bool supports(Feature /*feature*/) const override { return true; }
+  bool supports(Feature /*feature*/) const override { return true; }  // every feature
 
   core::Result<Prepared> prepare(const core::MachineSpec& spec, const Progress& progress) override {
     PrepareInput input{spec, settings_.public_key, key_pair_name(settings_.public_key),
@@ -105,6 +105,10 @@ class Ec2Provider : public Provider {
 
   core::Status terminate(const core::Machine& machine) override {
     return discard(aws::terminate_instances(client_, ids_of(machine)));
+  }
+
+  core::Result<std::string> console_output(const core::Machine& machine) override {
+    return aws::get_console_output(client_, machine.id);
   }
 
   core::Status release(const core::Machine& machine) override {

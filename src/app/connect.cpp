@@ -1,0 +1,118 @@
+#include "app/connect.hpp"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include "app/progress.hpp"
+#include "app/remote.hpp"
+#include "app/tunnel_state.hpp"
+#include "remote/jupyter.hpp"
+#include "ssh/tunnel.hpp"
+
+namespace gpunb::app {
+
+namespace {
+
+std::string notebook_url(int port, const std::string& token) {
+  return fmt::format("http://127.0.0.1:{}/?token={}", port, token);
+}
+
+std::string status_line(const std::string& name, int port, const ssh::TunnelStatus& status) {
+  if (status.state == ssh::TunnelState::reconnecting) {
+    return fmt::format("{} on 127.0.0.1:{}: reconnecting ({}); the tab will work again by itself", name,
+                       port, status.last_error);
+  }
+  return fmt::format("{} on 127.0.0.1:{}: connected, {} open, {:.1f} MB down, {:.1f} MB up - Ctrl-C closes",
+                     name, port, status.open_connections, static_cast<double>(status.bytes_down) / 1e6,
+                     static_cast<double>(status.bytes_up) / 1e6);
+}
+
+// Draws the status on a terminal; elsewhere logs the changes of state only.
+std::function<void(const ssh::TunnelStatus&)> status_printer(Context& context, const std::string& name,
+                                                               const int& port) {
+  auto last = std::make_shared<ssh::TunnelState>(ssh::TunnelState::connected);
+  return [&context, name, &port, last](const ssh::TunnelStatus& status) {
+    if (context.output().tty) {
+      fmt::print(context.output().err, "\r\033[K{}", status_line(name, port, status));
+      std::fflush(context.output().err);
+    } else if (status.state != *last) {
+      context.log().warn("tunnel: {}", status.state == ssh::TunnelState::reconnecting
+                                           ? "reconnecting: " + status.last_error
+                                           : std::string("connected again"));
+    }
+    *last = status.state;
+  };
+}
+
+ssh::TunnelOptions tunnel_options(Context& context, const core::Machine& machine, int remote_port,
+                                  const ConnectRequest& request) {
+  ssh::TunnelOptions options;
+  options.local_port = request.port;
+  options.remote_port = remote_port;
+  auto session_options = connect_options(context, machine);
+  options.reconnect = [session_options]() { return ssh::Session::connect(session_options); };
+  return options;
+}
+
+int serve(Context& context, const core::Machine& machine, ssh::Session session, ssh::Tunnel tunnel) {
+  auto status = tunnel.run(std::move(session), interrupt_flag());
+  if (context.output().tty) fmt::print(context.output().err, "\n");
+  fmt::print(context.output().err,
+             "Tunnel closed. {} keeps running (and costing): `gpunb stop {}` or `gpunb down {}`.\n",
+             machine.name, machine.name, machine.name);
+  if (!status) throw core::Fatal(status.error());
+  return 0;
+}
+
+[[noreturn]] void detach(Context& context, const core::Machine& machine, ssh::Session session,
+                         ssh::Tunnel tunnel) {
+  std::fflush(nullptr);
+  pid_t child = ::fork();
+  if (child < 0) throw core::Fatal({core::ErrorKind::internal, "cannot start the background tunnel"});
+  if (child == 0) {
+    ::setsid();
+    redirect_to_log(context, machine.name);
+    auto status = tunnel.run(std::move(session), interrupt_flag());
+    std::_Exit(status ? 0 : 1);
+  }
+  save_detached(context, machine.name, {static_cast<int>(child), tunnel.local_port()});
+  fmt::print(context.output().err, "Tunnel runs in the background; `gpunb disconnect {}` closes it.\n",
+             machine.name);
+  std::fflush(nullptr);
+  std::_Exit(0);  // the session now belongs to the child: no goodbye from this process
+}
+
+}  // namespace
+
+int connect(Context& context, const core::Machine& machine, const ConnectRequest& request) {
+  ProgressLine progress(context);
+  progress.update("connecting to " + machine.name);
+  auto session = open_session(context, machine);
+  progress.update("starting Jupyter on " + machine.name);
+  auto agent = start_agent(context, session);
+  auto server = core::value_or_throw(remote::ensure_jupyter(agent, machine.name, jupyter_workdir(machine)));
+  context.log().redactor().add_secret(server.token);
+  progress.done();
+  if (auto running = detached_tunnel(context, machine.name)) {
+    auto url = notebook_url(running->port, server.token);
+    fmt::print(context.output().out, "Jupyter: {}\n", url);
+    if (request.open_browser) open_browser(context, machine.name, url);
+    fmt::print(context.output().err, "(a tunnel for {} is already open; `gpunb disconnect {}` closes it)\n",
+               machine.name, machine.name);
+    return 0;
+  }
+  int port = 0;
+  auto options = tunnel_options(context, machine, server.port, request);
+  options.on_status = status_printer(context, machine.name, port);
+  auto tunnel = core::value_or_throw(ssh::Tunnel::bind(options));
+  port = tunnel.local_port();
+  auto url = notebook_url(port, server.token);
+  fmt::print(context.output().out, "Jupyter: {}\n", url);  // the one place the token is shown
+  std::fflush(context.output().out);
+  if (server.reused) context.log().info("reusing the running Jupyter server");
+  if (request.open_browser) open_browser(context, machine.name, url);
+  if (request.detach) detach(context, machine, std::move(session), std::move(tunnel));
+  return serve(context, machine, std::move(session), std::move(tunnel));
+}
+
+}  // namespace gpunb::app

@@ -1,0 +1,34 @@
+// The notebook: Jupyter on the machine (started or reused by the agent) reached through a
+// self-healing tunnel on 127.0.0.1, in the foreground or detached.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "app/context.hpp"
+#include "core/machine.hpp"
+
+namespace gpunb::app {
+
+struct ConnectRequest {
+  int port = 9999;  // the next free one when taken; never 8888
+  bool detach = false;
+  bool open_browser = true;
+};
+
+// Prints the notebook URL, then serves the tunnel until Ctrl-C (or, detached, in a background
+// process). Returns the exit code.
+int connect(Context& context, const core::Machine& machine, const ConnectRequest& request);
+
+// The detached tunnel of a machine, if one runs.
+struct DetachedTunnel {
+  int pid = 0;
+  int port = 0;
+};
+std::optional<DetachedTunnel> detached_tunnel(Context& context, const std::string& name);
+bool disconnect(Context& context, const std::string& name);  // false when none was running
+
+// Opens the URL in the desktop's browser without putting the token on a command line.
+void open_browser(Context& context, const std::string& name, const std::string& url);
+
+}  // namespace gpunb::app

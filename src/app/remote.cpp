@@ -1,0 +1,70 @@
+#include "app/remote.hpp"
+
+#include "remote/agent_binary.hpp"
+#include "util/fs.hpp"
+#include "util/strings.hpp"
+
+namespace gpunb::app {
+
+std::string host_alias(const core::Machine& machine) {
+  if (machine.provider == "ssh") {
+    return "gpunb-ssh-" + machine.public_ip + "-" + std::to_string(machine.ssh_port);
+  }
+  return "gpunb-" + machine.id;
+}
+
+std::filesystem::path known_hosts_path(Context& context) { return context.config_dir() / "known_hosts"; }
+
+bool is_pinned(Context& context, const core::Machine& machine) {
+  auto content = util::read_file(known_hosts_path(context));
+  if (!content) return false;
+  auto prefix = host_alias(machine) + " ";
+  for (const auto& line : util::split(*content, '\n')) {
+    if (line.rfind(prefix, 0) == 0) return true;
+  }
+  return false;
+}
+
+ssh::ConnectOptions connect_options(Context& context, const core::Machine& machine,
+                                    std::vector<std::string> expected) {
+  ssh::ConnectOptions options;
+  options.host = machine.public_ip;
+  options.port = machine.ssh_port;
+  options.user = machine.user;
+  options.identities = {context.key_path()};
+  options.host_key.known_hosts = known_hosts_path(context);
+  options.host_key.alias = host_alias(machine);
+  options.host_key.expected_fingerprints = std::move(expected);
+  return options;
+}
+
+ssh::Session open_session(Context& context, const core::Machine& machine) {
+  context.key();  // made (or its permissions checked) before anything connects
+  std::vector<std::string> expected;
+  if (!is_pinned(context, machine)) {
+    auto console = context.provider_for(machine).console_output(machine);
+    if (console) expected = ssh::fingerprints_from_console(*console);
+    if (expected.empty()) {
+      context.log().info("no host key fingerprints published for {}; trusting the key on first use",
+                         machine.name);
+    }
+  }
+  auto session = ssh::Session::connect(connect_options(context, machine, std::move(expected)));
+  if (!session && session.error().kind == core::ErrorKind::refused) {
+    session.error().hint = "if " + machine.name + " was rebuilt, run `gpunb forget-host " + machine.name +
+                           "`; otherwise someone may be intercepting the connection";
+  }
+  return core::value_or_throw(std::move(session));
+}
+
+remote::Agent start_agent(Context& context, ssh::Session& session) {
+  auto binary = core::value_or_throw(remote::find_agent_binary(context.env()));
+  bool uploaded = false;
+  auto agent = core::value_or_throw(remote::Agent::start(session, binary, &uploaded));
+  context.log().info("agent {} {}", binary.hash, uploaded ? "uploaded" : "already on the machine");
+  return agent;
+}
+
+std::string jupyter_workdir(const core::Machine& machine) { return "~/work/" + machine.name; }
+
+}  // namespace gpunb::app

@@ -1,0 +1,30 @@
+// Reaching a machine: the pinned SSH connection and the agent on the other end.
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+#include "app/context.hpp"
+#include "core/machine.hpp"
+#include "remote/agent.hpp"
+#include "ssh/session.hpp"
+
+namespace gpunb::app {
+
+std::string host_alias(const core::Machine& machine);  // gpunb-<instance id> / gpunb-ssh-host-port
+std::filesystem::path known_hosts_path(Context& context);  // gpunb's own, never ~/.ssh/known_hosts
+bool is_pinned(Context& context, const core::Machine& machine);
+
+// Options for a machine; `expected` are fingerprints the cloud vouches for (first contact).
+ssh::ConnectOptions connect_options(Context& context, const core::Machine& machine,
+                                    std::vector<std::string> expected = {});
+
+// Connects with host-key verification: the first time, the key is checked against the
+// fingerprints the cloud printed (EC2 console output) when there are any, then pinned.
+ssh::Session open_session(Context& context, const core::Machine& machine);
+
+remote::Agent start_agent(Context& context, ssh::Session& session);
+
+std::string jupyter_workdir(const core::Machine& machine);  // ~/work/NAME
+
+}  // namespace gpunb::app

@@ -1,0 +1,15 @@
+// Where a detached tunnel is recorded: $XDG_STATE_HOME/gpunb/tunnels/NAME.json (pid, port).
+#pragma once
+
+#include <string>
+
+#include "app/connect.hpp"
+#include "app/context.hpp"
+
+namespace gpunb::app {
+
+void save_detached(Context& context, const std::string& name, const DetachedTunnel& tunnel);
+// Sends a background tunnel's output to $XDG_STATE_HOME/gpunb/tunnels/NAME.log.
+void redirect_to_log(Context& context, const std::string& name);
+
+}  // namespace gpunb::app

@@ -1,0 +1,101 @@
+// The agent's pieces, in-process: HTTP parsing, redaction, shell quoting, probe choice, launcher.
+#include <gtest/gtest.h>
+
+#include "agent/files.hpp"
+#include "agent/http.hpp"
+#include "agent/jupyter_launch.hpp"
+#include "agent/probe.hpp"
+#include "agent/process.hpp"
+#include "agent/strings.hpp"
+
+namespace gpunb::agent {
+namespace {
+
+TEST(AgentHttp, ParsesStatusAndBody) {
+  auto reply = parse_http_reply("HTTP/1.1 200 OK\r\nContent-Type: x\r\n\r\n{\"started\":1}");
+  EXPECT_EQ(reply.status, 200);
+  EXPECT_EQ(reply.body, "{\"started\":1}");
+  EXPECT_EQ(parse_http_reply("HTTP/1.1 403 Forbidden\r\n\r\n").status, 403);
+  EXPECT_EQ(parse_http_reply("SSH-2.0-OpenSSH\r\n").status, 0);
+  EXPECT_EQ(parse_http_reply("HTTP/1.1 abc\r\n\r\n").status, 0);
+}
+
+TEST(AgentHttp, FreePortIsNeverJupytersDefault) {
+  auto port = free_local_port();
+  ASSERT_TRUE(port);
+  EXPECT_NE(*port, 8888);
+  EXPECT_TRUE(local_port_free(*port));
+  EXPECT_FALSE(local_port_open(*port));
+  EXPECT_FALSE(http_get_local(*port, "/api/status", "", std::chrono::seconds(1)));
+}
+
+TEST(AgentFiles, RedactsEveryOccurrence) {
+  EXPECT_EQ(redact("a SECRET b SECRETSECRET", "SECRET"), "a *** b ******");
+  EXPECT_EQ(redact("nothing", ""), "nothing");
+  EXPECT_EQ(last_lines("a\nb\nc\n", 2), "b\nc");
+  EXPECT_EQ(last_lines("a\nb", 5), "a\nb");
+  EXPECT_EQ(last_lines("a\nb", 0), "");
+  EXPECT_EQ(random_hex(32).size(), 64u);
+  EXPECT_NE(random_hex(32), random_hex(32));
+}
+
+TEST(AgentStrings, QuotesForTheShellAndChecksNames) {
+  EXPECT_EQ(shell_quote("it's"), "'it'\\''s'");
+  EXPECT_TRUE(valid_name("my-notebook_2"));
+  EXPECT_FALSE(valid_name("a.b"));
+  EXPECT_FALSE(valid_name("a/b"));
+  EXPECT_FALSE(valid_name(""));
+  EXPECT_FALSE(valid_name(std::string(65, 'a')));
+}
+
+TEST(AgentProbe, PrefersLabThenNotebookThenServer) {
+  std::vector<JupyterFound> found = {{"/a/jupyter", "server", "1.23.3"},
+                                     {"/b/jupyter", "notebook", "6.4.12"}};
+  EXPECT_EQ(choose_jupyter(found)->kind, "notebook");
+  found.push_back({"/c/jupyter", "lab", "4.0.1"});
+  EXPECT_EQ(choose_jupyter(found)->jupyter, "/c/jupyter");
+  EXPECT_FALSE(choose_jupyter({}));
+  EXPECT_EQ(parse_version("some warning\n6.4.12\n"), "6.4.12");
+  EXPECT_FALSE(parse_version("Jupyter command `jupyter-lab` not found."));
+}
+
+TEST(AgentLaunch, NotebookSixTakesNotebookAppOptions) {
+  LaunchPlan plan{{"/usr/bin/jupyter", "notebook", "6.4.12"}, "/usr/bin", 4242, "/w", true};
+  auto args = join(jupyter_arguments(plan), " ");
+  EXPECT_NE(args.find("--NotebookApp.notebook_dir=/w"), std::string::npos);
+  EXPECT_NE(args.find("--allow-root"), std::string::npos);
+  plan.jupyter = {"/opt/conda/bin/jupyter", "lab", "4.0.1"};
+  plan.as_root = false;
+  args = join(jupyter_arguments(plan), " ");
+  EXPECT_NE(args.find("--ServerApp.root_dir=/w"), std::string::npos);
+  EXPECT_NE(args.find("--ServerApp.port_retries=0"), std::string::npos);
+  EXPECT_NE(args.find("--port=4242"), std::string::npos);
+  EXPECT_EQ(args.find("--allow-root"), std::string::npos);
+  EXPECT_EQ(args.find("token"), std::string::npos);
+}
+
+TEST(AgentLaunch, LauncherReadsTheTokenFileAndHoldsNoSecret) {
+  LaunchPlan plan{{"/usr/bin/jupyter", "server", "1.23.3"}, "/usr/bin:/bin", 4242, "/w", false};
+  JupyterFiles files{"/h/nb.json", "/h/nb.token", "/h/nb.sh", "/h/nb.pid", "/h/nb.log"};
+  std::string script = launcher_script(plan, files);
+  EXPECT_NE(script.find("read -r JUPYTER_TOKEN <'/h/nb.token'"), std::string::npos);
+  EXPECT_NE(script.find("export JUPYTER_TOKEN"), std::string::npos);
+  EXPECT_NE(script.find("exec '/usr/bin/jupyter' 'server'"), std::string::npos);
+  EXPECT_NE(script.find("echo $$ >'/h/nb.pid'"), std::string::npos);
+}
+
+TEST(AgentProcess, CapturesOutputAndEnforcesTheTimeout) {
+  auto done = run_command({{"sh", "-c", "echo out; echo err >&2; exit 3"}, {}, {}});
+  ASSERT_TRUE(done);
+  EXPECT_EQ(done->exit_code, 3);
+  EXPECT_EQ(done->output, "out\nerr\n");
+  auto slow = run_command({{"sleep", "5"}, {}, {}, std::chrono::milliseconds(100)});
+  ASSERT_TRUE(slow);
+  EXPECT_TRUE(slow->timed_out);
+  auto env = run_command({{"sh", "-c", "echo \"$A-${B:-unset}\""}, {{"A", "1"}}, {"B"}});
+  EXPECT_EQ(env->output, "1-unset\n");
+  EXPECT_FALSE(run_command({{"no-such-program-gpunb"}, {}, {}}));
+}
+
+}  // namespace
+}  // namespace gpunb::agent
