@@ -14,8 +14,8 @@ struct Context {
   std::filesystem::path home;   // the login home
   std::filesystem::path state;  // ~/.gpunb
   std::unique_ptr<Log> log;
-  std::optional<Probe> probe;   // probed once per agent process, on first need
-  bool stop = false;            // set by "shutdown": the serve loop ends after the reply
+  std::optional<Probe> probe;  // probed once per agent process, on first need
+  bool stop = false;           // set by "shutdown": the serve loop ends after the reply
 
   std::filesystem::path jupyter_dir() const { return state / "jupyter"; }
 };

@@ -23,8 +23,8 @@ Json Dispatcher::handle(Context& context, const Json& request) {
   context.log->write("op " + op);
   Outcome<Json> result = handler->second(context, request);
   if (!result) {
-    context.log->write("op " + op + " failed (" + result.error().kind + "): " +
-                       result.error().message);
+    context.log->write("op " + op + " failed (" + result.error().kind +
+                       "): " + result.error().message);
     return error_reply(id, result.error());
   }
   Json reply = result->is_object() ? *result : Json::object();
@@ -36,7 +36,8 @@ Json Dispatcher::handle(Context& context, const Json& request) {
 std::string Dispatcher::handle_line(Context& context, const std::string& line) {
   try {
     Json request = Json::parse(line);
-    if (!request.is_object()) return error_reply(nullptr, {"usage", "request is not an object"}).dump();
+    if (!request.is_object())
+      return error_reply(nullptr, {"usage", "request is not an object"}).dump();
     return handle(context, request).dump();
   } catch (const Json::parse_error&) {
     return error_reply(nullptr, {"usage", "request is not JSON"}).dump();

@@ -1,11 +1,12 @@
 // Files for the agent: no fmt, no NSS, nothing but the C library (the agent is linked statically).
 #pragma once
 
+#include <sys/types.h>
+
 #include <filesystem>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <sys/types.h>
 
 #include "agent/result.hpp"
 

@@ -119,8 +119,7 @@ Outcome<HttpReply> http_get_local(int port, const std::string& path, const std::
 
 bool local_port_open(int port) {
   Socket s;
-  return static_cast<bool>(
-      connect_local(s, port, Clock::now() + std::chrono::milliseconds(500)));
+  return static_cast<bool>(connect_local(s, port, Clock::now() + std::chrono::milliseconds(500)));
 }
 
 bool local_port_free(int port) {

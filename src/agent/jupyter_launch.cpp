@@ -30,18 +30,28 @@ std::string launcher_script(const LaunchPlan& plan, const JupyterFiles& files) {
   return "#!/bin/sh\n"
          "# Written by gpunb-agent. Holds no secret: the token comes from the token file.\n"
          // stdin stays: tmux ends a pane whose processes all let go of its terminal.
-         "exec >>" + shell_quote(files.log.string()) + " 2>&1\n"
+         "exec >>" +
+         shell_quote(files.log.string()) +
+         " 2>&1\n"
          "echo \"gpunb: starting Jupyter (pid $$) at $(date -u)\"\n"
-         "echo $$ >" + shell_quote(files.pid.string()) + "\n"
-         "IFS= read -r JUPYTER_TOKEN <" + shell_quote(files.token.string()) + " || exit 1\n"
+         "echo $$ >" +
+         shell_quote(files.pid.string()) +
+         "\n"
+         "IFS= read -r JUPYTER_TOKEN <" +
+         shell_quote(files.token.string()) +
+         " || exit 1\n"
          "export JUPYTER_TOKEN\n"
-         "PATH=" + shell_quote(bin + ":" + plan.login_path) + "\n"
+         "PATH=" +
+         shell_quote(bin + ":" + plan.login_path) +
+         "\n"
          "export PATH\n"
-         "cd " + shell_quote(plan.workdir) + " || exit 1\n" +
-         exec_line + "\n";
+         "cd " +
+         shell_quote(plan.workdir) + " || exit 1\n" + exec_line + "\n";
 }
 
-std::string session_name(const std::string& name) { return "gpunb-" + name; }
+std::string session_name(const std::string& name) {
+  return "gpunb-" + name;
+}
 
 Outcome<std::string> pick_supervisor(const Probe& probe, const std::string& wanted) {
   if (wanted == "tmux" && !probe.tmux) return failure("not_found", "tmux is not installed");
@@ -68,7 +78,9 @@ Done start_supervised(const Probe& probe, const std::string& supervisor, const s
   end_supervisor_session(supervisor == "tmux" ? probe.tmux : probe.screen, supervisor, name);
   if (supervisor == "tmux") {
     Command tmux{{*probe.tmux, "new-session", "-d", "-s", session_name(name),
-                  "exec sh " + shell_quote(script)}, {}, {"TMUX"}};
+                  "exec sh " + shell_quote(script)},
+                 {},
+                 {"TMUX"}};
     return checked(run_command(tmux), "tmux new-session");
   }
   if (supervisor == "screen") {

@@ -60,7 +60,7 @@ Outcome<LaunchPlan> prepare(Context& context, const StartRequest& request,
   if (auto ok = make_dirs(context.jupyter_dir(), 0700); !ok) return tl::unexpected(ok.error());
   if (auto ok = write_token(files, request.token); !ok) return tl::unexpected(ok.error());
   auto port = local_port_free(request.preferred_port) ? Outcome<int>(request.preferred_port)
-                                                     : free_local_port();
+                                                      : free_local_port();
   if (!port) return tl::unexpected(port.error());
   plan.port = *port;
   auto ok = write_atomic(files.launcher, launcher_script(plan, files), 0700);
@@ -110,8 +110,9 @@ Outcome<ServerRecord> start_server(Context& context, const StartRequest& request
   auto started = start_supervised(*context.probe, *supervisor, request.name, files);
   if (!started) return tl::unexpected(started.error());
   auto pid = wait_ready(files, plan->port, request.token, request.ready_within);
-  ServerRecord record{plan->port, pid.value_or(read_pid(files).value_or(0)), plan->jupyter.kind,
-                      *supervisor, utc_now(), plan->workdir};
+  ServerRecord record{plan->port,         pid.value_or(read_pid(files).value_or(0)),
+                      plan->jupyter.kind, *supervisor,
+                      utc_now(),          plan->workdir};
   if (auto ok = write_record(files, record); !ok || !pid) {
     (void)stop_server(context, request.name);  // leave nothing half started
     return tl::unexpected(pid ? ok.error() : pid.error());
@@ -127,7 +128,8 @@ Outcome<bool> stop_server(Context& context, const std::string& name) {
   terminate(pid);
   if (record) {
     auto program = record->supervisor == "tmux" ? find_program("tmux") : find_program("screen");
-    if (context.probe) program = record->supervisor == "tmux" ? context.probe->tmux : context.probe->screen;
+    if (context.probe)
+      program = record->supervisor == "tmux" ? context.probe->tmux : context.probe->screen;
     end_supervisor_session(program, record->supervisor, name);
     if (!poll_until([&] { return !local_port_open(record->port); }, std::chrono::seconds(10))) {
       return failure("internal", "port " + std::to_string(record->port) + " is still open");

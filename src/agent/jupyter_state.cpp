@@ -19,8 +19,12 @@ JupyterFiles jupyter_files(const Context& context, const std::string& name) {
 }
 
 nlohmann::json record_json(const ServerRecord& r) {
-  return {{"port", r.port},         {"pid", r.pid},          {"kind", r.kind},
-          {"supervisor", r.supervisor}, {"started_at", r.started_at}, {"workdir", r.workdir}};
+  return {{"port", r.port},
+          {"pid", r.pid},
+          {"kind", r.kind},
+          {"supervisor", r.supervisor},
+          {"started_at", r.started_at},
+          {"workdir", r.workdir}};
 }
 
 std::optional<ServerRecord> read_record(const JupyterFiles& files) {
@@ -28,9 +32,9 @@ std::optional<ServerRecord> read_record(const JupyterFiles& files) {
   if (!text) return std::nullopt;
   try {
     auto j = nlohmann::json::parse(*text);
-    return ServerRecord{j.at("port").get<int>(),          j.at("pid").get<pid_t>(),
-                        j.at("kind").get<std::string>(),  j.at("supervisor").get<std::string>(),
-                        j.value("started_at", ""),        j.value("workdir", "")};
+    return ServerRecord{j.at("port").get<int>(),         j.at("pid").get<pid_t>(),
+                        j.at("kind").get<std::string>(), j.at("supervisor").get<std::string>(),
+                        j.value("started_at", ""),       j.value("workdir", "")};
   } catch (const std::exception&) {
     return std::nullopt;  // a damaged record counts as none: the server is started afresh
   }

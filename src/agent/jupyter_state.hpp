@@ -1,12 +1,14 @@
 // The files behind one named Jupyter, all in ~/.gpunb/jupyter/: NAME.json (what runs, 0600),
-// NAME.token (0600), NAME.sh (the launcher, no secret), NAME.pid (written by the launcher), NAME.log.
+// NAME.token (0600), NAME.sh (the launcher, no secret), NAME.pid (written by the launcher),
+// NAME.log.
 #pragma once
+
+#include <sys/types.h>
 
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
-#include <sys/types.h>
 
 #include "agent/context.hpp"
 #include "agent/result.hpp"

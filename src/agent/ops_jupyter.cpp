@@ -8,8 +8,12 @@ namespace gpunb::agent {
 namespace {
 
 Json started_reply(const ServerRecord& record, const std::string& token, bool reused) {
-  return {{"port", record.port},   {"token", token},   {"kind", record.kind},
-          {"reused", reused},      {"supervisor", record.supervisor}, {"pid", record.pid},
+  return {{"port", record.port},
+          {"token", token},
+          {"kind", record.kind},
+          {"reused", reused},
+          {"supervisor", record.supervisor},
+          {"pid", record.pid},
           {"workdir", record.workdir}};
 }
 

@@ -44,9 +44,9 @@ std::vector<std::string> glob_paths(const std::string& pattern) {
 std::vector<std::string> jupyter_candidates(const std::string& from_login) {
   std::string home = home_dir();
   std::vector<std::string> patterns = {
-      "/opt/conda/bin/jupyter",          "/opt/conda/envs/*/bin/jupyter",
-      home + "/anaconda3/bin/jupyter",   home + "/anaconda3/envs/*/bin/jupyter",
-      home + "/miniconda3/bin/jupyter",  home + "/miniconda3/envs/*/bin/jupyter"};
+      "/opt/conda/bin/jupyter",         "/opt/conda/envs/*/bin/jupyter",
+      home + "/anaconda3/bin/jupyter",  home + "/anaconda3/envs/*/bin/jupyter",
+      home + "/miniconda3/bin/jupyter", home + "/miniconda3/envs/*/bin/jupyter"};
   std::vector<std::string> out;
   if (!from_login.empty()) out.push_back(from_login);
   for (const auto& pattern : patterns) {
@@ -61,7 +61,9 @@ std::optional<JupyterFound> try_variant(const std::string& jupyter, const std::s
                                         const std::string& login_path) {
   std::string dir = std::filesystem::path(jupyter).parent_path().string();
   if (!find_program("jupyter-" + kind, search_path)) return std::nullopt;
-  Command command{{jupyter, kind, "--version"}, {{"PATH", dir + ":" + login_path}}, {},
+  Command command{{jupyter, kind, "--version"},
+                  {{"PATH", dir + ":" + login_path}},
+                  {},
                   std::chrono::seconds(30)};
   auto done = run_command(command);
   if (!done || done->exit_code != 0) return std::nullopt;

@@ -144,7 +144,7 @@ std::optional<std::string> find_program(const std::string& name) {
 
 std::optional<std::string> find_program(const std::string& name, const std::string& search_path) {
   auto executable = [](const std::string& p) {
-    struct stat st{};
+    struct stat st {};
     return ::stat(p.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(p.c_str(), X_OK) == 0;
   };
   if (name.find('/') != std::string::npos) {

@@ -3,11 +3,12 @@
 // (so a daemon that keeps a descriptor open, like a tmux server, cannot make us wait).
 #pragma once
 
+#include <sys/types.h>
+
 #include <chrono>
 #include <map>
 #include <optional>
 #include <string>
-#include <sys/types.h>
 #include <vector>
 
 #include "agent/result.hpp"
@@ -21,7 +22,7 @@ struct Completed {
 };
 
 struct Command {
-  std::vector<std::string> argv;          // argv[0] is looked up on $PATH when it has no '/'
+  std::vector<std::string> argv;               // argv[0] is looked up on $PATH when it has no '/'
   std::map<std::string, std::string> set_env;  // added to (or replacing in) our environment
   std::vector<std::string> unset_env;
   std::chrono::milliseconds timeout{10000};

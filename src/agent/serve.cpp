@@ -14,10 +14,13 @@
 
 namespace gpunb::agent {
 
-std::string version() { return GPUNB_AGENT_VERSION; }
+std::string version() {
+  return GPUNB_AGENT_VERSION;
+}
 
 std::string hello_line() {
-  return nlohmann::ordered_json{{"agent", "gpunb-agent"}, {"version", version()}, {"protocol", kProtocol}}
+  return nlohmann::ordered_json{
+      {"agent", "gpunb-agent"}, {"version", version()}, {"protocol", kProtocol}}
       .dump();
 }
 

@@ -6,7 +6,10 @@
 
 #include "app/machines.hpp"
 #include "app/progress.hpp"
+#include "app/remote.hpp"
+#include "app/tunnel_state.hpp"
 #include "app/up.hpp"
+#include "remote/jupyter.hpp"
 
 namespace gpunb::app {
 
@@ -35,6 +38,17 @@ void forget_intent(Context& context, const core::Machine& machine) {
   core::value_or_throw(context.ledger().remove(machine.name));
 }
 
+// A box gpunb did not make: only its Jupyter and our tunnel end; the box itself is left alone.
+core::Machine release_box(Context& context, core::Machine machine, bool forget) {
+  disconnect(context, machine.name);
+  auto session = open_session(context, machine);
+  auto agent = start_agent(context, session);
+  bool stopped = core::value_or_throw(remote::stop_jupyter(agent, machine.name));
+  context.log().info("{}", stopped ? "Jupyter stopped" : "Jupyter was not running");
+  if (forget) core::value_or_throw(context.ledger().remove(machine.name));
+  return machine;
+}
+
 }  // namespace
 
 core::Machine start(Context& context, const std::string& name, bool no_connect) {
@@ -48,6 +62,7 @@ core::Machine start(Context& context, const std::string& name, bool no_connect) 
 
 core::Machine stop(Context& context, const std::string& name) {
   auto machine = require_machine(context, name);
+  if (machine.provider == "ssh") return release_box(context, machine, false);
   if (machine.id.empty()) {
     forget_intent(context, machine);
     return machine;
@@ -65,6 +80,7 @@ core::Machine stop(Context& context, const std::string& name) {
 
 core::Machine down(Context& context, const DownRequest& request) {
   auto machine = require_machine(context, request.name);
+  if (machine.provider == "ssh") return release_box(context, machine, true);
   if (machine.id.empty()) {
     forget_intent(context, machine);
     return machine;

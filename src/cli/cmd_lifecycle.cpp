@@ -20,6 +20,14 @@ int print_result(app::Context& context, const core::Machine& machine) {
   return 0;
 }
 
+// An ssh box is never stopped or deleted by gpunb: say what was done instead.
+bool print_box(app::Context& context, const core::Machine& machine, const char* what) {
+  if (machine.provider != "ssh") return false;
+  fmt::print(context.output().out, "{}: Jupyter stopped{}; the machine itself is left as it is.\n",
+             machine.name, what);
+  return true;
+}
+
 }  // namespace
 
 void add_lifecycle(CLI::App& app, CommandTable& table) {
@@ -35,6 +43,7 @@ void add_lifecycle(CLI::App& app, CommandTable& table) {
       table.add(app, "stop", "Stop a machine (its disk is kept, and still billed)",
                 [=](app::Context& context) {
                   auto machine = app::stop(context, stop->name);
+                  if (print_box(context, machine, "")) return 0;
                   print_result(context, machine);
                   fmt::print(context.output().out, "`gpunb start {}` resumes it.\n", stop->name);
                   return 0;
@@ -44,7 +53,9 @@ void add_lifecycle(CLI::App& app, CommandTable& table) {
   auto down = std::make_shared<Target>();
   auto* down_cmd = table.add(
       app, "down", "Terminate a machine: its disk is deleted for ever", [=](app::Context& context) {
-        return print_result(context, app::down(context, {down->name, down->flag}));
+        auto machine = app::down(context, {down->name, down->flag});
+        if (print_box(context, machine, " and the machine forgotten")) return 0;
+        return print_result(context, machine);
       });
   down_cmd->add_option("NAME", down->name, "Machine name")->required();
   down_cmd->add_flag("-y,--yes", down->flag, "Do not ask (required when not on a terminal)");

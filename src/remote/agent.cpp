@@ -7,8 +7,9 @@ using Json = nlohmann::json;
 using SteadyClock = std::chrono::steady_clock;
 
 tl::unexpected<core::Error> protocol_error(const std::string& what) {
-  return core::fail(core::ErrorKind::internal, "gpunb-agent protocol error: " + what,
-                    "the agent on the machine may be damaged; `~/.gpunb/agent.log` there tells more");
+  return core::fail(
+      core::ErrorKind::internal, "gpunb-agent protocol error: " + what,
+      "the agent on the machine may be damaged; `~/.gpunb/agent.log` there tells more");
 }
 
 std::chrono::milliseconds remaining(SteadyClock::time_point deadline) {
@@ -56,8 +57,10 @@ core::Result<Agent> Agent::attach(std::unique_ptr<LineChannel> channel,
   return Agent(std::move(channel), std::move(*hello));
 }
 
-core::Result<Json> Agent::call(const std::string& op, Json args, std::chrono::milliseconds timeout) {
-  if (!args.is_object()) return core::fail(core::ErrorKind::internal, "agent args must be an object");
+core::Result<Json> Agent::call(const std::string& op, Json args,
+                               std::chrono::milliseconds timeout) {
+  if (!args.is_object())
+    return core::fail(core::ErrorKind::internal, "agent args must be an object");
   std::int64_t id = next_id_++;
   args["id"] = id;
   args["op"] = op;

@@ -37,8 +37,9 @@ class Agent {
   static core::Result<Agent> start(ssh::Session& session, const AgentBinary& binary,
                                    bool* uploaded = nullptr);
   // Reads and checks the hello line on a channel already running `gpunb-agent serve`.
-  static core::Result<Agent> attach(std::unique_ptr<LineChannel> channel,
-                                    std::chrono::milliseconds hello_timeout = std::chrono::seconds(30));
+  static core::Result<Agent> attach(
+      std::unique_ptr<LineChannel> channel,
+      std::chrono::milliseconds hello_timeout = std::chrono::seconds(30));
 
   // Sends {"id":N,"op":OP,...ARGS}; returns the reply without "id" and "ok". ok:false becomes an
   // Error of the reply's kind. Replies to earlier, timed-out calls are skipped.

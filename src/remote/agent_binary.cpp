@@ -12,7 +12,9 @@ core::Result<AgentBinary> agent_binary_at(const std::filesystem::path& path) {
     return core::fail(core::ErrorKind::not_found, "agent binary not found: " + path.string(),
                       "build the gpunb-agent target, or point GPUNB_AGENT at it");
   }
-  if (content->size() < 4 || content->compare(0, 4, "\x7f" "ELF") != 0) {
+  if (content->size() < 4 || content->compare(0, 4,
+                                              "\x7f"
+                                              "ELF") != 0) {
     return core::fail(core::ErrorKind::usage, "not an executable: " + path.string());
   }
   return AgentBinary{path, util::hex(util::sha256(*content)).substr(0, 16)};

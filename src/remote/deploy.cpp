@@ -34,8 +34,7 @@ core::Status upload_once(ssh::Session& session, const AgentBinary& binary, bool*
 
 }  // namespace
 
-core::Result<Agent> Agent::start(ssh::Session& session, const AgentBinary& binary,
-                                 bool* uploaded) {
+core::Result<Agent> Agent::start(ssh::Session& session, const AgentBinary& binary, bool* uploaded) {
   if (auto ok = upload_once(session, binary, uploaded); !ok) {
     return core::fail(ok.error().kind, "cannot upload gpunb-agent: " + ok.error().message,
                       ok.error().hint);

@@ -38,9 +38,9 @@ core::Result<JupyterServer> restart_jupyter(Agent& agent, const std::string& nam
 core::Result<JupyterStatus> jupyter_status(Agent& agent, const std::string& name) {
   auto reply = agent.call("jupyter.status", {{"name", name}});
   if (!reply) return tl::unexpected(reply.error());
-  return JupyterStatus{reply->value("running", false),    reply->value("port", 0),
-                       reply->value("kind", ""),          reply->value("pid", 0),
-                       reply->value("started_at", ""),    reply->value("supervisor", "")};
+  return JupyterStatus{reply->value("running", false), reply->value("port", 0),
+                       reply->value("kind", ""),       reply->value("pid", 0),
+                       reply->value("started_at", ""), reply->value("supervisor", "")};
 }
 
 core::Result<bool> stop_jupyter(Agent& agent, const std::string& name) {

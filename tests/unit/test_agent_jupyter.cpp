@@ -36,7 +36,7 @@ class AgentJupyter : public ::testing::Test {
     return reply ? reply->status : -1;
   }
   static mode_t mode_of(const fs::path& path) {
-    struct stat st{};
+    struct stat st {};
     return ::stat(path.c_str(), &st) == 0 ? st.st_mode & 0777 : 0;
   }
   void expect_stopped(int port, pid_t pid) {
@@ -157,8 +157,8 @@ TEST_F(AgentFakeLab, LabIsPreferredAndAnEarlyExitIsReportedRedacted) {
 
 TEST_F(AgentFakeLab, ATimeoutStopsWhatWasStarted) {
   std::ofstream(sandbox.home() / "hang") << "";
-  json reply = call({{"op", "jupyter.ensure"}, {"name", "nb"}, {"supervisor", "tmux"},
-                     {"ready_within_s", 2}});
+  json reply = call(
+      {{"op", "jupyter.ensure"}, {"name", "nb"}, {"supervisor", "tmux"}, {"ready_within_s", 2}});
   ASSERT_EQ(reply["ok"], false);
   EXPECT_EQ(reply["kind"], "network");
   EXPECT_NE(std::string(reply["error"]).find("within 2 s"), std::string::npos);

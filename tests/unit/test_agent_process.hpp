@@ -89,7 +89,8 @@ class AgentPipe : public remote::LineChannel {
       ::dup2(in[0], 0);
       ::dup2(out[1], 1);
       for (const auto& [key, value] : env) ::setenv(key.c_str(), value.c_str(), 1);
-      for (const char* drop : {"TMUX", "STY", "XDG_DATA_HOME", "XDG_RUNTIME_DIR", "JUPYTER_TOKEN"}) {
+      for (const char* drop :
+           {"TMUX", "STY", "XDG_DATA_HOME", "XDG_RUNTIME_DIR", "JUPYTER_TOKEN"}) {
         ::unsetenv(drop);
       }
       ::execl(GPUNB_AGENT_EXE, GPUNB_AGENT_EXE, "serve", static_cast<char*>(nullptr));

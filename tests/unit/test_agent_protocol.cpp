@@ -90,7 +90,7 @@ TEST_F(AgentProtocol, ProbeSeesTheLoginShellTools) {
 TEST_F(AgentProtocol, KeepsItsLogPrivate) {
   hello();
   agent.request({{"id", 1}, {"op", "version"}});
-  struct stat st{};
+  struct stat st {};
   ASSERT_EQ(::stat((sandbox.home() / ".gpunb/agent.log").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
   ASSERT_EQ(::stat((sandbox.home() / ".gpunb").c_str(), &st), 0);

@@ -33,7 +33,8 @@ TEST(AgentStatic, HasNoProgramInterpreterAndNoDynamicSection) {
 }
 
 TEST(AgentStatic, LddAgrees) {
-  std::string command = std::string("ldd ") + GPUNB_AGENT_EXE + " 2>&1 | grep -q 'not a dynamic executable'";
+  std::string command =
+      std::string("ldd ") + GPUNB_AGENT_EXE + " 2>&1 | grep -q 'not a dynamic executable'";
   EXPECT_EQ(std::system(command.c_str()), 0);
 }
 

@@ -15,7 +15,8 @@ using nlohmann::json;
 // Replays canned lines; records what was written.
 class ScriptedChannel : public LineChannel {
  public:
-  explicit ScriptedChannel(std::deque<std::string> lines, std::vector<std::string>* written = nullptr)
+  explicit ScriptedChannel(std::deque<std::string> lines,
+                           std::vector<std::string>* written = nullptr)
       : lines_(std::move(lines)), written_(written) {}
   core::Status write_line(std::string_view line) override {
     if (written_ != nullptr) written_->emplace_back(line);
@@ -35,7 +36,8 @@ class ScriptedChannel : public LineChannel {
 
 const char* kHello = R"({"agent":"gpunb-agent","version":"0.1.0+test","protocol":1})";
 
-core::Result<Agent> scripted(std::deque<std::string> lines, std::vector<std::string>* written = nullptr) {
+core::Result<Agent> scripted(std::deque<std::string> lines,
+                             std::vector<std::string>* written = nullptr) {
   return Agent::attach(std::make_unique<ScriptedChannel>(std::move(lines), written));
 }
 
@@ -68,8 +70,8 @@ TEST(RemoteAgent, MatchesIdsAndSkipsLateReplies) {
 
 TEST(RemoteAgent, MapsFailuresToErrorKinds) {
   auto agent = scripted({kHello, R"({"id":1,"ok":false,"error":"no jupyter","kind":"not_found"})",
-                         R"({"id":2,"ok":false,"error":"odd","kind":"martian"})", R"({"id":9,"ok":true})",
-                         "not json"});
+                         R"({"id":2,"ok":false,"error":"odd","kind":"martian"})",
+                         R"({"id":9,"ok":true})", "not json"});
   ASSERT_TRUE(agent);
   auto missing = agent->call("a");
   ASSERT_FALSE(missing);
