@@ -65,6 +65,20 @@ pid_t openssh_forward(int local, int remote, int sshd_port, const std::string& k
 
 class TunnelBench : public SshFixture {};
 
+TEST_F(TunnelBench, DISABLED_LatencyOnly) {
+  TcpServer echo;
+  std::atomic<bool> stop{false};
+  ssh::TunnelOptions options;
+  options.local_port = 0;
+  options.remote_port = echo.port();
+  auto small = ssh::Tunnel::bind(options).value();
+  std::thread runner([&] { (void)small.run(ssh::Session::connect(this->options()).value(), stop); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  std::printf("gpunb latency %.3f ms/request\n", round_trip_ms(small.local_port(), 5000));
+  stop = true;
+  runner.join();
+}
+
 TEST_F(TunnelBench, DISABLED_AgainstOpenSsh) {
   TcpServer source(kBulk);
   TcpServer echo;
