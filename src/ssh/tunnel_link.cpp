@@ -12,7 +12,8 @@ namespace gpunb::ssh {
 
 namespace {
 
-constexpr int kPumpRounds = 64;      // libssh reads 4 KiB per round: up to 256 KiB per pump
+constexpr int kPumpRounds = 64;          // libssh reads 4 KiB per round: up to 256 KiB per pump
+constexpr uint64_t kLibsshRead = 4096;  // what libssh 0.10 asks of recv() at once
 constexpr size_t kMaxAttempts = 8;   // connection attempts running at once
 constexpr timeval kSendTimeout{2, 0};  // a send blocked this long means the link is gone
 
@@ -50,8 +51,10 @@ bool Link::broken() {
 
 bool Link::pump() {
   for (int round = 0; round < kPumpRounds; ++round) {
+    auto before = socket_counter_.in_bytes;
     int rc = ssh_event_dopoll(event_.get(), 0);
     if (rc != SSH_OK || broken()) break;
+    if (socket_counter_.in_bytes - before < kLibsshRead) break;  // a short read: drained
   }
   return !broken();
 }

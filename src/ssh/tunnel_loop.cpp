@@ -90,6 +90,7 @@ void TunnelLoop::accept_clients(SteadyClock::time_point now) {
 void TunnelLoop::serve_connected(SteadyClock::time_point now) {
   if (fds_[1].revents != 0) link_->pump();
   uint64_t moved = 0;
+  bool more = false;
   for (size_t i = 0; i < pipes_.size(); ++i) {
     auto& pipe = *pipes_[i];
     if (pipe.phase() == Pipe::Phase::waiting || pipe.phase() == Pipe::Phase::opening) {
@@ -101,8 +102,10 @@ void TunnelLoop::serve_connected(SteadyClock::time_point now) {
     status_.bytes_up += up;
     status_.bytes_down += down;
     moved += up + down;
+    more = more || pipe.maybe_more();
   }
-  busy_ = moved > 0;
+  // Reading one channel may have made libssh take in data for another, which poll() cannot see.
+  busy_ = more || (moved > 0 && pipes_.size() > 1);
 }
 
 core::Status TunnelLoop::lose_link(SteadyClock::time_point now) {

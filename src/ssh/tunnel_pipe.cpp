@@ -75,6 +75,7 @@ void Pipe::to_channel(std::string_view data) {
 void Pipe::from_channel(std::span<char> scratch) {
   int count = ssh_channel_read_nonblocking(channel_.get(), scratch.data(),
                                            static_cast<uint32_t>(scratch.size()), 0);
+  filled_ = count == static_cast<int>(scratch.size());
   if (count == SSH_ERROR) return close();
   if (count <= 0) return;
   bytes_down_ += static_cast<uint64_t>(count);

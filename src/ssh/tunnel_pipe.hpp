@@ -40,6 +40,8 @@ class Pipe {
   void lose_session();
   void close();
 
+  // True when the last channel read filled the buffer: libssh may hold more for this pipe.
+  bool maybe_more() const { return filled_; }
   uint64_t take_bytes_up() { return std::exchange(bytes_up_, 0); }
   uint64_t take_bytes_down() { return std::exchange(bytes_down_, 0); }
 
@@ -60,6 +62,7 @@ class Pipe {
   bool client_eof_ = false;  // the client shut its sending side
   bool eof_sent_ = false;    // ... and the channel was told
   bool client_shut_ = false;  // the server's EOF passed on to the client
+  bool filled_ = false;
   uint64_t bytes_up_ = 0;
   uint64_t bytes_down_ = 0;
 };

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# The ssh provider on a plain test host (no cloud at all): notebook, pinned host key, a changed
+# key refused, forget-host, ssh/ssh-config, and stop/down that never touch the box.
+source "$(dirname "$0")/lib.sh"
+export HOME="$WORK/home" XDG_CONFIG_HOME="$WORK/home/.config" XDG_STATE_HOME="$WORK/home/.local/state"
+unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_PROFILE AWS_REGION AWS_DEFAULT_REGION
+unset AWS_ENDPOINT_URL AWS_ENDPOINT_URL_EC2
+SANDBOX_SECRET_ACCESS_KEY="no-cloud-in-this-suite"
+mkdir -p "$XDG_CONFIG_HOME/gpunb/keys" && chmod 700 "$XDG_CONFIG_HOME/gpunb/keys"
+ssh-keygen -q -t ed25519 -N '' -C test -f "$XDG_CONFIG_HOME/gpunb/keys/id_ed25519"
+
+/usr/bin/python3 "$ROOT/sandbox/testhost.py" up --state-dir "$WORK/host" \
+  --authorized-key "$XDG_CONFIG_HOME/gpunb/keys/id_ed25519.pub" >"$WORK/host.out" 2>"$WORK/host.log" &
+SANDBOX_PID=$!  # lib.sh's cleanup ends it by PID
+wait_until 20 grep -qs address "$WORK/host.out"
+ADDR=$(jq -r .address "$WORK/host.out")
+host_ctl() { /usr/bin/python3 "$ROOT/sandbox/testhost.py" ctl --state-dir "$WORK/host" "$@" >/dev/null; }
+
+expect 0 up box --host "ubuntu@$ADDR" --detach --no-browser
+URL=$(sed -n 's/^Jupyter: //p' "$WORK/out")
+TOKEN=${URL##*token=}
+PORT=$(echo "$URL" | sed 's|http://127.0.0.1:\([0-9]*\)/.*|\1|')
+api_status() { curl -sf -m 3 -H "Authorization: token $TOKEN" "http://127.0.0.1:$PORT/api/status"; }
+api_status >/dev/null || fail "the URL does not answer"
+assert_eq "$(JUPYTER_URL="$URL" /usr/bin/python3 "$ROOT/tests/e2e/tools/kernel.py" --code 'print(41 + 1)' | jq -r .stdout | tr -d '\n')" 42 "kernel output"
+pass "up --host: Jupyter and the tunnel on a box with no cloud"
+
+expect 0 ls --json
+assert_eq "$(jq -c '.[0] | {name, provider, state, public_ip, user}' "$WORK/out")" \
+  "{\"name\":\"box\",\"provider\":\"ssh\",\"state\":\"running\",\"public_ip\":\"$ADDR\",\"user\":\"ubuntu\"}" "ls of the box"
+pass "ls lists the box without any AWS settings"
+
+expect 0 ssh box -- 'echo via-$(id -un)'
+assert_eq "$(cat "$WORK/out")" via-ubuntu "gpunb ssh output"
+expect 0 ssh-config
+conf=$(sed -n 's/^Wrote //p' "$WORK/out")
+out=$(ssh -F "$conf" -o BatchMode=yes gpunb-box 'echo via-config')
+assert_eq "$out" via-config "ssh with the written config"
+pass "gpunb ssh and the Include-able ssh config reach the box with the pinned key"
+
+expect 0 disconnect box
+host_ctl rotate-host-key
+expect 7 connect box --detach --no-browser
+assert_grep 'host key .*changed' "$WORK/err"
+assert_grep 'gpunb forget-host box' "$WORK/err"
+expect 255 ssh box -- true  # OpenSSH itself refuses: the alias is pinned in gpunb's known_hosts
+assert_grep "Host key verification failed" "$WORK/err"
+pass "a changed host key is refused, with forget-host as the way out"
+
+expect 0 forget-host box
+expect 0 connect box --detach --no-browser
+assert_eq "$(sed -n 's/^Jupyter: //p' "$WORK/out" | sed 's/.*token=//')" "$TOKEN" "token after re-pinning"
+[ ! -e "$HOME/.ssh/known_hosts" ] || fail "gpunb wrote ~/.ssh/known_hosts"
+pass "forget-host, then the new key is pinned; ~/.ssh/known_hosts never written"
+
+expect 0 stop box
+assert_grep 'Jupyter stopped; the machine itself is left as it is' "$WORK/out"
+wait_until 5 sh -c "! curl -s -m 1 -o /dev/null http://127.0.0.1:$PORT/"
+ssh -i "$XDG_CONFIG_HOME/gpunb/keys/id_ed25519" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR \
+  -o BatchMode=yes "ubuntu@$ADDR" 'test -d ~/work/box' || fail "the box's work folder is gone"
+expect 0 down box --yes
+expect 0 ls --json
+assert_eq "$(jq length "$WORK/out")" 0 "machines after down"
+ssh -i "$XDG_CONFIG_HOME/gpunb/keys/id_ed25519" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR \
+  -o BatchMode=yes "ubuntu@$ADDR" 'test -d ~/work/box' || fail "down touched the box"
+pass "stop/down end Jupyter and the tunnel but leave the box and its files alone"
+
+mkdir -p "$XDG_CONFIG_HOME/gpunb"
+printf '[machines.cfgbox]\nhost = "ubuntu@%s:22"\n' "$ADDR" >"$XDG_CONFIG_HOME/gpunb/config.toml"
+expect 0 up cfgbox --no-connect
+assert_eq "$(machine_json cfgbox | jq -r .provider)" ssh "provider of a [machines] entry"
+pass "[machines.NAME] in config.toml names a box"
+finish
