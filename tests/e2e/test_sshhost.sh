@@ -39,6 +39,19 @@ assert_eq "$out" via-config "ssh with the written config"
 pass "gpunb ssh and the Include-able ssh config reach the box with the pinned key"
 
 expect 0 disconnect box
+# In the foreground the tunnel lives until Ctrl-C, which reminds that the machine keeps running.
+"$GPUNB_BIN" connect box --no-browser >"$WORK/fg.out" 2>"$WORK/fg.err" </dev/null &
+fg_pid=$!
+wait_until 20 grep -qs '^Jupyter: ' "$WORK/fg.out"
+api_status >/dev/null || fail "the foreground tunnel does not answer"
+kill -INT "$fg_pid"
+set +e; wait "$fg_pid"; fg_rc=$?; set -e
+cat "$WORK/fg.out" "$WORK/fg.err" >>"$WORK/transcript.log"
+assert_eq "$fg_rc" 0 "exit status after Ctrl-C"
+assert_grep 'box keeps running' "$WORK/fg.err"
+if api_status >/dev/null; then fail "the tunnel still answers after Ctrl-C"; fi
+pass "a foreground tunnel closes on Ctrl-C and says the machine keeps running"
+
 host_ctl rotate-host-key
 expect 7 connect box --detach --no-browser
 assert_grep 'host key .*changed' "$WORK/err"
