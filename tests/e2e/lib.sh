@@ -17,7 +17,18 @@ on_err() {
   KEEP=1
 }
 
+# Background tunnels this suite's gpunb left running (recorded by PID in its state folder).
+stop_detached_tunnels() {
+  local record pid
+  for record in "$WORK"/home/.local/state/gpunb/tunnels/*.json; do
+    [ -e "$record" ] || continue
+    pid=$(jq -r .pid "$record" 2>/dev/null || true)
+    if [ -n "$pid" ] && grep -qs gpunb "/proc/$pid/cmdline"; then kill -TERM "$pid" 2>/dev/null || true; fi
+  done
+}
+
 cleanup() {
+  stop_detached_tunnels
   if [ -n "$SANDBOX_PID" ] && kill -0 "$SANDBOX_PID" 2>/dev/null; then
     kill -TERM "$SANDBOX_PID" 2>/dev/null || true
     wait "$SANDBOX_PID" 2>/dev/null || true
