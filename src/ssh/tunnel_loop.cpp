@@ -91,11 +91,14 @@ void TunnelLoop::serve_connected(SteadyClock::time_point now) {
   if (fds_[1].revents != 0) link_->pump();
   uint64_t moved = 0;
   bool more = false;
+  // Opening pumps the session too, so it goes first: every channel is read after it.
+  for (auto& pipe : pipes_) {
+    if (pipe->phase() == Pipe::Phase::waiting || pipe->phase() == Pipe::Phase::opening) {
+      pipe->open(link_->raw(), forward_, now);
+    }
+  }
   for (size_t i = 0; i < pipes_.size(); ++i) {
     auto& pipe = *pipes_[i];
-    if (pipe.phase() == Pipe::Phase::waiting || pipe.phase() == Pipe::Phase::opening) {
-      pipe.open(link_->raw(), forward_, now);
-    }
     pipe.serve(i + 2 < fds_.size() ? fds_[i + 2].revents : short{0}, scratch_);
     auto up = pipe.take_bytes_up();
     auto down = pipe.take_bytes_down();
