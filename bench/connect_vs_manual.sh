@@ -4,7 +4,7 @@
 #   gpunb:  `gpunb up NAME --host ubuntu@ADDR --no-browser` (deploys its agent, starts Jupyter,
 #           opens its tunnel), until the printed URL answers GET /api/status (200, with the token);
 #   manual: the minimal script a careful user would write (manual_connect below): one ssh that
-#           starts `jupyter server` in tmux with a fresh token sent on ssh's stdin, then `ssh -N -L`,
+#           starts `jupyter notebook` in tmux with a fresh token sent on ssh's stdin, then `ssh -N -L`,
 #           then polling the URL the same way.
 # Each run uses a new test host and a new gpunb home (so nothing is reused); runs alternate.
 # Goal: gpunb / manual <= 1.2 (medians of RUNS).
@@ -60,7 +60,7 @@ manual=$(median <"$WORK/manual.s")
 
 echo "machine: $(machine_line)"
 echo "fresh test host each run: sshd accepting -> Jupyter URL answering /api/status (median of $RUNS)"
-echo "manual (ssh + tmux jupyter server, ssh -N -L, poll): ${manual} s"
+echo "manual (ssh + tmux jupyter notebook, ssh -N -L, poll): ${manual} s"
 if [ -n "$GPUNB_FAILED" ]; then
   report_gpunb_failure
   exit 3

@@ -109,13 +109,13 @@ sys.path.insert(0, os.path.join(os.path.expanduser("~"), ".jupyter"))'
   chown -R "$owner" "$d"
 }
 
-# start_manual_jupyter PORT: Jupyter by hand, as a user would: `jupyter server` in tmux on the host,
+# start_manual_jupyter PORT: Jupyter by hand, as a user would: `jupyter notebook` in tmux (the job this replaces, and what gpunb starts where there is no JupyterLab) on the host,
 # the token sent on ssh's stdin (then only in Jupyter's environment). Sets MANUAL_TOKEN.
 start_manual_jupyter() {
   local port=$1
   MANUAL_TOKEN=$(new_token)
   printf '%s\n' "$MANUAL_TOKEN" | ssh_host "umask 077; cat > ~/.bench-token; tmux new-session -d -s jupyter \
-'export JUPYTER_TOKEN=\$(cat ~/.bench-token); rm -f ~/.bench-token; exec jupyter server --no-browser --ip=127.0.0.1 --port=$port >~/jupyter.log 2>&1'"
+'export JUPYTER_TOKEN=\$(cat ~/.bench-token); rm -f ~/.bench-token; exec jupyter notebook --no-browser --ip=127.0.0.1 --port=$port >~/jupyter.log 2>&1'"
 }
 
 # ssh_tunnel LOCAL_PORT REMOTE_PORT [ssh options...]: `ssh -N -L` in the background. Sets SSH_TUNNEL_PID.

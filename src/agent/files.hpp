@@ -20,6 +20,7 @@ Done make_dirs(const std::filesystem::path& dir, mode_t mode);  // mkdir -p; MOD
 std::string home_dir();
 std::filesystem::path expand_home(const std::string& path);  // "~" and "~/..." only
 std::string random_hex(size_t bytes);                        // getrandom(2)
+std::string utc_now();                                       // 2024-05-01T12:00:00Z
 // The last LINES lines of TEXT.
 std::string last_lines(std::string_view text, size_t lines);
 // Replaces every occurrence of SECRET in TEXT with "***".

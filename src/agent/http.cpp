@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
 #include <cstring>
 
@@ -77,14 +78,14 @@ Done send_all(const Socket& s, std::string_view data, Clock::time_point deadline
 
 Outcome<std::string> receive_all(const Socket& s, Clock::time_point deadline) {
   std::string out;
-  char buffer[8192];
+  std::array<char, 8192> buffer{};
   for (;;) {
     if (!wait_for(s.fd(), POLLIN, deadline)) return failure("network", "reply timed out");
-    ssize_t n = ::recv(s.fd(), buffer, sizeof buffer, 0);
+    ssize_t n = ::recv(s.fd(), buffer.data(), buffer.size(), 0);
     if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
     if (n < 0) return failure("network", std::string("recv: ") + std::strerror(errno));
     if (n == 0 || out.size() > (1u << 20)) return out;
-    out.append(buffer, static_cast<size_t>(n));
+    out.append(buffer.data(), static_cast<size_t>(n));
   }
 }
 

@@ -19,7 +19,7 @@ std::vector<std::string> jupyter_arguments(const LaunchPlan& plan) {
                                    app + "port_retries=0",
                                    app + "allow_remote_access=False",
                                    app + dir_option + plan.workdir};
-  if (plan.as_root) args.push_back("--allow-root");
+  if (plan.as_root) args.emplace_back("--allow-root");
   return args;
 }
 

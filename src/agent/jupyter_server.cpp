@@ -1,8 +1,8 @@
 #include "agent/jupyter_server.hpp"
 
-#include <signal.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <thread>
 
 #include "agent/files.hpp"
@@ -24,7 +24,7 @@ bool poll_until(Predicate predicate, std::chrono::milliseconds limit) {
   while (!predicate()) {
     if (Clock::now() >= deadline) return false;
     std::this_thread::sleep_for(pause);
-    pause = std::min(pause * 2, std::chrono::milliseconds(250));
+    pause = std::min(pause * 2, std::chrono::milliseconds(50));
   }
   return true;
 }
@@ -93,7 +93,7 @@ Outcome<pid_t> wait_ready(const JupyterFiles& files, int port, const std::string
 }  // namespace
 
 const Probe& ensure_probe(Context& context) {
-  if (!context.probe) context.probe = run_probe();
+  if (!context.probe) context.probe = run_probe(true);
   return *context.probe;
 }
 

@@ -2,7 +2,6 @@
 
 #include <unistd.h>
 
-#include <ctime>
 #include <regex>
 
 #include "agent/files.hpp"
@@ -70,15 +69,6 @@ bool server_answers(const ServerRecord& record, const std::string& token) {
   if (!process_alive(record.pid)) return false;
   auto reply = http_get_local(record.port, "/api/status", token, std::chrono::seconds(3));
   return reply && reply->status == 200;
-}
-
-std::string utc_now() {
-  std::time_t now = std::time(nullptr);
-  std::tm utc{};
-  ::gmtime_r(&now, &utc);
-  char stamp[32];
-  std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return stamp;
 }
 
 std::string redacted_log(const JupyterFiles& files, size_t lines) {

@@ -40,7 +40,6 @@ std::optional<pid_t> read_pid(const JupyterFiles& files);
 
 // The process lives AND GET /api/status with the token answers 200.
 bool server_answers(const ServerRecord& record, const std::string& token);
-std::string utc_now();
 // The log's last LINES lines with the token (and any "token=..." value) replaced by "***".
 std::string redacted_log(const JupyterFiles& files, size_t lines);
 

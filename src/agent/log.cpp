@@ -3,8 +3,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <ctime>
-
 #include "agent/files.hpp"
 
 namespace gpunb::agent {
@@ -26,12 +24,8 @@ void Log::write(std::string_view line) {
   if (file_ == nullptr) return;
   std::string text(line);
   for (const auto& secret : secrets_) text = redact(text, secret);
-  std::time_t now = std::time(nullptr);
-  std::tm utc{};
-  ::gmtime_r(&now, &utc);
-  char stamp[32];
-  std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  std::fprintf(file_, "%s [%d] %s\n", stamp, static_cast<int>(::getpid()), text.c_str());
+  std::fprintf(file_, "%s [%d] %s\n", utc_now().c_str(), static_cast<int>(::getpid()),
+               text.c_str());
   std::fflush(file_);
 }
 

@@ -10,12 +10,12 @@ Outcome<Json> probe_op(Context& context, const Json& request) {
   return probe_json(*context.probe);
 }
 
-Outcome<Json> shutdown_op(Context& context, const Json&) {
+Outcome<Json> shutdown_op(Context& context, const Json& /*request*/) {
   context.stop = true;
   return Json::object();
 }
 
-Outcome<Json> version_op(Context&, const Json&) {
+Outcome<Json> version_op(Context& /*context*/, const Json& /*request*/) {
   return Json{{"version", version()}, {"protocol", kProtocol}};
 }
 

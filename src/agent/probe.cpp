@@ -3,6 +3,7 @@
 #include <glob.h>
 
 #include <filesystem>
+#include <map>
 #include <set>
 
 #include "agent/files.hpp"
@@ -55,12 +56,34 @@ std::vector<std::string> jupyter_candidates(const std::string& from_login) {
   return out;
 }
 
+// The installed version of KIND read from its package metadata beside the jupyter command
+// (site-packages' NAME-VERSION.dist-info / .egg-info), sparing a Python start. Empty if not found.
+std::string metadata_version(const std::string& jupyter, const std::string& kind) {
+  static const std::map<std::string, std::string> packages = {
+      {"lab", "jupyterlab"}, {"notebook", "notebook"}, {"server", "jupyter_server"}};
+  auto prefix = std::filesystem::path(jupyter).parent_path().parent_path().string();
+  auto package = packages.at(kind);
+  for (const auto* where : {"/lib/python3*/site-packages/", "/lib/python3/dist-packages/"}) {
+    for (const auto* suffix : {".dist-info", ".egg-info"}) {
+      auto found = glob_paths(prefix + where + package + "-[0-9]*" + suffix);
+      if (found.size() != 1) continue;
+      auto name = std::filesystem::path(found.front()).filename().string();
+      auto version = name.substr(package.size() + 1, name.size() - package.size() - 1 - std::string(suffix).size());
+      if (parse_version(version)) return version;
+    }
+  }
+  return {};
+}
+
 // `jupyter KIND` runs `jupyter-KIND` from SEARCH_PATH: checked first, as Python is slow to start.
 std::optional<JupyterFound> try_variant(const std::string& jupyter, const std::string& kind,
                                         const std::string& search_path,
                                         const std::string& login_path) {
   std::string dir = std::filesystem::path(jupyter).parent_path().string();
   if (!find_program("jupyter-" + kind, search_path)) return std::nullopt;
+  if (auto version = metadata_version(jupyter, kind); !version.empty()) {
+    return JupyterFound{jupyter, kind, version};
+  }
   Command command{{jupyter, kind, "--version"},
                   {{"PATH", dir + ":" + login_path}},
                   {},
@@ -97,27 +120,43 @@ std::optional<JupyterFound> choose_jupyter(const std::vector<JupyterFound>& foun
   return std::nullopt;
 }
 
-Probe run_probe() {
+namespace {
+
+// Candidate jupyter commands, each with where its `jupyter-KIND` programs are looked for.
+std::vector<std::pair<std::string, std::string>> searches(std::map<std::string, std::string>& facts,
+                                                          const std::string& login_path) {
+  std::vector<std::pair<std::string, std::string>> out;
+  std::set<std::string> seen;
+  for (const auto& jupyter : jupyter_candidates(facts["jupyter"])) {
+    std::error_code ec;
+    if (!seen.insert(std::filesystem::weakly_canonical(jupyter, ec).string()).second) continue;
+    std::string search = std::filesystem::path(jupyter).parent_path().string();
+    if (jupyter == facts["jupyter"]) search += ":" + login_path;  // a conda env: its own only
+    out.emplace_back(jupyter, search);
+  }
+  return out;
+}
+
+}  // namespace
+
+Probe run_probe(bool best_only) {
   auto facts = login_facts();
   Probe probe;
-  probe.login_path = facts.count("PATH") ? facts["PATH"] : "/usr/local/bin:/usr/bin:/bin";
+  probe.login_path = facts.contains("PATH") ? facts["PATH"] : "/usr/local/bin:/usr/bin:/bin";
   auto tool = [&](const std::string& name) -> std::optional<std::string> {
     if (!facts[name].empty()) return facts[name];
     return find_program(name);
   };
   probe.tmux = tool("tmux");
   probe.screen = tool("screen");
-  std::set<std::string> seen;
-  for (const auto& jupyter : jupyter_candidates(facts["jupyter"])) {
-    std::error_code ec;
-    if (!seen.insert(std::filesystem::weakly_canonical(jupyter, ec).string()).second) continue;
-    std::string search = std::filesystem::path(jupyter).parent_path().string();
-    if (jupyter == facts["jupyter"]) search += ":" + probe.login_path;  // a conda env: its own only
-    for (const char* kind : {"lab", "notebook", "server"}) {
+  auto candidates = searches(facts, probe.login_path);
+  for (const char* kind : {"lab", "notebook", "server"}) {
+    for (const auto& [jupyter, search] : candidates) {
       auto found = try_variant(jupyter, kind, search, probe.login_path);
       if (found) probe.jupyters.push_back(*found);
+      if (found && best_only) break;
     }
-    if (choose_jupyter(probe.jupyters).value_or(JupyterFound{}).kind == "lab") break;
+    if (best_only && !probe.jupyters.empty()) break;
   }
   probe.chosen = choose_jupyter(probe.jupyters);
   return probe;

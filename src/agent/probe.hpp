@@ -25,7 +25,9 @@ struct Probe {
   std::optional<JupyterFound> chosen;  // lab, else notebook, else server
 };
 
-Probe run_probe();
+// Everything the machine has. With `best_only` it stops at the best Jupyter (lab, then notebook,
+// then server): each version check starts Python, which costs about half a second.
+Probe run_probe(bool best_only = false);
 nlohmann::json probe_json(const Probe& probe);
 
 // Parsing pieces, exposed for tests.

@@ -1,21 +1,20 @@
 #include "agent/process.hpp"
 
 #include <fcntl.h>
-#include <signal.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
+#include <csignal>
 #include <cstdlib>
 #include <cstring>
 #include <thread>
 
 #include "agent/files.hpp"
 #include "agent/strings.hpp"
-
-extern char** environ;
 
 namespace gpunb::agent {
 namespace {
@@ -39,7 +38,7 @@ std::vector<std::string> child_env(const Command& command) {
   for (char** e = environ; *e != nullptr; ++e) {
     std::string entry = *e;
     std::string key = entry.substr(0, entry.find('='));
-    bool drop = command.set_env.count(key) > 0;
+    bool drop = command.set_env.contains(key);
     for (const auto& u : command.unset_env) drop = drop || u == key;
     if (!drop) out.push_back(entry);
   }
@@ -88,9 +87,11 @@ int wait_child(pid_t pid, std::chrono::milliseconds timeout, bool& timed_out) {
 
 std::string read_memfd(int fd) {
   std::string out;
-  char buffer[4096];
+  std::array<char, 4096> buffer{};
   ::lseek(fd, 0, SEEK_SET);
-  for (ssize_t n; (n = ::read(fd, buffer, sizeof buffer)) > 0;) out.append(buffer, size_t(n));
+  for (ssize_t n; (n = ::read(fd, buffer.data(), buffer.size())) > 0;) {
+    out.append(buffer.data(), static_cast<size_t>(n));
+  }
   return out;
 }
 

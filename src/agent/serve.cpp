@@ -1,7 +1,6 @@
 #include "agent/serve.hpp"
 
-#include <signal.h>
-
+#include <csignal>
 #include <istream>
 #include <nlohmann/json.hpp>
 #include <ostream>

@@ -43,6 +43,8 @@ class Ledger {
   core::Result<std::vector<Event>> events(const std::string& machine) const;  // oldest first
 
   const std::filesystem::path& path() const { return db_.path(); }
+  // For the stores that share the ledger's file (ledger::SyncState).
+  const Database& database() const { return db_; }
 
  private:
   explicit Ledger(Database db) : db_(std::move(db)) {}

@@ -10,7 +10,7 @@ namespace gpunb::ledger {
 namespace {
 
 // Step N takes user_version N to N+1. Append only: never edit a step that has shipped.
-constexpr std::array<std::string_view, 2> kMigrations = {
+constexpr std::array<std::string_view, 3> kMigrations = {
     R"sql(
 CREATE TABLE machines (
   name          TEXT PRIMARY KEY NOT NULL,
@@ -43,6 +43,19 @@ CREATE INDEX events_machine_time ON events(machine, time);
     // 2: machines reached over SSH on another port than 22 (the ssh provider).
     R"sql(
 ALTER TABLE machines ADD COLUMN ssh_port INTEGER NOT NULL DEFAULT 22;
+)sql",
+    // 3: the last-synced state of each workspace file, per machine (the sync base).
+    R"sql(
+CREATE TABLE sync_files (
+  machine          TEXT NOT NULL,
+  path             TEXT NOT NULL,
+  size             INTEGER NOT NULL,
+  local_mtime_ns   INTEGER NOT NULL,
+  remote_mtime_ns  INTEGER NOT NULL,
+  sha256           TEXT NOT NULL DEFAULT '',
+  synced_at        INTEGER NOT NULL,
+  PRIMARY KEY (machine, path)
+) WITHOUT ROWID;
 )sql",
 };
 
