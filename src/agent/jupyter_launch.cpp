@@ -14,11 +14,15 @@ std::vector<std::string> jupyter_arguments(const LaunchPlan& plan) {
   std::vector<std::string> args = {plan.jupyter.jupyter,
                                    plan.jupyter.kind,
                                    "--no-browser",
-                                   "--ip=127.0.0.1",
+                                   plan.expose ? "--ip=0.0.0.0" : "--ip=127.0.0.1",
                                    "--port=" + std::to_string(plan.port),
                                    app + "port_retries=0",
-                                   app + "allow_remote_access=False",
+                                   app + (plan.expose ? "allow_remote_access=True" : "allow_remote_access=False"),
                                    app + dir_option + plan.workdir};
+  if (plan.expose) {
+    args.push_back(app + "certfile=" + plan.expose->certfile);
+    args.push_back(app + "keyfile=" + plan.expose->keyfile);
+  }
   if (plan.as_root) args.emplace_back("--allow-root");
   return args;
 }

@@ -12,12 +12,20 @@
 
 namespace gpunb::agent {
 
+struct Exposure {
+  int port = 0;
+  std::string certfile;  // on the machine; made (self-signed) when absent
+  std::string keyfile;
+};
+
 struct LaunchPlan {
   JupyterFound jupyter;
   std::string login_path;
   int port = 0;
   std::string workdir;  // absolute
   bool as_root = false;
+  // --expose: HTTPS on every address with this certificate, instead of 127.0.0.1 only.
+  std::optional<Exposure> expose;
 };
 
 std::vector<std::string> jupyter_arguments(const LaunchPlan& plan);

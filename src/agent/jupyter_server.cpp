@@ -1,5 +1,6 @@
 #include "agent/jupyter_server.hpp"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <csignal>
@@ -44,6 +45,22 @@ void terminate(pid_t pid) {
   poll_until([&] { return !process_alive(pid); }, std::chrono::seconds(5));
 }
 
+// A self-signed certificate for --expose, made on the machine (its key never travels).
+Done ensure_certificate(const Exposure& expose) {
+  if (std::filesystem::exists(expose.certfile) && std::filesystem::exists(expose.keyfile)) return {};
+  Command openssl{{"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "365",
+                   "-subj", "/CN=gpunb-jupyter", "-keyout", expose.keyfile, "-out", expose.certfile},
+                  {},
+                  {},
+                  std::chrono::seconds(60)};
+  auto done = run_command(openssl);
+  if (!done || done->exit_code != 0) {
+    return failure("not_found", "cannot make a certificate with openssl; pass one with --cert/--key");
+  }
+  ::chmod(expose.keyfile.c_str(), 0600);
+  return {};
+}
+
 Outcome<LaunchPlan> prepare(Context& context, const StartRequest& request,
                             const JupyterFiles& files) {
   const Probe& probe = ensure_probe(context);
@@ -53,14 +70,20 @@ Outcome<LaunchPlan> prepare(Context& context, const StartRequest& request,
                    "`jupyter server` in a login shell and in the conda folders)");
   }
   LaunchPlan plan{*probe.chosen, probe.login_path, 0, expand_home(request.workdir).string(),
-                  ::geteuid() == 0};
+                  ::geteuid() == 0, request.expose};
   std::error_code ec;
   std::filesystem::create_directories(plan.workdir, ec);
   if (ec) return failure("internal", "cannot create " + plan.workdir + ": " + ec.message());
   if (auto ok = make_dirs(context.jupyter_dir(), 0700); !ok) return tl::unexpected(ok.error());
   if (auto ok = write_token(files, request.token); !ok) return tl::unexpected(ok.error());
-  auto port = local_port_free(request.preferred_port) ? Outcome<int>(request.preferred_port)
-                                                      : free_local_port();
+  if (plan.expose) {
+    if (auto ok = ensure_certificate(*plan.expose); !ok) return tl::unexpected(ok.error());
+  }
+  int wanted = plan.expose ? plan.expose->port : request.preferred_port;
+  auto port = local_port_free(wanted) ? Outcome<int>(wanted) : free_local_port();
+  if (plan.expose && (!port || *port != wanted)) {
+    return failure("refused", "port " + std::to_string(wanted) + " is taken on the machine");
+  }
   if (!port) return tl::unexpected(port.error());
   plan.port = *port;
   auto ok = write_atomic(files.launcher, launcher_script(plan, files), 0700);
@@ -70,7 +93,7 @@ Outcome<LaunchPlan> prepare(Context& context, const StartRequest& request,
 
 // Waits until the launcher has written its pid and /api/status answers 200 with the token.
 Outcome<pid_t> wait_ready(const JupyterFiles& files, int port, const std::string& token,
-                          std::chrono::seconds limit) {
+                          std::chrono::seconds limit, bool exposed) {
   pid_t pid = 0;
   bool died = false;
   bool ready = poll_until(
@@ -78,6 +101,7 @@ Outcome<pid_t> wait_ready(const JupyterFiles& files, int port, const std::string
         pid = read_pid(files).value_or(0);
         if (pid == 0) return false;
         died = !process_alive(pid);
+        if (exposed) return died || local_port_open(port);
         auto reply = http_get_local(port, "/api/status", token, std::chrono::seconds(2));
         return died || (reply && reply->status == 200);
       },
@@ -109,10 +133,11 @@ Outcome<ServerRecord> start_server(Context& context, const StartRequest& request
                      std::to_string(plan->port) + " under " + *supervisor);
   auto started = start_supervised(*context.probe, *supervisor, request.name, files);
   if (!started) return tl::unexpected(started.error());
-  auto pid = wait_ready(files, plan->port, request.token, request.ready_within);
+  auto pid = wait_ready(files, plan->port, request.token, request.ready_within, plan->expose.has_value());
   ServerRecord record{plan->port,         pid.value_or(read_pid(files).value_or(0)),
                       plan->jupyter.kind, *supervisor,
-                      utc_now(),          plan->workdir};
+                      utc_now(),          plan->workdir,
+                      plan->expose.has_value()};
   if (auto ok = write_record(files, record); !ok || !pid) {
     (void)stop_server(context, request.name);  // leave nothing half started
     return tl::unexpected(pid ? ok.error() : pid.error());

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "agent/context.hpp"
+#include "agent/jupyter_launch.hpp"
 #include "agent/jupyter_state.hpp"
 #include "agent/result.hpp"
 
@@ -18,6 +19,7 @@ struct StartRequest {
   std::string supervisor;  // wanted; empty: the best available
   std::chrono::seconds ready_within{60};
   int preferred_port = 0;  // restart keeps the port when it is still free
+  std::optional<Exposure> expose;
 };
 
 const Probe& ensure_probe(Context& context);

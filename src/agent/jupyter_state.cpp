@@ -23,7 +23,8 @@ nlohmann::json record_json(const ServerRecord& r) {
           {"kind", r.kind},
           {"supervisor", r.supervisor},
           {"started_at", r.started_at},
-          {"workdir", r.workdir}};
+          {"workdir", r.workdir},
+          {"exposed", r.exposed}};
 }
 
 std::optional<ServerRecord> read_record(const JupyterFiles& files) {
@@ -33,7 +34,8 @@ std::optional<ServerRecord> read_record(const JupyterFiles& files) {
     auto j = nlohmann::json::parse(*text);
     return ServerRecord{j.at("port").get<int>(),         j.at("pid").get<pid_t>(),
                         j.at("kind").get<std::string>(), j.at("supervisor").get<std::string>(),
-                        j.value("started_at", ""),       j.value("workdir", "")};
+                        j.value("started_at", ""),       j.value("workdir", ""),
+                        j.value("exposed", false)};
   } catch (const std::exception&) {
     return std::nullopt;  // a damaged record counts as none: the server is started afresh
   }
@@ -67,6 +69,7 @@ std::optional<pid_t> read_pid(const JupyterFiles& files) {
 
 bool server_answers(const ServerRecord& record, const std::string& token) {
   if (!process_alive(record.pid)) return false;
+  if (record.exposed) return local_port_open(record.port);  // TLS: no plain GET possible
   auto reply = http_get_local(record.port, "/api/status", token, std::chrono::seconds(3));
   return reply && reply->status == 200;
 }

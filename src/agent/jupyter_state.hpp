@@ -27,6 +27,7 @@ struct ServerRecord {
   std::string supervisor;  // tmux | screen | nohup
   std::string started_at;  // ISO 8601, UTC
   std::string workdir;
+  bool exposed = false;  // HTTPS on every address (--expose): checked by its open port
 };
 
 nlohmann::json record_json(const ServerRecord& record);

@@ -17,11 +17,22 @@ Json started_reply(const ServerRecord& record, const std::string& token, bool re
           {"workdir", record.workdir}};
 }
 
+// {"expose": {"port": P, "certfile"?, "keyfile"?}}: HTTPS on every address (gpunb up --expose).
+std::optional<Exposure> exposure(const Json& request, const std::string& name) {
+  if (!request.contains("expose") || !request["expose"].is_object()) return std::nullopt;
+  const auto& expose = request["expose"];
+  auto dir = std::string("~/.gpunb/jupyter/") + name;
+  return Exposure{expose.value("port", 8443),
+                  expand_home(expose.value("certfile", dir + ".crt")).string(),
+                  expand_home(expose.value("keyfile", dir + ".key")).string()};
+}
+
 StartRequest start_request(const Json& request, const std::string& name, std::string token) {
   StartRequest start{name, request.value("workdir", "~/work/" + name), std::move(token),
                      request.value("supervisor", ""), std::chrono::seconds(60)};
   int limit = request.value("ready_within_s", 60);
   if (limit > 0 && limit <= 600) start.ready_within = std::chrono::seconds(limit);
+  start.expose = exposure(request, name);
   return start;
 }
 
@@ -31,7 +42,8 @@ Outcome<Json> ensure_op(Context& context, const Json& request) {
   auto files = jupyter_files(context, *name);
   auto record = read_record(files);
   auto token = read_token(files);
-  if (record && token && server_answers(*record, *token)) {
+  bool wants_exposed = exposure(request, *name).has_value();
+  if (record && token && record->exposed == wants_exposed && server_answers(*record, *token)) {
     context.log->add_secret(*token);
     context.log->write("jupyter " + *name + ": reusing pid " + std::to_string(record->pid));
     return started_reply(*record, *token, true);

@@ -5,6 +5,7 @@
 
 #include "app/progress.hpp"
 #include "app/remote.hpp"
+#include "app/ssh_cidr.hpp"
 #include "app/tunnel_state.hpp"
 #include "remote/jupyter.hpp"
 #include "ssh/tunnel.hpp"
@@ -82,6 +83,25 @@ int serve(Context& context, const core::Machine& machine, ssh::Session session, 
   std::_Exit(0);  // the session now belongs to the child: no goodbye from this process
 }
 
+// The discouraged "method 2": Jupyter over HTTPS on the machine's own address, token required,
+// its port open to one address only. No tunnel.
+int connect_exposed(Context& context, const core::Machine& machine, const ConnectRequest& request,
+                    remote::Agent& agent) {
+  auto cidr = resolve_ssh_cidr(context, request.ssh_cidr);
+  bool firewalled = core::value_or_throw(
+      context.provider_for(machine).allow_inbound(machine, *request.expose_port, cidr));
+  remote::Exposure exposure{*request.expose_port, request.certfile, request.keyfile};
+  auto server = core::value_or_throw(
+      remote::ensure_exposed_jupyter(agent, machine.name, jupyter_workdir(machine), exposure));
+  context.log().redactor().add_secret(server.token);
+  fmt::print(context.output().out, "Jupyter: https://{}:{}/?token={}\n", machine.public_ip, server.port,
+             server.token);
+  context.log().warn("Jupyter is exposed on {}:{} over HTTPS{} ({}); the default tunnel is safer",
+                     machine.public_ip, server.port, request.certfile.empty() ? " with a self-signed certificate" : "",
+                     firewalled ? "reachable from " + cidr + " only" : "this box has no gpunb firewall: your network decides");
+  return 0;
+}
+
 }  // namespace
 
 int connect(Context& context, const core::Machine& machine, const ConnectRequest& request) {
@@ -90,6 +110,10 @@ int connect(Context& context, const core::Machine& machine, const ConnectRequest
   auto session = open_session(context, machine);
   progress.update("starting Jupyter on " + machine.name);
   auto agent = start_agent(context, session);
+  if (request.expose_port) {
+    progress.done();
+    return connect_exposed(context, machine, request, agent);
+  }
   auto server = core::value_or_throw(remote::ensure_jupyter(agent, machine.name, jupyter_workdir(machine)));
   context.log().redactor().add_secret(server.token);
   progress.done();

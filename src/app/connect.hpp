@@ -14,6 +14,10 @@ struct ConnectRequest {
   int port = 9999;  // the next free one when taken; never 8888
   bool detach = false;
   bool open_browser = true;
+  // --expose (opt-in, discouraged): HTTPS on the machine's address instead of the tunnel.
+  std::optional<int> expose_port;
+  std::string certfile, keyfile;  // on the machine; empty: a self-signed pair made there
+  std::optional<std::string> ssh_cidr;  // who may reach the exposed port (default: as for SSH)
 };
 
 // Prints the notebook URL, then serves the tunnel until Ctrl-C (or, detached, in a background

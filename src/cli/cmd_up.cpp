@@ -29,6 +29,7 @@ int run_up(app::Context& context, const UpOptions& options) {
   auto request = options.request;
   request.types = split_types(options.types);
   request.connect.open_browser = !options.no_browser;
+  request.connect.ssh_cidr = request.ssh_cidr;
   auto machine = app::up(context, request);
   fmt::print(context.output().out, "{}\n", summary(machine));
   std::fflush(context.output().out);
@@ -43,6 +44,13 @@ void add_connect_options(CLI::App& command, app::ConnectRequest& request, bool& 
       ->check(CLI::Range(0, 65535));
   command.add_flag("--detach", request.detach, "Keep the tunnel in the background and return");
   command.add_flag("--no-browser", no_browser, "Do not open a browser");
+  command.add_option("--expose", request.expose_port,
+                     "Serve Jupyter over HTTPS on the machine's address at this port instead of the "
+                     "tunnel (discouraged; open to --ssh-cidr only)")
+      ->expected(0, 1)
+      ->default_str("8443");
+  command.add_option("--cert", request.certfile, "With --expose: certificate file on the machine");
+  command.add_option("--key", request.keyfile, "With --expose: its private key, on the machine");
 }
 
 void add_up(CLI::App& app, CommandTable& table) {

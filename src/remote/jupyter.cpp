@@ -30,6 +30,16 @@ core::Result<JupyterServer> ensure_jupyter(Agent& agent, const std::string& name
   return server_from(agent.call("jupyter.ensure", name_args(name, workdir), kStartTimeout));
 }
 
+core::Result<JupyterServer> ensure_exposed_jupyter(Agent& agent, const std::string& name,
+                                                   const std::string& workdir, const Exposure& exposure) {
+  auto args = name_args(name, workdir);
+  nlohmann::json expose = {{"port", exposure.port}};
+  if (!exposure.certfile.empty()) expose["certfile"] = exposure.certfile;
+  if (!exposure.keyfile.empty()) expose["keyfile"] = exposure.keyfile;
+  args["expose"] = expose;
+  return server_from(agent.call("jupyter.ensure", args, kStartTimeout));
+}
+
 core::Result<JupyterServer> restart_jupyter(Agent& agent, const std::string& name,
                                             const std::string& workdir) {
   return server_from(agent.call("jupyter.restart", name_args(name, workdir), kStartTimeout));

@@ -29,6 +29,16 @@ struct JupyterStatus {
 // WORKDIR may start with "~/" (the remote home); empty means ~/work/NAME.
 core::Result<JupyterServer> ensure_jupyter(Agent& agent, const std::string& name,
                                            const std::string& workdir = {});
+
+// Exposed mode (--expose, opt-in): HTTPS on every address of the machine at PORT, with a
+// certificate at CERTFILE/KEYFILE on the machine (a self-signed one is made there when absent).
+struct Exposure {
+  int port = 8443;
+  std::string certfile;  // empty: ~/.gpunb/jupyter/NAME.crt
+  std::string keyfile;
+};
+core::Result<JupyterServer> ensure_exposed_jupyter(Agent& agent, const std::string& name,
+                                                   const std::string& workdir, const Exposure& exposure);
 core::Result<JupyterStatus> jupyter_status(Agent& agent, const std::string& name);
 core::Result<bool> stop_jupyter(Agent& agent, const std::string& name);  // true: one was running
 // Keeps the token; an empty WORKDIR keeps the running server's.

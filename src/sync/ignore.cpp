@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <system_error>
 
 #include "sync/wildmatch.hpp"
@@ -33,8 +34,9 @@ bool rule_matches(const IgnoreRule& rule, std::string_view path, bool is_dir) {
   return wildmatch(rule.pattern, rule.anchored ? path : last_name(path));
 }
 
-bool is_git_dir(std::string_view path, bool is_dir) {
-  return is_dir && last_name(path) == ".git";
+// A repository's folder, or the ".git" file of a submodule or worktree.
+bool is_git(std::string_view path) {
+  return last_name(path) == ".git";
 }
 
 }  // namespace
@@ -58,7 +60,7 @@ bool parse_ignore_line(std::string_view line, IgnoreRule& rule) {
 }
 
 Ignore::Ignore() {
-  for (auto line : {".ipynb_checkpoints/", "__pycache__/"}) add_line(line);
+  for (const auto* line : {".ipynb_checkpoints/", "__pycache__/"}) add_line(line);
 }
 
 Ignore Ignore::parse(std::string_view text) {
@@ -90,11 +92,11 @@ void Ignore::add_line(std::string_view line) {
 }
 
 bool Ignore::matches(std::string_view path, bool is_dir) const {
-  if (is_git_dir(path, is_dir)) return true;
-  for (auto rule = rules_.rbegin(); rule != rules_.rend(); ++rule) {
-    if (rule_matches(*rule, path, is_dir)) return !rule->negated;
-  }
-  return false;
+  if (is_git(path)) return true;
+  auto last = std::find_if(rules_.rbegin(), rules_.rend(), [&](const IgnoreRule& rule) {
+    return rule_matches(rule, path, is_dir);
+  });
+  return last != rules_.rend() && !last->negated;
 }
 
 bool Ignore::excludes(std::string_view path, bool is_dir) const {

@@ -1,5 +1,6 @@
 // Which workspace paths never travel: `.gpunbignore` at the workspace root, in gitignore syntax,
-// after the default skips (.ipynb_checkpoints/, __pycache__/). `.git/` is always skipped.
+// after the default skips (.ipynb_checkpoints/, __pycache__/). `.git` (a repository's folder, or
+// a submodule's file) is always skipped.
 // Paths are relative to the workspace root and '/'-separated.
 #pragma once
 
@@ -16,10 +17,10 @@ inline constexpr std::string_view kIgnoreFile = ".gpunbignore";
 
 // One line of an ignore file, parsed.
 struct IgnoreRule {
-  std::string pattern;  // wildmatch syntax; no leading '/', no trailing '/'
-  bool negated = false;    // "!pattern": re-includes
-  bool dir_only = false;   // "pattern/": directories only
-  bool anchored = false;   // contains a '/': matched against the whole path, else the last name
+  std::string pattern;    // wildmatch syntax; no leading '/', no trailing '/'
+  bool negated = false;   // "!pattern": re-includes
+  bool dir_only = false;  // "pattern/": directories only
+  bool anchored = false;  // contains a '/': matched against the whole path, else the last name
 };
 
 class Ignore {

@@ -79,8 +79,8 @@ Action Planner::send(Side from, std::string note) const {
 Action Planner::one_sided(Side changed) const {
   if (writes_to(other(changed))) return send(changed);
   auto action = start(ActionKind::skip_newer, changed);
-  action.note = changed == Side::remote ? "remote newer; pull to get it"
-                                        : "local newer; push to send it";
+  action.note =
+      changed == Side::remote ? "remote newer; pull to get it" : "local newer; push to send it";
   return action;
 }
 
@@ -148,14 +148,14 @@ std::optional<Action> Planner::by_changes(bool touched) {
 std::optional<Action> Planner::decide(const std::string& path, const Triple& files) {
   path_ = &path;
   files_ = files;
-  for (Side side : {Side::local, Side::remote}) {
-    const Entry* entry = side == Side::local ? files.local : files.remote;
-    if (entry != nullptr && entry->is_symlink) return start(ActionKind::skip_symlink, side);
-  }
   auto local = classify(files.local, files.base, Side::local);
   auto remote = classify(files.remote, files.base, Side::remote);
   local_ = local.change;
   remote_ = remote.change;
+  for (Side side : {Side::local, Side::remote}) {
+    const Entry* entry = side == Side::local ? files.local : files.remote;
+    if (entry != nullptr && entry->is_symlink) return start(ActionKind::skip_symlink, side);
+  }
   return by_changes(local.touched || remote.touched);
 }
 

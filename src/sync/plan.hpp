@@ -60,9 +60,9 @@ struct Action {
   Side side = Side::local;  // transfers: the source; otherwise the side the action concerns
   Change local = Change::none;
   Change remote = Change::none;
-  std::uint64_t size = 0;  // bytes transferred, or the file's size
-  bool large = false;      // above the size limit
-  std::string note;        // for the report, e.g. "remote newer; pull to get it"
+  std::uint64_t size = 0;            // bytes transferred, or the file's size
+  bool large = false;                // above the size limit
+  std::string note;                  // for the report, e.g. "remote newer; pull to get it"
   std::optional<Entry> local_entry;  // as listed
   std::optional<Entry> remote_entry;
 

@@ -1,6 +1,8 @@
 // The plan's small pieces: conflict names, the base after an action, names for the report.
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <array>
 #include <ctime>
 
 #include "sync/plan.hpp"
@@ -13,9 +15,9 @@ std::string utc_stamp(std::chrono::system_clock::time_point time) {
   std::time_t seconds = std::chrono::system_clock::to_time_t(time);
   std::tm utc{};
   gmtime_r(&seconds, &utc);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y%m%dT%H%M%SZ", &utc);
-  return text;
+  std::array<char, 32> text{};
+  std::strftime(text.data(), text.size(), "%Y%m%dT%H%M%SZ", &utc);
+  return text.data();
 }
 
 ledger::SyncRecord record_of(const std::string& path, const Entry& local, const Entry& remote,
@@ -93,25 +95,34 @@ bool Action::transfers() const {
 }
 
 bool Plan::has_conflicts() const {
-  for (const auto& action : actions) {
-    if (action.kind == ActionKind::conflict) return true;
-  }
-  return false;
+  return std::ranges::any_of(
+      actions, [](const Action& action) { return action.kind == ActionKind::conflict; });
 }
 
 const char* to_string(ActionKind kind) {
   switch (kind) {
-    case ActionKind::upload: return "upload";
-    case ActionKind::download: return "download";
-    case ActionKind::delete_remote: return "delete_remote";
-    case ActionKind::delete_local: return "delete_local";
-    case ActionKind::conflict: return "conflict";
-    case ActionKind::adopt: return "adopt";
-    case ActionKind::forget: return "forget";
-    case ActionKind::skip_large: return "skip_large";
-    case ActionKind::skip_newer: return "skip_newer";
-    case ActionKind::keep_deleted: return "keep_deleted";
-    case ActionKind::skip_symlink: return "skip_symlink";
+    case ActionKind::upload:
+      return "upload";
+    case ActionKind::download:
+      return "download";
+    case ActionKind::delete_remote:
+      return "delete_remote";
+    case ActionKind::delete_local:
+      return "delete_local";
+    case ActionKind::conflict:
+      return "conflict";
+    case ActionKind::adopt:
+      return "adopt";
+    case ActionKind::forget:
+      return "forget";
+    case ActionKind::skip_large:
+      return "skip_large";
+    case ActionKind::skip_newer:
+      return "skip_newer";
+    case ActionKind::keep_deleted:
+      return "keep_deleted";
+    case ActionKind::skip_symlink:
+      return "skip_symlink";
   }
   return "?";
 }
@@ -122,20 +133,28 @@ const char* to_string(Side side) {
 
 const char* to_string(Change change) {
   switch (change) {
-    case Change::absent: return "absent";
-    case Change::none: return "none";
-    case Change::created: return "created";
-    case Change::modified: return "modified";
-    case Change::deleted: return "deleted";
+    case Change::absent:
+      return "absent";
+    case Change::none:
+      return "none";
+    case Change::created:
+      return "created";
+    case Change::modified:
+      return "modified";
+    case Change::deleted:
+      return "deleted";
   }
   return "?";
 }
 
 const char* to_string(Direction direction) {
   switch (direction) {
-    case Direction::push: return "push";
-    case Direction::pull: return "pull";
-    case Direction::both: return "sync";
+    case Direction::push:
+      return "push";
+    case Direction::pull:
+      return "pull";
+    case Direction::both:
+      return "sync";
   }
   return "?";
 }

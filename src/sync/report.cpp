@@ -43,8 +43,8 @@ std::string count_line(const Plan& plan, const Summary& summary, bool dry_run) {
 }
 
 std::string names(const std::vector<std::string>& list) {
-  std::vector<std::string> shown(list.begin(),
-                                 list.begin() + static_cast<long>(std::min(list.size(), kMaxNames)));
+  std::vector<std::string> shown(
+      list.begin(), list.begin() + static_cast<long>(std::min(list.size(), kMaxNames)));
   auto text = util::join(shown, ", ");
   if (list.size() > kMaxNames) text += fmt::format(" and {} more", list.size() - kMaxNames);
   return text;
@@ -54,37 +54,41 @@ std::string conflict_line(const Action& action) {
   auto line = fmt::format("conflict: {} (local {}, remote {})", action.path,
                           to_string(action.local), to_string(action.remote));
   if (action.target.empty()) return line + ": " + action.note;
-  return line + fmt::format(": {} version kept beside it as {}", to_string(action.side),
-                            action.target);
+  return line +
+         fmt::format(": {} version kept beside it as {}", to_string(action.side), action.target);
+}
+
+using Groups = std::map<std::string, std::vector<std::string>>;
+
+void list_one(Groups& groups, const Action& action) {
+  auto sized = fmt::format("{} ({})", action.path, human_bytes(action.size));
+  switch (action.kind) {
+    case ActionKind::skip_large:
+      groups["not downloaded, above the size limit (--include-large gets them)"].push_back(sized);
+      break;
+    case ActionKind::upload:
+    case ActionKind::download:
+      if (!action.note.empty()) groups[action.note].push_back(action.path);
+      if (action.large && action.kind == ActionKind::upload)
+        groups["large uploads"].push_back(sized);
+      break;
+    case ActionKind::skip_newer:
+    case ActionKind::keep_deleted:
+      groups[action.note].push_back(action.path);
+      break;
+    case ActionKind::skip_symlink:
+      groups[fmt::format("symlinks not synced ({})", to_string(action.side))].push_back(
+          action.path);
+      break;
+    default:
+      break;
+  }
 }
 
 // Heading -> names, for the kinds listed by name (conflicts have a line each).
-std::map<std::string, std::vector<std::string>> listed(const Plan& plan) {
-  std::map<std::string, std::vector<std::string>> groups;
-  for (const auto& action : plan.actions) {
-    auto sized = fmt::format("{} ({})", action.path, human_bytes(action.size));
-    switch (action.kind) {
-      case ActionKind::skip_large:
-        groups["not downloaded, above the size limit (--include-large gets them)"].push_back(sized);
-        break;
-      case ActionKind::upload:
-      case ActionKind::download:
-        if (!action.note.empty()) groups[action.note].push_back(action.path);
-        if (action.large && action.kind == ActionKind::upload)
-          groups["large uploads"].push_back(sized);
-        break;
-      case ActionKind::skip_newer:
-      case ActionKind::keep_deleted:
-        groups[action.note].push_back(action.path);
-        break;
-      case ActionKind::skip_symlink:
-        groups[fmt::format("symlinks not synced ({})", to_string(action.side))].push_back(
-            action.path);
-        break;
-      default:
-        break;
-    }
-  }
+Groups listed(const Plan& plan) {
+  Groups groups;
+  for (const auto& action : plan.actions) list_one(groups, action);
   return groups;
 }
 
@@ -127,10 +131,14 @@ std::string human_report(const Plan& plan, bool dry_run) {
 namespace {
 
 nlohmann::json action_json(const Action& action) {
-  return {{"action", to_string(action.kind)}, {"path", action.path},
-          {"target", action.target},          {"side", to_string(action.side)},
-          {"local", to_string(action.local)}, {"remote", to_string(action.remote)},
-          {"size", action.size},              {"large", action.large},
+  return {{"action", to_string(action.kind)},
+          {"path", action.path},
+          {"target", action.target},
+          {"side", to_string(action.side)},
+          {"local", to_string(action.local)},
+          {"remote", to_string(action.remote)},
+          {"size", action.size},
+          {"large", action.large},
           {"note", action.note}};
 }
 

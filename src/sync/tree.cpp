@@ -30,8 +30,8 @@ Entry entry_of(std::string relative, const struct stat& info) {
   Entry entry;
   entry.path = std::move(relative);
   entry.size = static_cast<std::uint64_t>(info.st_size);
-  entry.mtime_ns = static_cast<std::int64_t>(info.st_mtim.tv_sec) * 1'000'000'000 +
-                   info.st_mtim.tv_nsec;
+  entry.mtime_ns =
+      static_cast<std::int64_t>(info.st_mtim.tv_sec) * 1'000'000'000 + info.st_mtim.tv_nsec;
   entry.mode = info.st_mode & 07777;
   entry.is_symlink = S_ISLNK(info.st_mode);
   return entry;
@@ -57,8 +57,9 @@ core::Status Scanner::walk(const std::string& relative) {
   fs::directory_iterator it(dir, error);
   if (error) return tl::unexpected(io_error(dir, "read folder", error.value()));
   for (; it != fs::directory_iterator(); it.increment(error)) {
-    auto name = it->path().filename().string();
-    auto status = visit(relative.empty() ? name : relative + "/" + name);
+    auto child = relative.empty() ? std::string() : relative + '/';
+    child += it->path().filename().string();
+    auto status = visit(child);
     if (!status) return status;
   }
   if (error) return tl::unexpected(io_error(dir, "read folder", error.value()));
@@ -84,7 +85,8 @@ struct FreeDigest {
 };
 
 struct ReadFd {
-  explicit ReadFd(const fs::path& path) : fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) {}
+  explicit ReadFd(const fs::path& path)
+      : fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) {}
   ReadFd(const ReadFd&) = delete;
   ReadFd& operator=(const ReadFd&) = delete;
   ~ReadFd() {

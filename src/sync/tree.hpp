@@ -15,8 +15,8 @@ namespace gpunb::sync {
 struct Entry {
   std::string path;  // relative to the workspace root, '/'-separated
   std::uint64_t size = 0;
-  std::int64_t mtime_ns = 0;  // since the epoch
-  std::uint32_t mode = 0;     // permission bits
+  std::int64_t mtime_ns = 0;          // since the epoch
+  std::uint32_t mode = 0;             // permission bits
   std::optional<std::string> sha256;  // lowercase hex, when computed
   bool is_symlink = false;            // reported, never synced
 };

@@ -1,9 +1,12 @@
 // A port of git's wildmatch.c (WM_PATHNAME, case-sensitive), split into small steps.
 #include "sync/wildmatch.hpp"
 
+#include <array>
 #include <cctype>
 #include <cstring>
+#include <optional>
 #include <string>
+#include <utility>
 
 namespace gpunb::sync {
 
@@ -22,28 +25,35 @@ class Matcher {
   Outcome star(Text p, Text text) const;
   Outcome star_loop(Text p, Text text, bool match_slash) const;
   static bool starstar_stands_alone(Text before, Text after, Text start);
+  static Outcome bracket_step(Text& p, unsigned char t);
   static bool bracket(Text& p, unsigned char t, bool& bad);
   static bool char_class(Text& p, unsigned char t, unsigned char& c, bool& bad);
 
   Text start_;
 };
 
-// -1: not a class name git knows.
-int class_has(std::string_view name, unsigned char t) {
-  int c = t;
-  if (name == "alnum") return std::isalnum(c) != 0;
-  if (name == "alpha") return std::isalpha(c) != 0;
-  if (name == "blank") return c == ' ' || c == '\t';
-  if (name == "cntrl") return std::iscntrl(c) != 0;
-  if (name == "digit") return std::isdigit(c) != 0;
-  if (name == "graph") return std::isgraph(c) != 0;
-  if (name == "lower") return std::islower(c) != 0;
-  if (name == "print") return std::isprint(c) != 0;
-  if (name == "punct") return std::ispunct(c) != 0;
-  if (name == "space") return std::isspace(c) != 0;
-  if (name == "upper") return std::isupper(c) != 0;
-  if (name == "xdigit") return std::isxdigit(c) != 0;
-  return -1;
+using ClassTest = int (*)(int);
+
+// nullopt: not a class name git knows.
+std::optional<bool> class_has(std::string_view name, unsigned char t) {
+  static constexpr std::array<std::pair<std::string_view, ClassTest>, 12> kClasses = {{
+      {"alnum", [](int c) { return std::isalnum(c); }},
+      {"alpha", [](int c) { return std::isalpha(c); }},
+      {"blank", [](int c) { return static_cast<int>(c == ' ' || c == '\t'); }},
+      {"cntrl", [](int c) { return std::iscntrl(c); }},
+      {"digit", [](int c) { return std::isdigit(c); }},
+      {"graph", [](int c) { return std::isgraph(c); }},
+      {"lower", [](int c) { return std::islower(c); }},
+      {"print", [](int c) { return std::isprint(c); }},
+      {"punct", [](int c) { return std::ispunct(c); }},
+      {"space", [](int c) { return std::isspace(c); }},
+      {"upper", [](int c) { return std::isupper(c); }},
+      {"xdigit", [](int c) { return std::isxdigit(c); }},
+  }};
+  for (const auto& [known, test] : kClasses) {
+    if (known == name) return test(t) != 0;
+  }
+  return std::nullopt;
 }
 
 // P points at "[:". A "[:name:]" moves P to its closing ']' and sets C to 0; anything else
@@ -55,11 +65,11 @@ bool Matcher::char_class(Text& p, unsigned char t, unsigned char& c, bool& bad) 
   if (*end == '\0') return bad = true, false;
   if (end == name || end[-1] != ':') return t == '[';
   auto length = static_cast<size_t>(end - 1 - name);
-  int has = class_has(std::string_view(reinterpret_cast<const char*>(name), length), t);
-  if (has < 0) return bad = true, false;
+  auto has = class_has(std::string_view(reinterpret_cast<const char*>(name), length), t);
+  if (!has) return bad = true, false;
   p = end;
   c = 0;
-  return has == 1;
+  return *has;
 }
 
 // P points just past '['; on return P points at the closing ']'. BAD: no closing ']'.
@@ -132,6 +142,18 @@ Outcome Matcher::star_loop(Text p, Text text, bool match_slash) const {
   return Outcome::abort_all;
 }
 
+// P points at '['; on a match it is left on the closing ']'.
+Outcome Matcher::bracket_step(Text& p, unsigned char t) {
+  ++p;
+  bool negated = *p == '!' || *p == '^';
+  if (negated) ++p;
+  bool bad = false;
+  bool matched = bracket(p, t, bad);
+  if (bad) return Outcome::abort_all;
+  if (matched == negated || t == '/') return Outcome::no_match;
+  return Outcome::match;
+}
+
 Outcome Matcher::run(Text p, Text text) const {
   for (; *p != '\0'; ++text, ++p) {
     unsigned char t = *text;
@@ -142,16 +164,9 @@ Outcome Matcher::run(Text p, Text text) const {
       case '?':
         if (t == '/') return Outcome::no_match;
         break;
-      case '[': {
-        ++p;
-        bool negated = *p == '!' || *p == '^';
-        if (negated) ++p;
-        bool bad = false;
-        bool matched = bracket(p, t, bad);
-        if (bad) return Outcome::abort_all;
-        if (matched == negated || t == '/') return Outcome::no_match;
+      case '[':
+        if (auto one = bracket_step(p, t); one != Outcome::match) return one;
         break;
-      }
       case '\\':
         ++p;
         [[fallthrough]];
@@ -167,7 +182,7 @@ Outcome Matcher::run(Text p, Text text) const {
 bool wildmatch(std::string_view pattern, std::string_view text) {
   std::string p(pattern);  // NUL-terminated copies: the algorithm reads one past the end
   std::string t(text);
-  auto start = reinterpret_cast<Text>(p.c_str());
+  const auto* start = reinterpret_cast<Text>(p.c_str());
   return Matcher(start).run(start, reinterpret_cast<Text>(t.c_str())) == Outcome::match;
 }
 

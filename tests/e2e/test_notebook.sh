@@ -94,4 +94,21 @@ grep -q "^gpunb-$id ssh-ed25519 " "$XDG_CONFIG_HOME/gpunb/known_hosts" || fail "
 pass "host key pinned in gpunb's own known_hosts, checked against the console output"
 
 expect 0 down nb --yes
+
+# Exposed mode (opt-in): HTTPS on the machine's address, token required, port open to one /32.
+expect 0 up ex --expose 8443 --no-browser
+XURL=$(sed -n 's/^Jupyter: //p' "$WORK/out")
+XTOKEN=${XURL##*token=}
+xip=$(machine_json ex | jq -r .public_ip)
+[[ "$XURL" == "https://$xip:8443/?token="* ]] || fail "unexpected exposed URL"
+assert_grep 'exposed .*self-signed.*only\); the default tunnel is safer' "$WORK/err"
+curl -sfk -m 5 -H "Authorization: token $XTOKEN" "https://$xip:8443/api/status" | jq -e .started >/dev/null \
+  || fail "exposed Jupyter does not answer over HTTPS"
+assert_eq "$(curl -sk -m 5 -o /dev/null -w '%{http_code}' "https://$xip:8443/api/status")" 403 "without the token"
+if curl -s -m 3 -o /dev/null "http://$xip:8443/api/status"; then fail "exposed Jupyter answers plain HTTP"; fi
+aws_sbx ec2 describe-security-groups --group-names gpunb-ex >"$WORK/xsg.json"
+assert_eq "$(jq -c '[.SecurityGroups[0].IpPermissions[] | [.FromPort, [.IpRanges[].CidrIp]]]' "$WORK/xsg.json")" \
+  "[[22,[\"$GPUNB_SSH_CIDR\"]],[8443,[\"$GPUNB_SSH_CIDR\"]]]" "security group with --expose"
+expect 0 down ex --yes
+pass "--expose serves HTTPS with a token, warns, and opens 8443 to the caller's /32 only"
 finish

@@ -34,8 +34,8 @@ class LedgerSyncStateTest : public ::testing::Test {
 };
 
 SyncRecord record(std::string path, std::uint64_t size = 10) {
-  return SyncRecord{std::move(path), size, 1'700'000'000'123'456'789, 1'700'000'001'000'000'000,
-                    "ab12", 1700000002};
+  return SyncRecord{std::move(path),           size,   1'700'000'000'123'456'789,
+                    1'700'000'001'000'000'000, "ab12", 1700000002};
 }
 
 TEST_F(LedgerSyncStateTest, EmptyForAnUnknownMachine) {
@@ -89,8 +89,9 @@ TEST_F(LedgerSyncStateTest, ApplyIsOneTransaction) {
   auto ledger = open();
   SyncState state(ledger.database());
   ASSERT_TRUE(state.apply("box", {record("a")}, {}));
-  ASSERT_TRUE(ledger.database().exec("CREATE TRIGGER no_b BEFORE INSERT ON sync_files "
-                                     "WHEN NEW.path = 'b' BEGIN SELECT RAISE(ABORT, 'no'); END"));
+  ASSERT_TRUE(
+      ledger.database().exec("CREATE TRIGGER no_b BEFORE INSERT ON sync_files "
+                             "WHEN NEW.path = 'b' BEGIN SELECT RAISE(ABORT, 'no'); END"));
   EXPECT_FALSE(state.apply("box", {record("x"), record("b")}, {"a"}));
   auto records = state.load("box");
   ASSERT_TRUE(records);

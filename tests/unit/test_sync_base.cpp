@@ -50,7 +50,8 @@ TEST(SyncNeedsHash, NothingWithoutABaseHashOrChange) {
 
 TEST(SyncNeedsHash, BothSidesNewOrChangedWithEqualSizes) {
   SyncInput input;
-  input.local = {file("new-eq", 5, 1), file("new-ne", 5, 1), file("chg", 20, 999), file("one", 5, 1)};
+  input.local = {file("new-eq", 5, 1), file("new-ne", 5, 1), file("chg", 20, 999),
+                 file("one", 5, 1)};
   input.remote = {file("new-eq", 5, 2), file("new-ne", 6, 2), file("chg", 20, 888)};
   input.base = {record("chg", "")};
   auto request = needs_hash(input, Ignore());

@@ -215,6 +215,7 @@ TEST(SyncIgnore, DefaultSkips) {
   EXPECT_TRUE(ignore.excludes("sub/__pycache__/m.pyc", false));
   EXPECT_TRUE(ignore.excludes(".git/config", false));
   EXPECT_TRUE(ignore.excludes("vendor/lib/.git", true));
+  EXPECT_TRUE(ignore.excludes("submodule/.git", false));
   EXPECT_FALSE(ignore.excludes(".gitignore", false));
   EXPECT_FALSE(ignore.excludes(".gpunbignore", false));
   EXPECT_FALSE(ignore.excludes("__pycache__", false));  // a file of that name travels
@@ -227,8 +228,8 @@ TEST(SyncIgnore, DefaultsCanBeNegatedButNotGit) {
 }
 
 TEST(SyncIgnore, LoadsFromWorkspaceRoot) {
-  auto root = std::filesystem::temp_directory_path() /
-              ("gpunb-sync-ignore-" + std::to_string(::getpid()));
+  auto root =
+      std::filesystem::temp_directory_path() / ("gpunb-sync-ignore-" + std::to_string(::getpid()));
   std::filesystem::remove_all(root);
   std::filesystem::create_directories(root);
   auto defaults = Ignore::load(root);

@@ -12,7 +12,8 @@ namespace {
 
 using std::chrono::system_clock;
 
-const system_clock::time_point kNow = system_clock::from_time_t(1706745599);  // 2024-01-31 23:59:59Z
+const system_clock::time_point kNow =
+    system_clock::from_time_t(1706745599);  // 2024-01-31 23:59:59Z
 constexpr std::uint64_t kMiB = 1024 * 1024;
 
 Entry file(std::uint64_t size, std::int64_t mtime, std::optional<std::string> sha = {}) {
@@ -96,6 +97,8 @@ const Case kCases[] = {
   {"deleted both",           std::nullopt, std::nullopt, base(), kBoth, kKeep, K::forget},
   {"deleted local, edited remote",    std::nullopt, kRemoteEdit, base(), kBoth, kDelete, K::download, Side::remote, "restored"},
   {"deleted local, edited remote push", std::nullopt, kRemoteEdit, base(), kPush, kDelete, K::keep_deleted, Side::local, "changed on the remote: kept"},
+  {"deleted local, edited remote, keep", std::nullopt, kRemoteEdit, base(), kBoth, kKeep, K::download, Side::remote, "restored"},
+  {"deleted local, large remote edit",  std::nullopt, file(200 * kMiB, 250), base(), kBoth, kKeep, K::skip_large, Side::remote, "kept, above the size limit"},
   {"deleted remote, edited local",    kLocalEdit, std::nullopt, base(), kBoth, kDelete, K::upload, Side::local, "restored"},
   {"deleted remote, edited local pull", kLocalEdit, std::nullopt, base(), kPull, kKeep, K::keep_deleted, Side::remote, "changed locally: kept"},
   {"large new remote",       std::nullopt, file(200 * kMiB, 2), std::nullopt, kPull, kKeep, K::skip_large, Side::remote},

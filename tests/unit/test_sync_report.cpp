@@ -29,8 +29,8 @@ Plan sample() {
   plan.actions.push_back(action(ActionKind::upload, "data/huge.bin", 300 * kMiB));
   plan.actions.back().large = true;
   plan.actions.push_back(action(ActionKind::download, "b.ipynb", 24));
-  auto conflict = action(ActionKind::conflict, "c.ipynb", 50,
-                         "c.conflict-remote-20240131T235959Z.ipynb");
+  auto conflict =
+      action(ActionKind::conflict, "c.ipynb", 50, "c.conflict-remote-20240131T235959Z.ipynb");
   conflict.side = Side::remote;
   conflict.local = conflict.remote = Change::modified;
   plan.actions.push_back(conflict);

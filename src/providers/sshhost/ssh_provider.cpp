@@ -47,6 +47,10 @@ class SshProvider : public Provider {
   core::Status start(const core::Machine& /*machine*/) override { return {}; }
   core::Status stop(const core::Machine& /*machine*/) override { return {}; }
   core::Status terminate(const core::Machine& /*machine*/) override { return {}; }
+  core::Result<bool> allow_inbound(const core::Machine& /*machine*/, int /*port*/,
+                                   const std::string& /*cidr*/) override {
+    return false;
+  }
   core::Result<std::string> console_output(const core::Machine& /*machine*/) override { return std::string(); }
   core::Status release(const core::Machine& /*machine*/) override { return {}; }
 };
