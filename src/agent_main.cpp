@@ -2,6 +2,8 @@
 #include <cstring>
 #include <iostream>
 
+#include "agent/fs_receive.hpp"
+#include "agent/fs_send.hpp"
 #include "agent/serve.hpp"
 
 int main(int argc, char** argv) {
@@ -9,11 +11,14 @@ int main(int argc, char** argv) {
     std::ios::sync_with_stdio(false);
     return gpunb::agent::serve(std::cin, std::cout);
   }
+  if (argc == 3 && std::strcmp(argv[1], "receive") == 0) return gpunb::agent::receive_stream(0, 1, argv[2]);
+  if (argc == 3 && std::strcmp(argv[1], "send") == 0) return gpunb::agent::send_stream(0, 1, argv[2]);
   if (argc == 2 && std::strcmp(argv[1], "--version") == 0) {
     std::cout << gpunb::agent::version() << '\n';
     return 0;
   }
-  std::cerr << "usage: gpunb-agent serve | --version\n"
-               "  serve: JSON lines on stdin/stdout (started by gpunb over SSH)\n";
+  std::cerr << "usage: gpunb-agent serve | receive ROOT | send ROOT | --version\n"
+               "  serve: JSON lines on stdin/stdout (started by gpunb over SSH)\n"
+               "  receive, send: the sync stream of files below ROOT (see src/agent/fs_send.hpp)\n";
   return 2;
 }

@@ -50,6 +50,7 @@ Dispatcher make_dispatcher() {
   Dispatcher dispatcher;
   register_basic_ops(dispatcher);
   register_jupyter_ops(dispatcher);
+  register_fs_ops(dispatcher);
   return dispatcher;
 }
 

@@ -29,6 +29,7 @@ class Dispatcher {
 // Registration, one function per ops file.
 void register_basic_ops(Dispatcher& dispatcher);    // probe, shutdown
 void register_jupyter_ops(Dispatcher& dispatcher);  // jupyter.*
+void register_fs_ops(Dispatcher& dispatcher);       // fs.list, fs.hash, fs.delete
 Dispatcher make_dispatcher();                       // every op the agent knows
 
 // Request helpers for handlers: a string field that must be there, or a usage failure.

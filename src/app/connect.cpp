@@ -6,6 +6,8 @@
 #include "app/progress.hpp"
 #include "app/remote.hpp"
 #include "app/ssh_cidr.hpp"
+#include "app/sync.hpp"
+#include "sync/report.hpp"
 #include "app/tunnel_state.hpp"
 #include "remote/jupyter.hpp"
 #include "ssh/tunnel.hpp"
@@ -102,6 +104,16 @@ int connect_exposed(Context& context, const core::Machine& machine, const Connec
   return 0;
 }
 
+// `up` sends the workspace before Jupyter starts; conflicts are kept and reported, not fatal.
+void push_workspace(Context& context, const core::Machine& machine, ssh::Session& session,
+                    remote::Agent& agent) {
+  if (machine.workspace.empty()) return;
+  auto transport = agent_transport(session, agent, remote_workspace(machine), machine.workspace);
+  auto result = run_sync(context, machine, *transport, {sync::Direction::push, {}, false});
+  fmt::print(context.output().err, "push: {}", sync::human_report(result.plan));
+  if (result.conflicts) context.log().warn("push left conflicts: both versions are kept (see above)");
+}
+
 }  // namespace
 
 int connect(Context& context, const core::Machine& machine, const ConnectRequest& request) {
@@ -110,6 +122,10 @@ int connect(Context& context, const core::Machine& machine, const ConnectRequest
   auto session = open_session(context, machine);
   progress.update("starting Jupyter on " + machine.name);
   auto agent = start_agent(context, session);
+  if (request.push_first) {
+    progress.done();
+    push_workspace(context, machine, session, agent);
+  }
   if (request.expose_port) {
     progress.done();
     return connect_exposed(context, machine, request, agent);

@@ -8,7 +8,10 @@
 #include "app/progress.hpp"
 #include "app/remote.hpp"
 #include "app/tunnel_state.hpp"
+#include "app/sync.hpp"
 #include "app/up.hpp"
+#include "ledger/sync_state.hpp"
+#include "sync/report.hpp"
 #include "remote/jupyter.hpp"
 
 namespace gpunb::app {
@@ -25,8 +28,9 @@ bool confirm(Context& context, const core::Machine& machine) {
   }
   fmt::print(
       context.output().err,
-      "Terminate {} ({}, {})? Its disk and everything on it will be deleted for ever. [y/N] ",
-      machine.name, machine.id, machine.type);
+      "Terminate {} ({}, {})? Its disk and everything on it{} will be deleted for ever. [y/N] ",
+      machine.name, machine.id, machine.type,
+      machine.workspace.empty() ? "" : " not pulled to " + machine.workspace);
   std::fflush(context.output().err);
   std::string answer;
   std::getline(std::cin, answer);
@@ -49,6 +53,30 @@ core::Machine release_box(Context& context, core::Machine machine, bool forget) 
   return machine;
 }
 
+// The work comes home before a machine stops or goes: a pull, and a refusal when it cannot be
+// had (unreachable, conflicts), unless forced.
+void pull_before(Context& context, const core::Machine& machine, const std::string& verb, bool force) {
+  if (machine.workspace.empty()) return;
+  auto refuse = [&](const std::string& why) {
+    if (force) {
+      context.log().warn("{}; going on because of --force", why);
+      return;
+    }
+    throw core::Fatal({core::ErrorKind::refused, why + "; " + machine.name + " was not " + verb,
+                       "fix that and retry, or pass --force to " + verb + " it anyway"});
+  };
+  if (machine.state != core::MachineState::running) {
+    return refuse("cannot pull the notebooks of " + machine.name + ": it is " + core::to_string(machine.state));
+  }
+  try {
+    auto result = sync_machine(context, machine, {sync::Direction::pull, {}, false});
+    fmt::print(context.output().err, "pull: {}", sync::human_report(result.plan));
+    if (result.conflicts) refuse("the pull left conflicts (both versions are kept in the workspace)");
+  } catch (const core::Fatal& fatal) {
+    refuse("cannot pull the notebooks of " + machine.name + ": " + fatal.error().message);
+  }
+}
+
 }  // namespace
 
 core::Machine start(Context& context, const std::string& name, bool no_connect) {
@@ -60,8 +88,11 @@ core::Machine start(Context& context, const std::string& name, bool no_connect) 
   return bring_up(context, machine, no_connect);
 }
 
-core::Machine stop(Context& context, const std::string& name) {
+core::Machine stop(Context& context, const std::string& name, bool force) {
   auto machine = require_machine(context, name);
+  if (machine.state == MachineState::running || machine.state == MachineState::pending) {
+    pull_before(context, machine, "stopped", force);
+  }
   if (machine.provider == "ssh") return release_box(context, machine, false);
   if (machine.id.empty()) {
     forget_intent(context, machine);
@@ -80,11 +111,15 @@ core::Machine stop(Context& context, const std::string& name) {
 
 core::Machine down(Context& context, const DownRequest& request) {
   auto machine = require_machine(context, request.name);
-  if (machine.provider == "ssh") return release_box(context, machine, true);
+  if (machine.provider == "ssh") {
+    pull_before(context, machine, "released", request.force);
+    return release_box(context, machine, true);
+  }
   if (machine.id.empty()) {
     forget_intent(context, machine);
     return machine;
   }
+  pull_before(context, machine, "terminated", request.force);
   if (!request.yes && !confirm(context, machine)) {
     throw core::Fatal({core::ErrorKind::refused, "not terminated", ""});
   }
@@ -93,6 +128,7 @@ core::Machine down(Context& context, const DownRequest& request) {
   auto& provider = context.provider_for(machine);
   core::value_or_throw(provider.terminate(machine));
   machine = wait_for_state(context, machine, MachineState::terminated, progress);
+  core::value_or_throw(ledger::SyncState(context.ledger().database()).drop(machine.name));
   progress.update("deleting the security group");
   if (auto released = provider.release(machine); !released) {
     context.log().warn("{} (it can be deleted by hand later)", released.error().message);

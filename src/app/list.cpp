@@ -67,6 +67,7 @@ std::vector<core::Machine> reconcile(Context& context, const std::string& region
       mine.name = before.name;
       mine.client_token = before.client_token;
       mine.hourly_price = before.hourly_price;
+      mine.workspace = before.workspace;
       if (mine.user.empty()) mine.user = before.user;
       cloud.erase(it);
     }

@@ -33,6 +33,7 @@ core::Machine refresh(Context& context, core::Machine known) {
   machine.name = known.name;
   if (machine.user.empty()) machine.user = known.user;
   machine.hourly_price = known.hourly_price;
+  machine.workspace = known.workspace;
   return machine;
 }
 
@@ -41,6 +42,7 @@ core::Machine resolve_intent(Context& context, const core::Machine& intent) {
   auto adopted = find_in_cloud(context, intent.region, intent.name);
   if (!adopted) return intent;
   adopted->client_token = intent.client_token;
+  adopted->workspace = intent.workspace;
   return *adopted;
 }
 

@@ -5,6 +5,7 @@
 #include <regex>
 
 #include "app/machines.hpp"
+#include "ledger/sync_state.hpp"
 #include "app/progress.hpp"
 #include "app/ssh_cidr.hpp"
 #include "providers/sshhost/ssh_provider.hpp"
@@ -78,6 +79,31 @@ core::Machine launch_new(Context& context, const core::MachineSpec& spec, std::s
   return machine;
 }
 
+std::string workspace_for(const core::Machine& machine, const UpRequest& request) {
+  std::filesystem::path wanted = request.workspace ? std::filesystem::path(*request.workspace)
+                                 : machine.workspace.empty() ? std::filesystem::current_path()
+                                                             : std::filesystem::path(machine.workspace);
+  std::error_code error;
+  auto absolute = std::filesystem::canonical(wanted, error);
+  if (error || !std::filesystem::is_directory(absolute)) {
+    throw core::Fatal({core::ErrorKind::usage, "workspace " + wanted.string() + " is not a folder",
+                       "pass --workspace with an existing folder"});
+  }
+  return absolute.string();
+}
+
+// Records the folder the machine mirrors; a new folder starts a new sync history.
+core::Machine with_workspace(Context& context, core::Machine machine, const std::string& folder) {
+  if (machine.workspace == folder) return machine;
+  if (!machine.workspace.empty()) {
+    ledger::SyncState state(context.ledger().database());
+    core::value_or_throw(state.drop(machine.name));
+  }
+  machine.workspace = folder;
+  record(context, machine);
+  return machine;
+}
+
 }  // namespace
 
 void validate_name(const std::string& name) {
@@ -114,7 +140,9 @@ core::Machine up_host(Context& context, const UpRequest& request, const std::str
   }
   auto machine = providers::sshhost::machine_for(request.name, address);
   if (request.user) machine.user = *request.user;
+  if (existing) machine.workspace = existing->workspace;
   record(context, machine);
+  machine = with_workspace(context, machine, workspace_for(machine, request));
   return bring_up(context, machine, request.no_connect);
 }
 
@@ -134,8 +162,10 @@ core::Machine up(Context& context, const UpRequest& request) {
   if (reusable && !existing->id.empty()) {
     context.log().info("{} exists ({}); reusing it", request.name,
                        core::to_string(existing->state));
-    return bring_up(context, *existing, request.no_connect);
+    auto machine = with_workspace(context, *existing, workspace_for(*existing, request));
+    return bring_up(context, machine, request.no_connect);
   }
+  auto folder = workspace_for(existing ? *existing : core::Machine{}, request);
   auto region = existing && reusable ? existing->region : context.default_region();
   auto spec = make_spec(context, request, region);
   if (existing && !reusable) core::value_or_throw(context.ledger().remove(request.name));
@@ -144,6 +174,7 @@ core::Machine up(Context& context, const UpRequest& request) {
   ProgressLine progress(context);
   auto machine = launch_new(context, spec, token, resume, progress);
   progress.done();
+  machine = with_workspace(context, machine, folder);
   return bring_up(context, machine, request.no_connect);
 }
 

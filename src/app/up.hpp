@@ -22,6 +22,7 @@ struct UpRequest {
   bool allow_cpu = false;
   bool no_connect = false;     // return once the machine runs: no SSH, no Jupyter
   std::optional<std::string> host;  // user@address[:port]: an existing box (ssh provider)
+  std::optional<std::string> workspace;  // the folder to mirror; default: the machine's, else cwd
   ConnectRequest connect;
 };
 

@@ -12,7 +12,8 @@ namespace {
 
 struct Target {
   std::string name;
-  bool flag = false;  // --no-connect for start, --yes for down
+  bool flag = false;   // --no-connect for start, --yes for down
+  bool force = false;  // stop/down without the work pulled home
 };
 
 int print_result(app::Context& context, const core::Machine& machine) {
@@ -42,23 +43,25 @@ void add_lifecycle(CLI::App& app, CommandTable& table) {
   auto* stop_cmd =
       table.add(app, "stop", "Stop a machine (its disk is kept, and still billed)",
                 [=](app::Context& context) {
-                  auto machine = app::stop(context, stop->name);
+                  auto machine = app::stop(context, stop->name, stop->force);
                   if (print_box(context, machine, "")) return 0;
                   print_result(context, machine);
                   fmt::print(context.output().out, "`gpunb start {}` resumes it.\n", stop->name);
                   return 0;
                 });
   stop_cmd->add_option("NAME", stop->name, "Machine name")->required();
+  stop_cmd->add_flag("--force", stop->force, "Stop even when the notebooks cannot be pulled first");
 
   auto down = std::make_shared<Target>();
   auto* down_cmd = table.add(
       app, "down", "Terminate a machine: its disk is deleted for ever", [=](app::Context& context) {
-        auto machine = app::down(context, {down->name, down->flag});
+        auto machine = app::down(context, {down->name, down->flag, down->force});
         if (print_box(context, machine, " and the machine forgotten")) return 0;
         return print_result(context, machine);
       });
   down_cmd->add_option("NAME", down->name, "Machine name")->required();
   down_cmd->add_flag("-y,--yes", down->flag, "Do not ask (required when not on a terminal)");
+  down_cmd->add_flag("--force", down->force, "Terminate even when the notebooks cannot be pulled first");
 }
 
 }  // namespace gpunb::cli

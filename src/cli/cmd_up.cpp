@@ -30,6 +30,7 @@ int run_up(app::Context& context, const UpOptions& options) {
   request.types = split_types(options.types);
   request.connect.open_browser = !options.no_browser;
   request.connect.ssh_cidr = request.ssh_cidr;
+  request.connect.push_first = true;
   auto machine = app::up(context, request);
   fmt::print(context.output().out, "{}\n", summary(machine));
   std::fflush(context.output().out);
@@ -65,6 +66,7 @@ void add_up(CLI::App& app, CommandTable& table) {
   command->add_option("--disk", request.disk_gb, "Root volume size in GB (default 100)")
       ->check(CLI::Range(8, 16384));
   command->add_option("--ssh-cidr", request.ssh_cidr, "Who may reach SSH (default: your public address /32)");
+  command->add_option("--workspace", request.workspace, "The folder to mirror to ~/work/NAME (default: here)");
   command->add_option("--host", request.host, "An existing machine, user@address[:port]: no cloud involved");
   command->add_flag("--spot", request.spot, "Use a spot instance");
   command->add_flag("--allow-cpu", request.allow_cpu, "Allow an instance type without a GPU");

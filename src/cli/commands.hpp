@@ -29,6 +29,7 @@ void add_ls(CLI::App& app, CommandTable& table);
 void add_lifecycle(CLI::App& app, CommandTable& table);  // start, stop, down
 void add_connect(CLI::App& app, CommandTable& table);    // connect, open, disconnect
 void add_remote(CLI::App& app, CommandTable& table);     // jupyter, ssh, ssh-config, forget-host
+void add_sync(CLI::App& app, CommandTable& table);       // push, pull, sync
 void add_connect_options(CLI::App& command, app::ConnectRequest& request, bool& no_browser);
 
 }  // namespace gpunb::cli

@@ -14,7 +14,7 @@ constexpr const char* kExitCodes = R"(Exit codes:
   0 success            1 internal error       2 bad usage or configuration
   3 credentials/region 4 cloud API error      5 no such machine, image or type
   6 no capacity        7 refused for safety   8 network or timeout
-  130 interrupted)";
+  9 sync conflict (both versions kept)         130 interrupted)";
 
 struct Flags {
   app::GlobalOptions global;
@@ -69,6 +69,7 @@ int run(int argc, char** argv) {
   add_lifecycle(app, table);
   add_connect(app, table);
   add_remote(app, table);
+  add_sync(app, table);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {

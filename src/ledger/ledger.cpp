@@ -16,7 +16,7 @@ namespace {
 
 constexpr const char* kColumns =
     "name, provider, region, instance_id, type, state, public_ip, login_user, launched_at, "
-    "client_token, hourly_price, zone, image_id, spot, ssh_port";
+    "client_token, hourly_price, zone, image_id, spot, ssh_port, workspace";
 
 constexpr const char* kNow = "CAST(strftime('%s', 'now') AS INTEGER)";
 
@@ -64,6 +64,7 @@ core::Machine read_machine(const Statement& row) {
   machine.image_id = row.text(12);
   machine.spot = row.integer(13) != 0;
   machine.ssh_port = static_cast<int>(row.integer(14));
+  machine.workspace = row.text(15);
   return machine;
 }
 
@@ -80,18 +81,19 @@ void bind_machine(Statement& stmt, const core::Machine& machine) {
   }
   stmt.bind(11, machine.hourly_price).bind(12, machine.zone).bind(13, machine.image_id);
   stmt.bind(14, std::int64_t{machine.spot ? 1 : 0}).bind(15, std::int64_t{machine.ssh_port});
+  stmt.bind(16, machine.workspace);
 }
 
 std::string upsert_sql() {
   return fmt::format(
       "INSERT INTO machines ({}, created_at, updated_at) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, {}, {}) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, {}, {}) "
       "ON CONFLICT(name) DO UPDATE SET provider = excluded.provider, region = excluded.region, "
       "instance_id = excluded.instance_id, type = excluded.type, state = excluded.state, "
       "public_ip = excluded.public_ip, login_user = excluded.login_user, "
       "launched_at = excluded.launched_at, client_token = excluded.client_token, "
       "hourly_price = excluded.hourly_price, zone = excluded.zone, image_id = excluded.image_id, "
-      "spot = excluded.spot, ssh_port = excluded.ssh_port, updated_at = excluded.updated_at",
+      "spot = excluded.spot, ssh_port = excluded.ssh_port, workspace = excluded.workspace, updated_at = excluded.updated_at",
       kColumns, kNow, kNow);
 }
 

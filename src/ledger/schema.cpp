@@ -10,7 +10,7 @@ namespace gpunb::ledger {
 namespace {
 
 // Step N takes user_version N to N+1. Append only: never edit a step that has shipped.
-constexpr std::array<std::string_view, 3> kMigrations = {
+constexpr std::array<std::string_view, 4> kMigrations = {
     R"sql(
 CREATE TABLE machines (
   name          TEXT PRIMARY KEY NOT NULL,
@@ -56,6 +56,10 @@ CREATE TABLE sync_files (
   synced_at        INTEGER NOT NULL,
   PRIMARY KEY (machine, path)
 ) WITHOUT ROWID;
+)sql",
+    // 4: the local folder each machine mirrors (up --workspace).
+    R"sql(
+ALTER TABLE machines ADD COLUMN workspace TEXT NOT NULL DEFAULT '';
 )sql",
 };
 

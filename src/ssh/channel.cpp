@@ -2,6 +2,7 @@
 #include <libssh/libssh.h>
 
 #include <array>
+#include <cstring>
 
 #include "ssh/session_impl.hpp"
 
@@ -65,6 +66,28 @@ core::Result<std::string> Channel::read_line(std::chrono::milliseconds timeout) 
     if (left.count() <= 0 || !ssh_is_connected(impl_->session.get())) {
       return core::fail(core::ErrorKind::network,
                         "SSH: no answer from " + impl_->target + " in time");
+    }
+    ssh_channel_poll_timeout(impl_->channel.get(), static_cast<int>(std::min<long>(left.count(), 50)), 0);
+  }
+}
+
+core::Result<size_t> Channel::read(char* buffer, size_t max, std::chrono::milliseconds timeout) {
+  auto deadline = Clock::now() + timeout;
+  while (true) {
+    if (!impl_->pending.empty()) {
+      size_t n = std::min(max, impl_->pending.size());
+      std::memcpy(buffer, impl_->pending.data(), n);
+      impl_->pending.erase(0, n);
+      return n;
+    }
+    if (pull(*impl_) > 0) continue;
+    if (ssh_channel_is_eof(impl_->channel.get())) {
+      return core::fail(core::ErrorKind::network, "SSH: the command on " + impl_->target + " ended");
+    }
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    if (left.count() <= 0) return size_t{0};
+    if (!ssh_is_connected(impl_->session.get())) {
+      return core::fail(core::ErrorKind::network, "SSH: the connection to " + impl_->target + " broke");
     }
     ssh_channel_poll_timeout(impl_->channel.get(), static_cast<int>(std::min<long>(left.count(), 50)), 0);
   }

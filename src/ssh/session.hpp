@@ -53,6 +53,9 @@ class Channel {
   core::Status write(std::string_view data);
   // One line without its '\n'; network error on timeout or EOF.
   core::Result<std::string> read_line(std::chrono::milliseconds timeout);
+  // Raw stdout bytes (what read_line has buffered first): up to MAX into BUFFER, 0 when nothing
+  // came within TIMEOUT (0 ms: only what is already there); network error at EOF.
+  core::Result<size_t> read(char* buffer, size_t max, std::chrono::milliseconds timeout);
   core::Status send_eof();
   int exit_status();  // -1 while unknown (never blocks)
   // What the command wrote to stderr so far (its last 64 KiB); drained while reading lines, so a

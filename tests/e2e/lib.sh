@@ -60,6 +60,14 @@ start_sandbox() {
   unset AWS_SESSION_TOKEN AWS_PROFILE AWS_DEFAULT_REGION AWS_ENDPOINT_URL AWS_CONFIG_FILE AWS_SHARED_CREDENTIALS_FILE
   export AWS_ENDPOINT_URL_EC2="$SANDBOX_URL" AWS_REGION=us-east-1
   export GPUNB_SSH_CIDR=$(sbx info | jq -r .caller_cidr)
+  enter_workspace
+}
+
+# gpunb mirrors the current folder by default: each suite works in a folder of its own.
+enter_workspace() {
+  WS="$WORK/workspace"
+  mkdir -p "$WS"
+  cd "$WS"
 }
 
 # wait_until SECONDS CMD...: polls CMD until it succeeds; fails the suite at the deadline.

@@ -6,6 +6,7 @@ export HOME="$WORK/home" XDG_CONFIG_HOME="$WORK/home/.config" XDG_STATE_HOME="$W
 unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_PROFILE AWS_REGION AWS_DEFAULT_REGION
 unset AWS_ENDPOINT_URL AWS_ENDPOINT_URL_EC2
 SANDBOX_SECRET_ACCESS_KEY="no-cloud-in-this-suite"
+enter_workspace
 mkdir -p "$XDG_CONFIG_HOME/gpunb/keys" && chmod 700 "$XDG_CONFIG_HOME/gpunb/keys"
 ssh-keygen -q -t ed25519 -N '' -C test -f "$XDG_CONFIG_HOME/gpunb/keys/id_ed25519"
 

@@ -1,0 +1,184 @@
+#include "remote/files.hpp"
+
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <set>
+
+#include "util/crypto.hpp"
+
+namespace gpunb::remote {
+namespace {
+
+namespace fs = std::filesystem;
+constexpr std::string_view kTempMark = ".gpunb-tmp-";
+
+tl::unexpected<core::Error> io_error(const std::string& what, const fs::path& path) {
+  return core::fail(core::ErrorKind::internal,
+                    "cannot " + what + " " + path.string() + ": " + std::strerror(errno));
+}
+
+// mkdir -p below ROOT, refusing any existing part that is a symlink or not a folder.
+core::Status make_parents(const fs::path& root, const std::string& path) {
+  fs::path dir = root;
+  fs::path parent = fs::path(path).parent_path();
+  for (const auto& part : parent) {
+    dir /= part;
+    struct stat info {};
+    if (::lstat(dir.c_str(), &info) == 0) {
+      if (S_ISDIR(info.st_mode)) continue;
+      return core::fail(core::ErrorKind::refused, dir.string() + " is a symlink or not a folder");
+    }
+    if (errno != ENOENT || (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST)) {
+      return io_error("create", dir);
+    }
+  }
+  return {};
+}
+
+bool stale_temp(std::string_view name) {
+  std::string_view rest = name.substr(name.rfind(kTempMark) + kTempMark.size());
+  int pid = 0;
+  auto [end, ec] = std::from_chars(rest.data(), rest.data() + rest.size(), pid);
+  if (ec != std::errc() || pid <= 0 || end == rest.data() + rest.size() || *end != '-') return true;
+  return ::kill(pid, 0) != 0 && errno == ESRCH;
+}
+
+}  // namespace
+
+struct Sha256Stream::Ctx {
+  EVP_MD_CTX* md = EVP_MD_CTX_new();
+  ~Ctx() { EVP_MD_CTX_free(md); }
+};
+
+Sha256Stream::Sha256Stream() : ctx_(std::make_shared<Ctx>()) {
+  EVP_DigestInit_ex(ctx_->md, EVP_sha256(), nullptr);
+}
+
+void Sha256Stream::update(const void* data, size_t size) { EVP_DigestUpdate(ctx_->md, data, size); }
+
+std::string Sha256Stream::hex_digest() {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned size = 0;
+  EVP_DigestFinal_ex(ctx_->md, digest, &size);
+  static const char* digits = "0123456789abcdef";
+  std::string out;
+  for (unsigned i = 0; i < size; ++i) {
+    out += digits[digest[i] >> 4];
+    out += digits[digest[i] & 15];
+  }
+  return out;
+}
+
+core::Status check_relative_path(std::string_view path) {
+  bool bad = path.empty() || path.front() == '/' || path.find('\0') != std::string_view::npos;
+  for (size_t start = 0; !bad;) {
+    size_t end = std::min(path.find('/', start), path.size());
+    std::string_view part = path.substr(start, end - start);
+    bad = part.empty() || part == "." || part == "..";
+    if (end == path.size()) break;
+    start = end + 1;
+  }
+  bad = bad || is_temp_name(fs::path(path).filename().string());
+  if (!bad) return {};
+  return core::fail(core::ErrorKind::refused, "unsafe path: " + std::string(path));
+}
+
+bool is_temp_name(std::string_view name) {
+  return name.size() > 1 && name.front() == '.' && name.find(kTempMark) != std::string_view::npos;
+}
+
+core::Result<IncomingFile> IncomingFile::create(const fs::path& root, const std::string& path) {
+  if (auto ok = check_relative_path(path); !ok) return tl::unexpected(ok.error());
+  if (auto ok = make_parents(root, path); !ok) return tl::unexpected(ok.error());
+  fs::path final_path = root / path;
+  std::string name = final_path.filename().string();
+  fs::path temp = final_path.parent_path() / ("." + name.substr(0, 160) + std::string(kTempMark) +
+                                              std::to_string(::getpid()) + "-" + util::random_hex(4));
+  int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0) return io_error("create", temp);
+  return IncomingFile(path, temp, final_path, fd);
+}
+
+IncomingFile::IncomingFile(IncomingFile&& other) noexcept
+    : path_(std::move(other.path_)),
+      temp_(std::move(other.temp_)),
+      final_(std::move(other.final_)),
+      fd_(std::exchange(other.fd_, -1)),
+      finished_(std::exchange(other.finished_, true)) {}
+
+IncomingFile::~IncomingFile() {
+  if (fd_ >= 0) ::close(fd_);
+  if (!finished_ && !temp_.empty()) ::unlink(temp_.c_str());
+}
+
+core::Status IncomingFile::write(const char* data, size_t size) {
+  while (size > 0) {
+    ssize_t n = ::write(fd_, data, size);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return io_error("write", temp_);
+    data += n;
+    size -= static_cast<size_t>(n);
+  }
+  return {};
+}
+
+core::Status IncomingFile::finish(std::uint32_t mode, std::int64_t mtime_ns) {
+  timespec times[2] = {{0, UTIME_OMIT}, {mtime_ns / 1000000000, mtime_ns % 1000000000}};
+  if (::fchmod(fd_, mode & 0777) != 0 || ::futimens(fd_, times) != 0) return io_error("set times of", temp_);
+  if (::close(std::exchange(fd_, -1)) != 0) return io_error("write", temp_);
+  return {};
+}
+
+void IncomingBatch::add(IncomingFile file, std::uint64_t size) {
+  bytes_ += size;
+  files_.push_back(std::move(file));
+}
+
+std::vector<Committed> IncomingBatch::commit() {
+  std::vector<Committed> done;
+  int root_fd = ::open(root_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  bool synced = root_fd >= 0 && ::syncfs(root_fd) == 0;
+  if (root_fd >= 0) ::close(root_fd);
+  std::set<fs::path> dirs;
+  for (IncomingFile& file : files_) {
+    core::Status status = synced ? core::Status() : io_error("sync the folder of", file.final_);
+    if (status && ::rename(file.temp_.c_str(), file.final_.c_str()) != 0) status = io_error("rename into", file.final_);
+    file.finished_ = bool(status);
+    for (fs::path dir = file.final_.parent_path(); status && dir.string().size() >= root_.string().size();
+         dir = dir.parent_path()) {
+      if (!dirs.insert(dir).second) break;  // its parents are in already
+    }
+    done.push_back({file.path_, std::move(status)});
+  }
+  for (const fs::path& dir : dirs) {
+    int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0) ::fsync(fd), ::close(fd);
+  }
+  files_.clear();
+  bytes_ = 0;
+  return done;
+}
+
+size_t remove_stale_temps(const fs::path& root) {
+  size_t removed = 0;
+  std::error_code ec;
+  fs::recursive_directory_iterator it(root, fs::directory_options::skip_permission_denied, ec), end;
+  for (; !ec && it != end; it.increment(ec)) {
+    std::string name = it->path().filename().string();
+    if (it->is_directory(ec) && (name == ".git" || name == "__pycache__")) it.disable_recursion_pending();
+    if (it->is_regular_file(ec) && is_temp_name(name) && stale_temp(name) &&
+        ::unlink(it->path().c_str()) == 0) {
+      ++removed;
+    }
+  }
+  return removed;
+}
+
+}  // namespace gpunb::remote

@@ -1,0 +1,80 @@
+// Local files for the sync transfer (laptop side): streaming SHA-256, files arriving from the
+// machine written beside their final name as ".NAME.gpunb-tmp-PID-RANDOM" and committed in batches
+// (one syncfs, then the renames, then the folders' fsyncs), and the cleanup of stale temp files.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/error.hpp"
+
+namespace gpunb::remote {
+
+class Sha256Stream {
+ public:
+  Sha256Stream();
+  void update(const void* data, size_t size);
+  std::string hex_digest();  // finishes: call once
+
+ private:
+  struct Ctx;
+  std::shared_ptr<Ctx> ctx_;
+};
+
+// A usage error for absolute paths, "..", ".", empty parts and NUL.
+core::Status check_relative_path(std::string_view path);
+bool is_temp_name(std::string_view name);  // ".NAME.gpunb-tmp-..."
+
+// One file being received, open for writing in its temp file.
+class IncomingFile {
+ public:
+  // Makes the missing folders; refuses a path through a symlink.
+  static core::Result<IncomingFile> create(const std::filesystem::path& root,
+                                           const std::string& path);
+  IncomingFile(IncomingFile&& other) noexcept;
+  IncomingFile& operator=(IncomingFile&&) = delete;
+  ~IncomingFile();  // removes the temp file unless it was finished
+  core::Status write(const char* data, size_t size);
+  core::Status finish(std::uint32_t mode, std::int64_t mtime_ns);  // closes; ready to commit
+  const std::string& path() const { return path_; }
+
+ private:
+  IncomingFile(std::string path, std::filesystem::path temp, std::filesystem::path final_path, int fd)
+      : path_(std::move(path)), temp_(std::move(temp)), final_(std::move(final_path)), fd_(fd) {}
+  friend class IncomingBatch;
+  std::string path_;
+  std::filesystem::path temp_, final_;
+  int fd_ = -1;
+  bool finished_ = false;
+};
+
+struct Committed {
+  std::string path;
+  core::Status status;
+};
+
+// Finished files waiting for their rename.
+class IncomingBatch {
+ public:
+  explicit IncomingBatch(std::filesystem::path root) : root_(std::move(root)) {}
+  void add(IncomingFile file, std::uint64_t size);
+  size_t files() const { return files_.size(); }
+  std::uint64_t bytes() const { return bytes_; }
+  std::vector<Committed> commit();  // syncfs, renames, fsync of the folders
+
+ private:
+  std::filesystem::path root_;
+  std::vector<IncomingFile> files_;
+  std::uint64_t bytes_ = 0;
+};
+
+// Removes the temp files of interrupted runs below ROOT (their writer's PID is gone).
+size_t remove_stale_temps(const std::filesystem::path& root);
+
+}  // namespace gpunb::remote
