@@ -11,8 +11,10 @@ int main(int argc, char** argv) {
     std::ios::sync_with_stdio(false);
     return gpunb::agent::serve(std::cin, std::cout);
   }
-  if (argc == 3 && std::strcmp(argv[1], "receive") == 0) return gpunb::agent::receive_stream(0, 1, argv[2]);
-  if (argc == 3 && std::strcmp(argv[1], "send") == 0) return gpunb::agent::send_stream(0, 1, argv[2]);
+  if (argc == 3 && std::strcmp(argv[1], "receive") == 0)
+    return gpunb::agent::receive_stream(0, 1, argv[2]);
+  if (argc == 3 && std::strcmp(argv[1], "send") == 0)
+    return gpunb::agent::send_stream(0, 1, argv[2]);
   if (argc == 2 && std::strcmp(argv[1], "--version") == 0) {
     std::cout << gpunb::agent::version() << '\n';
     return 0;

@@ -11,14 +11,15 @@ namespace gpunb::agent {
 std::vector<std::string> jupyter_arguments(const LaunchPlan& plan) {
   std::string app = plan.jupyter.notebook_app() ? "--NotebookApp." : "--ServerApp.";
   std::string dir_option = plan.jupyter.notebook_app() ? "notebook_dir=" : "root_dir=";
-  std::vector<std::string> args = {plan.jupyter.jupyter,
-                                   plan.jupyter.kind,
-                                   "--no-browser",
-                                   plan.expose ? "--ip=0.0.0.0" : "--ip=127.0.0.1",
-                                   "--port=" + std::to_string(plan.port),
-                                   app + "port_retries=0",
-                                   app + (plan.expose ? "allow_remote_access=True" : "allow_remote_access=False"),
-                                   app + dir_option + plan.workdir};
+  std::vector<std::string> args = {
+      plan.jupyter.jupyter,
+      plan.jupyter.kind,
+      "--no-browser",
+      plan.expose ? "--ip=0.0.0.0" : "--ip=127.0.0.1",
+      "--port=" + std::to_string(plan.port),
+      app + "port_retries=0",
+      app + (plan.expose ? "allow_remote_access=True" : "allow_remote_access=False"),
+      app + dir_option + plan.workdir};
   if (plan.expose) {
     args.push_back(app + "certfile=" + plan.expose->certfile);
     args.push_back(app + "keyfile=" + plan.expose->keyfile);

@@ -47,15 +47,18 @@ void terminate(pid_t pid) {
 
 // A self-signed certificate for --expose, made on the machine (its key never travels).
 Done ensure_certificate(const Exposure& expose) {
-  if (std::filesystem::exists(expose.certfile) && std::filesystem::exists(expose.keyfile)) return {};
-  Command openssl{{"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "365",
-                   "-subj", "/CN=gpunb-jupyter", "-keyout", expose.keyfile, "-out", expose.certfile},
-                  {},
-                  {},
-                  std::chrono::seconds(60)};
+  if (std::filesystem::exists(expose.certfile) && std::filesystem::exists(expose.keyfile))
+    return {};
+  Command openssl{
+      {"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "365", "-subj",
+       "/CN=gpunb-jupyter", "-keyout", expose.keyfile, "-out", expose.certfile},
+      {},
+      {},
+      std::chrono::seconds(60)};
   auto done = run_command(openssl);
   if (!done || done->exit_code != 0) {
-    return failure("not_found", "cannot make a certificate with openssl; pass one with --cert/--key");
+    return failure("not_found",
+                   "cannot make a certificate with openssl; pass one with --cert/--key");
   }
   ::chmod(expose.keyfile.c_str(), 0600);
   return {};
@@ -69,7 +72,7 @@ Outcome<LaunchPlan> prepare(Context& context, const StartRequest& request,
                    "no Jupyter found (looked for `jupyter lab`, `jupyter notebook` and "
                    "`jupyter server` in a login shell and in the conda folders)");
   }
-  LaunchPlan plan{*probe.chosen, probe.login_path, 0, expand_home(request.workdir).string(),
+  LaunchPlan plan{*probe.chosen,    probe.login_path, 0, expand_home(request.workdir).string(),
                   ::geteuid() == 0, request.expose};
   std::error_code ec;
   std::filesystem::create_directories(plan.workdir, ec);
@@ -133,10 +136,14 @@ Outcome<ServerRecord> start_server(Context& context, const StartRequest& request
                      std::to_string(plan->port) + " under " + *supervisor);
   auto started = start_supervised(*context.probe, *supervisor, request.name, files);
   if (!started) return tl::unexpected(started.error());
-  auto pid = wait_ready(files, plan->port, request.token, request.ready_within, plan->expose.has_value());
-  ServerRecord record{plan->port,         pid.value_or(read_pid(files).value_or(0)),
-                      plan->jupyter.kind, *supervisor,
-                      utc_now(),          plan->workdir,
+  auto pid =
+      wait_ready(files, plan->port, request.token, request.ready_within, plan->expose.has_value());
+  ServerRecord record{plan->port,
+                      pid.value_or(read_pid(files).value_or(0)),
+                      plan->jupyter.kind,
+                      *supervisor,
+                      utc_now(),
+                      plan->workdir,
                       plan->expose.has_value()};
   if (auto ok = write_record(files, record); !ok || !pid) {
     (void)stop_server(context, request.name);  // leave nothing half started

@@ -68,7 +68,8 @@ std::string metadata_version(const std::string& jupyter, const std::string& kind
       auto found = glob_paths(prefix + where + package + "-[0-9]*" + suffix);
       if (found.size() != 1) continue;
       auto name = std::filesystem::path(found.front()).filename().string();
-      auto version = name.substr(package.size() + 1, name.size() - package.size() - 1 - std::string(suffix).size());
+      auto version = name.substr(package.size() + 1,
+                                 name.size() - package.size() - 1 - std::string(suffix).size());
       if (parse_version(version)) return version;
     }
   }

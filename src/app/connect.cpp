@@ -7,10 +7,10 @@
 #include "app/remote.hpp"
 #include "app/ssh_cidr.hpp"
 #include "app/sync.hpp"
-#include "sync/report.hpp"
 #include "app/tunnel_state.hpp"
 #include "remote/jupyter.hpp"
 #include "ssh/tunnel.hpp"
+#include "sync/report.hpp"
 
 namespace gpunb::app {
 
@@ -22,17 +22,19 @@ std::string notebook_url(int port, const std::string& token) {
 
 std::string status_line(const std::string& name, int port, const ssh::TunnelStatus& status) {
   if (status.state == ssh::TunnelState::reconnecting) {
-    return fmt::format("{} on 127.0.0.1:{}: reconnecting ({}); the tab will work again by itself", name,
-                       port, status.last_error);
+    return fmt::format("{} on 127.0.0.1:{}: reconnecting ({}); the tab will work again by itself",
+                       name, port, status.last_error);
   }
-  return fmt::format("{} on 127.0.0.1:{}: connected, {} open, {:.1f} MB down, {:.1f} MB up - Ctrl-C closes",
-                     name, port, status.open_connections, static_cast<double>(status.bytes_down) / 1e6,
-                     static_cast<double>(status.bytes_up) / 1e6);
+  return fmt::format(
+      "{} on 127.0.0.1:{}: connected, {} open, {:.1f} MB down, {:.1f} MB up - Ctrl-C closes", name,
+      port, status.open_connections, static_cast<double>(status.bytes_down) / 1e6,
+      static_cast<double>(status.bytes_up) / 1e6);
 }
 
 // Draws the status on a terminal; elsewhere logs the changes of state only.
-std::function<void(const ssh::TunnelStatus&)> status_printer(Context& context, const std::string& name,
-                                                               const int& port) {
+std::function<void(const ssh::TunnelStatus&)> status_printer(Context& context,
+                                                             const std::string& name,
+                                                             const int& port) {
   auto last = std::make_shared<ssh::TunnelState>(ssh::TunnelState::connected);
   return [&context, name, &port, last](const ssh::TunnelStatus& status) {
     if (context.output().tty) {
@@ -57,7 +59,8 @@ ssh::TunnelOptions tunnel_options(Context& context, const core::Machine& machine
   return options;
 }
 
-int serve(Context& context, const core::Machine& machine, ssh::Session session, ssh::Tunnel tunnel) {
+int serve(Context& context, const core::Machine& machine, ssh::Session session,
+          ssh::Tunnel tunnel) {
   auto status = tunnel.run(std::move(session), interrupt_flag());
   if (context.output().tty) fmt::print(context.output().err, "\n");
   fmt::print(context.output().err,
@@ -71,7 +74,8 @@ int serve(Context& context, const core::Machine& machine, ssh::Session session, 
                          ssh::Tunnel tunnel) {
   std::fflush(nullptr);
   pid_t child = ::fork();
-  if (child < 0) throw core::Fatal({core::ErrorKind::internal, "cannot start the background tunnel"});
+  if (child < 0)
+    throw core::Fatal({core::ErrorKind::internal, "cannot start the background tunnel"});
   if (child == 0) {
     ::setsid();
     redirect_to_log(context, machine.name);
@@ -79,8 +83,8 @@ int serve(Context& context, const core::Machine& machine, ssh::Session session, 
     std::_Exit(status ? 0 : 1);
   }
   save_detached(context, machine.name, {static_cast<int>(child), tunnel.local_port()});
-  fmt::print(context.output().err, "Tunnel runs in the background; `gpunb disconnect {}` closes it.\n",
-             machine.name);
+  fmt::print(context.output().err,
+             "Tunnel runs in the background; `gpunb disconnect {}` closes it.\n", machine.name);
   std::fflush(nullptr);
   std::_Exit(0);  // the session now belongs to the child: no goodbye from this process
 }
@@ -96,11 +100,13 @@ int connect_exposed(Context& context, const core::Machine& machine, const Connec
   auto server = core::value_or_throw(
       remote::ensure_exposed_jupyter(agent, machine.name, jupyter_workdir(machine), exposure));
   context.log().redactor().add_secret(server.token);
-  fmt::print(context.output().out, "Jupyter: https://{}:{}/?token={}\n", machine.public_ip, server.port,
-             server.token);
+  fmt::print(context.output().out, "Jupyter: https://{}:{}/?token={}\n", machine.public_ip,
+             server.port, server.token);
   context.log().warn("Jupyter is exposed on {}:{} over HTTPS{} ({}); the default tunnel is safer",
-                     machine.public_ip, server.port, request.certfile.empty() ? " with a self-signed certificate" : "",
-                     firewalled ? "reachable from " + cidr + " only" : "this box has no gpunb firewall: your network decides");
+                     machine.public_ip, server.port,
+                     request.certfile.empty() ? " with a self-signed certificate" : "",
+                     firewalled ? "reachable from " + cidr + " only"
+                                : "this box has no gpunb firewall: your network decides");
   return 0;
 }
 
@@ -111,7 +117,8 @@ void push_workspace(Context& context, const core::Machine& machine, ssh::Session
   auto transport = agent_transport(session, agent, remote_workspace(machine), machine.workspace);
   auto result = run_sync(context, machine, *transport, {sync::Direction::push, {}, false});
   fmt::print(context.output().err, "push: {}", sync::human_report(result.plan));
-  if (result.conflicts) context.log().warn("push left conflicts: both versions are kept (see above)");
+  if (result.conflicts)
+    context.log().warn("push left conflicts: both versions are kept (see above)");
 }
 
 }  // namespace
@@ -130,15 +137,17 @@ int connect(Context& context, const core::Machine& machine, const ConnectRequest
     progress.done();
     return connect_exposed(context, machine, request, agent);
   }
-  auto server = core::value_or_throw(remote::ensure_jupyter(agent, machine.name, jupyter_workdir(machine)));
+  auto server =
+      core::value_or_throw(remote::ensure_jupyter(agent, machine.name, jupyter_workdir(machine)));
   context.log().redactor().add_secret(server.token);
   progress.done();
   if (auto running = detached_tunnel(context, machine.name)) {
     auto url = notebook_url(running->port, server.token);
     fmt::print(context.output().out, "Jupyter: {}\n", url);
     if (request.open_browser) open_browser(context, machine.name, url);
-    fmt::print(context.output().err, "(a tunnel for {} is already open; `gpunb disconnect {}` closes it)\n",
-               machine.name, machine.name);
+    fmt::print(context.output().err,
+               "(a tunnel for {} is already open; `gpunb disconnect {}` closes it)\n", machine.name,
+               machine.name);
     return 0;
   }
   int port = 0;

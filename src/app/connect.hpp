@@ -16,9 +16,9 @@ struct ConnectRequest {
   bool open_browser = true;
   // --expose (opt-in, discouraged): HTTPS on the machine's address instead of the tunnel.
   std::optional<int> expose_port;
-  std::string certfile, keyfile;  // on the machine; empty: a self-signed pair made there
+  std::string certfile, keyfile;        // on the machine; empty: a self-signed pair made there
   std::optional<std::string> ssh_cidr;  // who may reach the exposed port (default: as for SSH)
-  bool push_first = false;  // `up`: send the workspace before Jupyter starts
+  bool push_first = false;              // `up`: send the workspace before Jupyter starts
 };
 
 // Prints the notebook URL, then serves the tunnel until Ctrl-C (or, detached, in a background

@@ -57,9 +57,9 @@ class Context {
   // The region a new machine goes to: --region, env, config, AWS profile. Throws when none.
   std::string default_region();
   std::optional<std::string> region_if_known();
-  providers::Provider& provider(const std::string& region);  // EC2 in that region
+  providers::Provider& provider(const std::string& region);         // EC2 in that region
   providers::Provider& provider_for(const core::Machine& machine);  // the one that made it
-  std::string owner() const;  // user@host
+  std::string owner() const;                                        // user@host
 
  private:
   aws::AwsOptions aws_options();

@@ -7,12 +7,12 @@
 #include "app/machines.hpp"
 #include "app/progress.hpp"
 #include "app/remote.hpp"
-#include "app/tunnel_state.hpp"
 #include "app/sync.hpp"
+#include "app/tunnel_state.hpp"
 #include "app/up.hpp"
 #include "ledger/sync_state.hpp"
-#include "sync/report.hpp"
 #include "remote/jupyter.hpp"
+#include "sync/report.hpp"
 
 namespace gpunb::app {
 
@@ -55,7 +55,8 @@ core::Machine release_box(Context& context, core::Machine machine, bool forget) 
 
 // The work comes home before a machine stops or goes: a pull, and a refusal when it cannot be
 // had (unreachable, conflicts), unless forced.
-void pull_before(Context& context, const core::Machine& machine, const std::string& verb, bool force) {
+void pull_before(Context& context, const core::Machine& machine, const std::string& verb,
+                 bool force) {
   if (machine.workspace.empty()) return;
   auto refuse = [&](const std::string& why) {
     if (force) {
@@ -66,12 +67,14 @@ void pull_before(Context& context, const core::Machine& machine, const std::stri
                        "fix that and retry, or pass --force to " + verb + " it anyway"});
   };
   if (machine.state != core::MachineState::running) {
-    return refuse("cannot pull the notebooks of " + machine.name + ": it is " + core::to_string(machine.state));
+    return refuse("cannot pull the notebooks of " + machine.name + ": it is " +
+                  core::to_string(machine.state));
   }
   try {
     auto result = sync_machine(context, machine, {sync::Direction::pull, {}, false});
     fmt::print(context.output().err, "pull: {}", sync::human_report(result.plan));
-    if (result.conflicts) refuse("the pull left conflicts (both versions are kept in the workspace)");
+    if (result.conflicts)
+      refuse("the pull left conflicts (both versions are kept in the workspace)");
   } catch (const core::Fatal& fatal) {
     refuse("cannot pull the notebooks of " + machine.name + ": " + fatal.error().message);
   }

@@ -17,7 +17,8 @@ std::set<std::string> regions_to_scan(Context& context, const std::vector<core::
                                       bool all_regions) {
   std::set<std::string> regions;
   for (const auto& machine : known) {
-    if (machine.provider == "ec2" && machine.state != MachineState::terminated) regions.insert(machine.region);
+    if (machine.provider == "ec2" && machine.state != MachineState::terminated)
+      regions.insert(machine.region);
   }
   if (auto region = context.region_if_known()) regions.insert(*region);
   if (all_regions && !regions.empty()) {
@@ -55,7 +56,8 @@ std::vector<core::Machine> reconcile(Context& context, const std::string& region
   if (!listed) return {};
   auto cloud = std::move(*listed);
   for (auto& mine : known) {
-    if (mine.provider != "ec2" || mine.region != region || mine.state == MachineState::terminated) continue;
+    if (mine.provider != "ec2" || mine.region != region || mine.state == MachineState::terminated)
+      continue;
     auto it = std::find_if(cloud.begin(), cloud.end(), [&](const core::Machine& seen) {
       return mine.id.empty() ? seen.name == mine.name : seen.id == mine.id;
     });

@@ -21,9 +21,13 @@ void install_interrupt_handler() {
   std::signal(SIGTERM, on_signal);
 }
 
-bool interrupted() { return g_interrupted.load(); }
+bool interrupted() {
+  return g_interrupted.load();
+}
 
-const std::atomic<bool>& interrupt_flag() { return g_interrupted; }
+const std::atomic<bool>& interrupt_flag() {
+  return g_interrupted;
+}
 
 void throw_if_interrupted(const std::string& what_now) {
   if (interrupted()) throw core::Fatal({core::ErrorKind::interrupted, "interrupted", what_now});

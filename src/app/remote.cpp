@@ -13,7 +13,9 @@ std::string host_alias(const core::Machine& machine) {
   return "gpunb-" + machine.id;
 }
 
-std::filesystem::path known_hosts_path(Context& context) { return context.config_dir() / "known_hosts"; }
+std::filesystem::path known_hosts_path(Context& context) {
+  return context.config_dir() / "known_hosts";
+}
 
 bool is_pinned(Context& context, const core::Machine& machine) {
   auto content = util::read_file(known_hosts_path(context));
@@ -51,8 +53,8 @@ ssh::Session open_session(Context& context, const core::Machine& machine) {
   }
   auto session = ssh::Session::connect(connect_options(context, machine, std::move(expected)));
   if (!session && session.error().kind == core::ErrorKind::refused) {
-    session.error().hint = "if " + machine.name + " was rebuilt, run `gpunb forget-host " + machine.name +
-                           "`; otherwise someone may be intercepting the connection";
+    session.error().hint = "if " + machine.name + " was rebuilt, run `gpunb forget-host " +
+                           machine.name + "`; otherwise someone may be intercepting the connection";
   }
   return core::value_or_throw(std::move(session));
 }
@@ -65,6 +67,8 @@ remote::Agent start_agent(Context& context, ssh::Session& session) {
   return agent;
 }
 
-std::string jupyter_workdir(const core::Machine& machine) { return "~/work/" + machine.name; }
+std::string jupyter_workdir(const core::Machine& machine) {
+  return "~/work/" + machine.name;
+}
 
 }  // namespace gpunb::app

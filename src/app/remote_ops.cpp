@@ -22,8 +22,9 @@ core::Machine running_machine(Context& context, const std::string& name) {
 
 std::string describe(const remote::JupyterStatus& status) {
   if (!status.running) return "Jupyter is not running (`gpunb connect` starts it)";
-  return fmt::format("Jupyter {} is running on the machine's 127.0.0.1:{} (pid {}, in {}, since {})",
-                     status.kind, status.port, status.pid, status.supervisor, status.started_at);
+  return fmt::format(
+      "Jupyter {} is running on the machine's 127.0.0.1:{} (pid {}, in {}, since {})", status.kind,
+      status.port, status.pid, status.supervisor, status.started_at);
 }
 
 }  // namespace
@@ -41,9 +42,10 @@ std::string jupyter(Context& context, const std::string& name, JupyterVerb verb)
       return core::value_or_throw(remote::stop_jupyter(agent, name)) ? "Jupyter stopped"
                                                                      : "Jupyter was not running";
     case JupyterVerb::restart: {
-      auto server = core::value_or_throw(remote::restart_jupyter(agent, name, jupyter_workdir(machine)));
-      return fmt::format("Jupyter {} restarted on the machine's 127.0.0.1:{} (same token)", server.kind,
-                         server.port);
+      auto server =
+          core::value_or_throw(remote::restart_jupyter(agent, name, jupyter_workdir(machine)));
+      return fmt::format("Jupyter {} restarted on the machine's 127.0.0.1:{} (same token)",
+                         server.kind, server.port);
     }
   }
   return {};
@@ -53,11 +55,19 @@ std::vector<std::string> ssh_command(Context& context, const std::string& name,
                                      const std::vector<std::string>& remote_command) {
   auto machine = running_machine(context, name);
   if (!is_pinned(context, machine)) open_session(context, machine);  // verifies and pins the key
-  std::vector<std::string> argv = {
-      "ssh", "-i", context.key_path().string(), "-o", "IdentitiesOnly=yes",
-      "-o", "HostKeyAlias=" + host_alias(machine),
-      "-o", "UserKnownHostsFile=" + known_hosts_path(context).string(),
-      "-o", "StrictHostKeyChecking=yes", "-p", std::to_string(machine.ssh_port)};
+  std::vector<std::string> argv = {"ssh",
+                                   "-i",
+                                   context.key_path().string(),
+                                   "-o",
+                                   "IdentitiesOnly=yes",
+                                   "-o",
+                                   "HostKeyAlias=" + host_alias(machine),
+                                   "-o",
+                                   "UserKnownHostsFile=" + known_hosts_path(context).string(),
+                                   "-o",
+                                   "StrictHostKeyChecking=yes",
+                                   "-p",
+                                   std::to_string(machine.ssh_port)};
   argv.push_back(machine.user.empty() ? machine.public_ip : machine.user + "@" + machine.public_ip);
   if (!remote_command.empty()) argv.emplace_back("--");
   argv.insert(argv.end(), remote_command.begin(), remote_command.end());

@@ -14,7 +14,8 @@ namespace {
 
 using sync::ActionKind;
 
-void fill_remote_hashes(std::vector<sync::Entry>& remote, const std::map<std::string, std::string>& hashes) {
+void fill_remote_hashes(std::vector<sync::Entry>& remote,
+                        const std::map<std::string, std::string>& hashes) {
   for (auto& entry : remote) {
     auto found = hashes.find(entry.path);
     if (found != hashes.end()) entry.sha256 = found->second;
@@ -31,7 +32,8 @@ sync::SyncInput gather(Context& context, const core::Machine& machine, SyncTrans
   input.base = core::value_or_throw(state.load(machine.name));
   auto wanted = sync::needs_hash(input, ignore);
   core::value_or_throw(sync::hash_entries(machine.workspace, input.local, wanted.local));
-  if (!wanted.remote.empty()) fill_remote_hashes(input.remote, core::value_or_throw(transport.hash(wanted.remote)));
+  if (!wanted.remote.empty())
+    fill_remote_hashes(input.remote, core::value_or_throw(transport.hash(wanted.remote)));
   return input;
 }
 
@@ -44,7 +46,8 @@ Work work_of(const sync::Plan& plan) {
   Work work;
   for (const auto& action : plan.actions) {
     bool from_local = action.side == sync::Side::local;
-    if (action.transfers()) (from_local ? work.uploads : work.downloads).push_back({action.path, action.target});
+    if (action.transfers())
+      (from_local ? work.uploads : work.downloads).push_back({action.path, action.target});
     if (action.kind == ActionKind::delete_remote) work.delete_remote.push_back(action.path);
     if (action.kind == ActionKind::delete_local) work.delete_local.push_back(action.path);
   }
@@ -74,7 +77,9 @@ void record_base(Context& context, const core::Machine& machine, const sync::Pla
 
 }  // namespace
 
-std::string remote_workspace(const core::Machine& machine) { return "~/work/" + machine.name; }
+std::string remote_workspace(const core::Machine& machine) {
+  return "~/work/" + machine.name;
+}
 
 SyncResult run_sync(Context& context, const core::Machine& machine, SyncTransport& transport,
                     const SyncRequest& request) {
@@ -84,20 +89,23 @@ SyncResult run_sync(Context& context, const core::Machine& machine, SyncTranspor
   }
   auto ignore = core::value_or_throw(sync::Ignore::load(machine.workspace));
   auto input = gather(context, machine, transport, ignore);
-  auto plan = sync::make_plan(input, ignore, request.direction, request.options, context.clock().now());
+  auto plan =
+      sync::make_plan(input, ignore, request.direction, request.options, context.clock().now());
   SyncResult result{plan, plan.has_conflicts()};
   if (request.dry_run) return result;
   auto work = work_of(plan);
   std::map<std::string, sync::Entry> written;
   if (!work.uploads.empty()) written = core::value_or_throw(transport.upload(work.uploads));
-  if (!work.downloads.empty()) written.merge(core::value_or_throw(transport.download(work.downloads)));
+  if (!work.downloads.empty())
+    written.merge(core::value_or_throw(transport.download(work.downloads)));
   if (!work.delete_remote.empty()) core::value_or_throw(transport.remove(work.delete_remote));
   delete_locally(machine.workspace, work.delete_local);
   record_base(context, machine, plan, written);
   return result;
 }
 
-SyncResult sync_machine(Context& context, const core::Machine& machine, const SyncRequest& request) {
+SyncResult sync_machine(Context& context, const core::Machine& machine,
+                        const SyncRequest& request) {
   auto session = open_session(context, machine);
   auto agent = start_agent(context, session);
   auto transport = agent_transport(session, agent, remote_workspace(machine), machine.workspace);

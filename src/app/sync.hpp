@@ -26,10 +26,13 @@ class SyncTransport {
  public:
   virtual ~SyncTransport() = default;
   virtual core::Result<std::vector<sync::Entry>> list() = 0;
-  virtual core::Result<std::map<std::string, std::string>> hash(const std::vector<std::string>& paths) = 0;
+  virtual core::Result<std::map<std::string, std::string>> hash(
+      const std::vector<std::string>& paths) = 0;
   // Both return the entries written on the receiving side, keyed by target, with sha256.
-  virtual core::Result<std::map<std::string, sync::Entry>> upload(const std::vector<Copy>& copies) = 0;
-  virtual core::Result<std::map<std::string, sync::Entry>> download(const std::vector<Copy>& copies) = 0;
+  virtual core::Result<std::map<std::string, sync::Entry>> upload(
+      const std::vector<Copy>& copies) = 0;
+  virtual core::Result<std::map<std::string, sync::Entry>> download(
+      const std::vector<Copy>& copies) = 0;
   virtual core::Status remove(const std::vector<std::string>& paths) = 0;
 };
 

@@ -17,7 +17,9 @@ namespace gpunb::app {
 
 namespace {
 
-std::filesystem::path tunnels_dir(Context& context) { return context.state_dir() / "tunnels"; }
+std::filesystem::path tunnels_dir(Context& context) {
+  return context.state_dir() / "tunnels";
+}
 
 std::filesystem::path record_path(Context& context, const std::string& name) {
   return tunnels_dir(context) / (name + ".json");

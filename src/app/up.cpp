@@ -5,9 +5,9 @@
 #include <regex>
 
 #include "app/machines.hpp"
-#include "ledger/sync_state.hpp"
 #include "app/progress.hpp"
 #include "app/ssh_cidr.hpp"
+#include "ledger/sync_state.hpp"
 #include "providers/sshhost/ssh_provider.hpp"
 #include "util/clock.hpp"
 #include "util/crypto.hpp"
@@ -81,8 +81,9 @@ core::Machine launch_new(Context& context, const core::MachineSpec& spec, std::s
 
 std::string workspace_for(const core::Machine& machine, const UpRequest& request) {
   std::filesystem::path wanted = request.workspace ? std::filesystem::path(*request.workspace)
-                                 : machine.workspace.empty() ? std::filesystem::current_path()
-                                                             : std::filesystem::path(machine.workspace);
+                                 : machine.workspace.empty()
+                                     ? std::filesystem::current_path()
+                                     : std::filesystem::path(machine.workspace);
   std::error_code error;
   auto absolute = std::filesystem::canonical(wanted, error);
   if (error || !std::filesystem::is_directory(absolute)) {

@@ -20,8 +20,8 @@ struct UpRequest {
   std::optional<int> disk_gb;
   bool spot = false;
   bool allow_cpu = false;
-  bool no_connect = false;     // return once the machine runs: no SSH, no Jupyter
-  std::optional<std::string> host;  // user@address[:port]: an existing box (ssh provider)
+  bool no_connect = false;               // return once the machine runs: no SSH, no Jupyter
+  std::optional<std::string> host;       // user@address[:port]: an existing box (ssh provider)
   std::optional<std::string> workspace;  // the folder to mirror; default: the machine's, else cwd
   ConnectRequest connect;
 };

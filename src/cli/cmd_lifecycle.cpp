@@ -61,7 +61,8 @@ void add_lifecycle(CLI::App& app, CommandTable& table) {
       });
   down_cmd->add_option("NAME", down->name, "Machine name")->required();
   down_cmd->add_flag("-y,--yes", down->flag, "Do not ask (required when not on a terminal)");
-  down_cmd->add_flag("--force", down->force, "Terminate even when the notebooks cannot be pulled first");
+  down_cmd->add_flag("--force", down->force,
+                     "Terminate even when the notebooks cannot be pulled first");
 }
 
 }  // namespace gpunb::cli

@@ -36,11 +36,12 @@ void add_jupyter(CLI::App& app, CommandTable& table) {
       {"stop", app::JupyterVerb::stop}};
   for (const auto& [verb_name, verb] : verbs) {
     auto name = std::make_shared<std::string>();
-    auto* command = table.add(*group, verb_name, std::string("Jupyter ") + verb_name,
-                              [name, verb = verb](app::Context& context) {
-                                fmt::print(context.output().out, "{}\n", app::jupyter(context, *name, verb));
-                                return 0;
-                              });
+    auto* command =
+        table.add(*group, verb_name, std::string("Jupyter ") + verb_name,
+                  [name, verb = verb](app::Context& context) {
+                    fmt::print(context.output().out, "{}\n", app::jupyter(context, *name, verb));
+                    return 0;
+                  });
     command->add_option("NAME", *name, "Machine name")->required();
   }
 }
@@ -51,28 +52,32 @@ void add_remote(CLI::App& app, CommandTable& table) {
   add_jupyter(app, table);
 
   auto ssh = std::make_shared<SshOptions>();
-  auto* ssh_cmd = table.add(app, "ssh", "SSH into a machine (OpenSSH, gpunb's key and pinned host key)",
-                            [=](app::Context& context) -> int { exec_ssh(context, *ssh); });
+  auto* ssh_cmd =
+      table.add(app, "ssh", "SSH into a machine (OpenSSH, gpunb's key and pinned host key)",
+                [=](app::Context& context) -> int { exec_ssh(context, *ssh); });
   ssh_cmd->add_option("NAME", ssh->name, "Machine name")->required();
   ssh_cmd->add_option("CMD", ssh->command, "Command to run (after --)");
 
-  table.add(app, "ssh-config", "Write an Include-able ssh config: `ssh gpunb-NAME`, VS Code Remote-SSH",
+  table.add(app, "ssh-config",
+            "Write an Include-able ssh config: `ssh gpunb-NAME`, VS Code Remote-SSH",
             [](app::Context& context) {
               auto path = app::write_ssh_config(context);
-              fmt::print(context.output().out, "Wrote {}\nAdd this line at the top of ~/.ssh/config:\n  Include {}\n",
+              fmt::print(context.output().out,
+                         "Wrote {}\nAdd this line at the top of ~/.ssh/config:\n  Include {}\n",
                          path, path);
               return 0;
             });
 
   auto name = std::make_shared<std::string>();
-  auto* forget = table.add(app, "forget-host", "Forget a machine's pinned host key (after a rebuild)",
-                           [=](app::Context& context) {
-                             bool removed = app::forget_host(context, *name);
-                             fmt::print(context.output().out, "{}\n",
-                                        removed ? "Forgot the host key of " + *name
-                                                : "No host key was pinned for " + *name);
-                             return 0;
-                           });
+  auto* forget =
+      table.add(app, "forget-host", "Forget a machine's pinned host key (after a rebuild)",
+                [=](app::Context& context) {
+                  bool removed = app::forget_host(context, *name);
+                  fmt::print(context.output().out, "{}\n",
+                             removed ? "Forgot the host key of " + *name
+                                     : "No host key was pinned for " + *name);
+                  return 0;
+                });
   forget->add_option("NAME", *name, "Machine name")->required();
 }
 

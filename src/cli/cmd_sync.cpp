@@ -20,14 +20,16 @@ struct SyncOptions {
 int run_sync(app::Context& context, const SyncOptions& options) {
   auto machine = app::require_machine(context, options.name);
   if (machine.state != core::MachineState::running) {
-    throw core::Fatal({core::ErrorKind::refused, options.name + " is " + core::to_string(machine.state),
+    throw core::Fatal({core::ErrorKind::refused,
+                       options.name + " is " + core::to_string(machine.state),
                        "start it with `gpunb start " + options.name + "`"});
   }
   auto result = app::sync_machine(context, machine, options.request);
   if (options.json) {
     fmt::print(context.output().out, "{}\n", sync::json_report(result.plan).dump(2));
   } else {
-    fmt::print(context.output().out, "{}", sync::human_report(result.plan, options.request.dry_run));
+    fmt::print(context.output().out, "{}",
+               sync::human_report(result.plan, options.request.dry_run));
   }
   core::value_or_throw(sync::outcome(result.plan));
   return 0;
@@ -51,8 +53,10 @@ void add_one(CLI::App& app, CommandTable& table, const char* name, const char* d
 
 void add_sync(CLI::App& app, CommandTable& table) {
   add_one(app, table, "push", "Send the workspace's changes to the machine", sync::Direction::push);
-  add_one(app, table, "pull", "Bring the machine's changes back to the workspace", sync::Direction::pull);
-  add_one(app, table, "sync", "Both ways; a file changed on both sides is kept twice", sync::Direction::both);
+  add_one(app, table, "pull", "Bring the machine's changes back to the workspace",
+          sync::Direction::pull);
+  add_one(app, table, "sync", "Both ways; a file changed on both sides is kept twice",
+          sync::Direction::both);
 }
 
 }  // namespace gpunb::cli

@@ -41,13 +41,16 @@ int run_up(app::Context& context, const UpOptions& options) {
 }  // namespace
 
 void add_connect_options(CLI::App& command, app::ConnectRequest& request, bool& no_browser) {
-  command.add_option("--port", request.port, "Local port of the tunnel (default 9999, or the next free)")
+  command
+      .add_option("--port", request.port,
+                  "Local port of the tunnel (default 9999, or the next free)")
       ->check(CLI::Range(0, 65535));
   command.add_flag("--detach", request.detach, "Keep the tunnel in the background and return");
   command.add_flag("--no-browser", no_browser, "Do not open a browser");
-  command.add_option("--expose", request.expose_port,
-                     "Serve Jupyter over HTTPS on the machine's address at this port instead of the "
-                     "tunnel (discouraged; open to --ssh-cidr only)")
+  command
+      .add_option("--expose", request.expose_port,
+                  "Serve Jupyter over HTTPS on the machine's address at this port instead of the "
+                  "tunnel (discouraged; open to --ssh-cidr only)")
       ->expected(0, 1)
       ->default_str("8443");
   command.add_option("--cert", request.certfile, "With --expose: certificate file on the machine");
@@ -57,20 +60,27 @@ void add_connect_options(CLI::App& command, app::ConnectRequest& request, bool& 
 void add_up(CLI::App& app, CommandTable& table) {
   auto options = std::make_shared<UpOptions>();
   auto& request = options->request;
-  auto* command = table.add(app, "up", "Launch a GPU machine (or reuse/start it), start Jupyter, open the tunnel",
-                            [=](app::Context& context) { return run_up(context, *options); });
+  auto* command = table.add(
+      app, "up", "Launch a GPU machine (or reuse/start it), start Jupyter, open the tunnel",
+      [=](app::Context& context) { return run_up(context, *options); });
   command->add_option("NAME", request.name, "Machine name")->required();
-  command->add_option("--type", options->types, "Instance type, then fallbacks: g5.xlarge,g4dn.xlarge");
-  command->add_option("--ami", request.ami, "Image id (default: newest Deep Learning AMI, PyTorch, Ubuntu)");
+  command->add_option("--type", options->types,
+                      "Instance type, then fallbacks: g5.xlarge,g4dn.xlarge");
+  command->add_option("--ami", request.ami,
+                      "Image id (default: newest Deep Learning AMI, PyTorch, Ubuntu)");
   command->add_option("--user", request.user, "Login user (default: from the image)");
   command->add_option("--disk", request.disk_gb, "Root volume size in GB (default 100)")
       ->check(CLI::Range(8, 16384));
-  command->add_option("--ssh-cidr", request.ssh_cidr, "Who may reach SSH (default: your public address /32)");
-  command->add_option("--workspace", request.workspace, "The folder to mirror to ~/work/NAME (default: here)");
-  command->add_option("--host", request.host, "An existing machine, user@address[:port]: no cloud involved");
+  command->add_option("--ssh-cidr", request.ssh_cidr,
+                      "Who may reach SSH (default: your public address /32)");
+  command->add_option("--workspace", request.workspace,
+                      "The folder to mirror to ~/work/NAME (default: here)");
+  command->add_option("--host", request.host,
+                      "An existing machine, user@address[:port]: no cloud involved");
   command->add_flag("--spot", request.spot, "Use a spot instance");
   command->add_flag("--allow-cpu", request.allow_cpu, "Allow an instance type without a GPU");
-  command->add_flag("--no-connect", request.no_connect, "Return as soon as the machine runs (no Jupyter)");
+  command->add_flag("--no-connect", request.no_connect,
+                    "Return as soon as the machine runs (no Jupyter)");
   add_connect_options(*command, request.connect, options->no_browser);
 }
 

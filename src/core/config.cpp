@@ -136,7 +136,8 @@ Status set_machines(Config& config, const Key& key) {
     Key entry{key.file, key.name + "." + std::string(name.str()), node};
     const auto* machine = node.as_table();
     const auto* host = machine != nullptr ? machine->get_as<std::string>("host") : nullptr;
-    if (host == nullptr) return tl::unexpected(bad_value(entry, R"(a table with host = "user@address[:port]")"));
+    if (host == nullptr)
+      return tl::unexpected(bad_value(entry, R"(a table with host = "user@address[:port]")"));
     config.machines[std::string(name.str())] = host->get();
   }
   return {};

@@ -19,12 +19,12 @@ struct Config {
   std::optional<std::string> ssh_cidr;  // validated: IPv4 a.b.c.d/n
   std::optional<std::string> ami;
   std::optional<std::string> user;
-  std::vector<std::string> types;             // `type`: first choice, then fallbacks
-  std::optional<int> disk_gb;                 // `disk`
-  std::optional<int> autostop_minutes;        // `autostop`; 0 means off
-  std::map<std::string, std::string> prices;  // [prices]: instance type -> dollars per hour
+  std::vector<std::string> types;               // `type`: first choice, then fallbacks
+  std::optional<int> disk_gb;                   // `disk`
+  std::optional<int> autostop_minutes;          // `autostop`; 0 means off
+  std::map<std::string, std::string> prices;    // [prices]: instance type -> dollars per hour
   std::map<std::string, std::string> machines;  // [machines.NAME] host = "user@addr[:port]"
-  std::vector<std::string> unknown_keys;      // ignored; the CLI warns about them
+  std::vector<std::string> unknown_keys;        // ignored; the CLI warns about them
 };
 
 std::filesystem::path config_path(const util::Env& env);

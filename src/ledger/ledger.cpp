@@ -93,7 +93,8 @@ std::string upsert_sql() {
       "public_ip = excluded.public_ip, login_user = excluded.login_user, "
       "launched_at = excluded.launched_at, client_token = excluded.client_token, "
       "hourly_price = excluded.hourly_price, zone = excluded.zone, image_id = excluded.image_id, "
-      "spot = excluded.spot, ssh_port = excluded.ssh_port, workspace = excluded.workspace, updated_at = excluded.updated_at",
+      "spot = excluded.spot, ssh_port = excluded.ssh_port, workspace = excluded.workspace, "
+      "updated_at = excluded.updated_at",
       kColumns, kNow, kNow);
 }
 

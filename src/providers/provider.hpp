@@ -56,7 +56,8 @@ class Provider {
   virtual core::Status terminate(const core::Machine& machine) = 0;
   // Lets CIDR reach TCP PORT of the machine (exposed Jupyter); false when the provider has no
   // firewall of its own (an ssh box: the user's network decides).
-  virtual core::Result<bool> allow_inbound(const core::Machine& machine, int port, const std::string& cidr) = 0;
+  virtual core::Result<bool> allow_inbound(const core::Machine& machine, int port,
+                                           const std::string& cidr) = 0;
   // What the machine printed while booting (EC2: cloud-init's host key fingerprints); may be empty.
   virtual core::Result<std::string> console_output(const core::Machine& machine) = 0;
   // Deletes what prepare() made for `machine` once nothing uses it any more.

@@ -61,7 +61,9 @@ Sha256Stream::Sha256Stream() : ctx_(std::make_shared<Ctx>()) {
   EVP_DigestInit_ex(ctx_->md, EVP_sha256(), nullptr);
 }
 
-void Sha256Stream::update(const void* data, size_t size) { EVP_DigestUpdate(ctx_->md, data, size); }
+void Sha256Stream::update(const void* data, size_t size) {
+  EVP_DigestUpdate(ctx_->md, data, size);
+}
 
 std::string Sha256Stream::hex_digest() {
   unsigned char digest[EVP_MAX_MD_SIZE];
@@ -99,8 +101,9 @@ core::Result<IncomingFile> IncomingFile::create(const fs::path& root, const std:
   if (auto ok = make_parents(root, path); !ok) return tl::unexpected(ok.error());
   fs::path final_path = root / path;
   std::string name = final_path.filename().string();
-  fs::path temp = final_path.parent_path() / ("." + name.substr(0, 160) + std::string(kTempMark) +
-                                              std::to_string(::getpid()) + "-" + util::random_hex(4));
+  fs::path temp =
+      final_path.parent_path() / ("." + name.substr(0, 160) + std::string(kTempMark) +
+                                  std::to_string(::getpid()) + "-" + util::random_hex(4));
   int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (fd < 0) return io_error("create", temp);
   return IncomingFile(path, temp, final_path, fd);
@@ -131,9 +134,14 @@ core::Status IncomingFile::write(const char* data, size_t size) {
 
 core::Status IncomingFile::finish(std::uint32_t mode, std::int64_t mtime_ns) {
   timespec times[2] = {{0, UTIME_OMIT}, {mtime_ns / 1000000000, mtime_ns % 1000000000}};
-  if (::fchmod(fd_, mode & 0777) != 0 || ::futimens(fd_, times) != 0) return io_error("set times of", temp_);
+  if (::fchmod(fd_, mode & 0777) != 0 || ::futimens(fd_, times) != 0)
+    return io_error("set times of", temp_);
   if (::close(std::exchange(fd_, -1)) != 0) return io_error("write", temp_);
   return {};
+}
+
+IncomingBatch::IncomingBatch(const fs::path& root) : root_(root.lexically_normal()) {
+  if (!root_.has_filename()) root_ = root_.parent_path();
 }
 
 void IncomingBatch::add(IncomingFile file, std::uint64_t size) {
@@ -149,10 +157,11 @@ std::vector<Committed> IncomingBatch::commit() {
   std::set<fs::path> dirs;
   for (IncomingFile& file : files_) {
     core::Status status = synced ? core::Status() : io_error("sync the folder of", file.final_);
-    if (status && ::rename(file.temp_.c_str(), file.final_.c_str()) != 0) status = io_error("rename into", file.final_);
+    if (status && ::rename(file.temp_.c_str(), file.final_.c_str()) != 0)
+      status = io_error("rename into", file.final_);
     file.finished_ = bool(status);
-    for (fs::path dir = file.final_.parent_path(); status && dir.string().size() >= root_.string().size();
-         dir = dir.parent_path()) {
+    for (fs::path dir = file.final_.parent_path();
+         status && dir.string().size() >= root_.string().size(); dir = dir.parent_path()) {
       if (!dirs.insert(dir).second) break;  // its parents are in already
     }
     done.push_back({file.path_, std::move(status)});
@@ -172,13 +181,58 @@ size_t remove_stale_temps(const fs::path& root) {
   fs::recursive_directory_iterator it(root, fs::directory_options::skip_permission_denied, ec), end;
   for (; !ec && it != end; it.increment(ec)) {
     std::string name = it->path().filename().string();
-    if (it->is_directory(ec) && (name == ".git" || name == "__pycache__")) it.disable_recursion_pending();
+    if (it->is_directory(ec) && (name == ".git" || name == "__pycache__"))
+      it.disable_recursion_pending();
     if (it->is_regular_file(ec) && is_temp_name(name) && stale_temp(name) &&
         ::unlink(it->path().c_str()) == 0) {
       ++removed;
     }
   }
   return removed;
+}
+
+core::Result<std::vector<RemoteEntry>> list_remote(Agent& agent, const std::string& root) {
+  auto reply = agent.call("fs.list", {{"root", root}}, std::chrono::minutes(5));
+  if (!reply) return tl::unexpected(reply.error());
+  std::vector<RemoteEntry> entries;
+  try {
+    for (const auto& entry : reply->at("entries")) {
+      entries.push_back({entry.at("path").get<std::string>(), entry.at("size").get<std::uint64_t>(),
+                         entry.at("mtime_ns").get<std::int64_t>(),
+                         entry.at("mode").get<std::uint32_t>(), entry.value("symlink", false)});
+    }
+  } catch (const nlohmann::json::exception&) {
+    return core::fail(core::ErrorKind::internal, "gpunb-agent protocol error: malformed fs.list reply");
+  }
+  return entries;
+}
+
+core::Result<std::map<std::string, std::string>> hash_remote(Agent& agent, const std::string& root,
+                                                             const std::vector<std::string>& paths) {
+  auto reply = agent.call("fs.hash", {{"root", root}, {"paths", paths}}, std::chrono::minutes(30));
+  if (!reply) return tl::unexpected(reply.error());
+  std::map<std::string, std::string> hashes;
+  if (!(*reply)["hashes"].is_object()) {
+    return core::fail(core::ErrorKind::internal, "gpunb-agent protocol error: malformed fs.hash reply");
+  }
+  for (const auto& [path, sha] : (*reply)["hashes"].items()) {
+    if (sha.is_string()) hashes[path] = sha.get<std::string>();
+  }
+  return hashes;
+}
+
+core::Result<std::vector<std::string>> delete_remote(Agent& agent, const std::string& root,
+                                                     const std::vector<std::string>& paths) {
+  auto reply = agent.call("fs.delete", {{"root", root}, {"paths", paths}}, std::chrono::minutes(5));
+  if (!reply) return tl::unexpected(reply.error());
+  std::vector<std::string> gone;
+  for (const char* key : {"deleted", "missing"}) {
+    if (!(*reply)[key].is_array()) continue;
+    for (const auto& path : (*reply)[key]) {
+      if (path.is_string()) gone.push_back(path.get<std::string>());
+    }
+  }
+  return gone;
 }
 
 }  // namespace gpunb::remote

@@ -1,18 +1,21 @@
-// Local files for the sync transfer (laptop side): streaming SHA-256, files arriving from the
-// machine written beside their final name as ".NAME.gpunb-tmp-PID-RANDOM" and committed in batches
-// (one syncfs, then the renames, then the folders' fsyncs), and the cleanup of stale temp files.
+// Files for notebook sync, both ends. Here: streaming SHA-256, files arriving from the machine
+// written beside their final name as ".NAME.gpunb-tmp-PID-RANDOM" and committed in batches (one
+// syncfs, then the renames, then the folders' fsyncs), the cleanup of stale temp files. There:
+// fs.list / fs.hash / fs.delete through the agent.
 #pragma once
 
 #include <sys/types.h>
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "core/error.hpp"
+#include "remote/agent.hpp"
 
 namespace gpunb::remote {
 
@@ -45,7 +48,8 @@ class IncomingFile {
   const std::string& path() const { return path_; }
 
  private:
-  IncomingFile(std::string path, std::filesystem::path temp, std::filesystem::path final_path, int fd)
+  IncomingFile(std::string path, std::filesystem::path temp, std::filesystem::path final_path,
+               int fd)
       : path_(std::move(path)), temp_(std::move(temp)), final_(std::move(final_path)), fd_(fd) {}
   friend class IncomingBatch;
   std::string path_;
@@ -62,7 +66,7 @@ struct Committed {
 // Finished files waiting for their rename.
 class IncomingBatch {
  public:
-  explicit IncomingBatch(std::filesystem::path root) : root_(std::move(root)) {}
+  explicit IncomingBatch(const std::filesystem::path& root);
   void add(IncomingFile file, std::uint64_t size);
   size_t files() const { return files_.size(); }
   std::uint64_t bytes() const { return bytes_; }
@@ -76,5 +80,22 @@ class IncomingBatch {
 
 // Removes the temp files of interrupted runs below ROOT (their writer's PID is gone).
 size_t remove_stale_temps(const std::filesystem::path& root);
+
+// What fs.list reports of a file below a remote root (the laptop applies .gpunbignore to it).
+struct RemoteEntry {
+  std::string path;
+  std::uint64_t size = 0;
+  std::int64_t mtime_ns = 0;
+  std::uint32_t mode = 0;
+  bool is_symlink = false;
+};
+// Sorted by path; a missing root lists as empty.
+core::Result<std::vector<RemoteEntry>> list_remote(Agent& agent, const std::string& root);
+// path -> sha256 hex; paths that could not be hashed (gone, unreadable) are left out.
+core::Result<std::map<std::string, std::string>> hash_remote(Agent& agent, const std::string& root,
+                                                             const std::vector<std::string>& paths);
+// Deletes files (and the folders they leave empty): the paths now absent (deleted or already gone).
+core::Result<std::vector<std::string>> delete_remote(Agent& agent, const std::string& root,
+                                                     const std::vector<std::string>& paths);
 
 }  // namespace gpunb::remote

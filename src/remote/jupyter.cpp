@@ -31,7 +31,8 @@ core::Result<JupyterServer> ensure_jupyter(Agent& agent, const std::string& name
 }
 
 core::Result<JupyterServer> ensure_exposed_jupyter(Agent& agent, const std::string& name,
-                                                   const std::string& workdir, const Exposure& exposure) {
+                                                   const std::string& workdir,
+                                                   const Exposure& exposure) {
   auto args = name_args(name, workdir);
   nlohmann::json expose = {{"port", exposure.port}};
   if (!exposure.certfile.empty()) expose["certfile"] = exposure.certfile;

@@ -38,7 +38,8 @@ struct Exposure {
   std::string keyfile;
 };
 core::Result<JupyterServer> ensure_exposed_jupyter(Agent& agent, const std::string& name,
-                                                   const std::string& workdir, const Exposure& exposure);
+                                                   const std::string& workdir,
+                                                   const Exposure& exposure);
 core::Result<JupyterStatus> jupyter_status(Agent& agent, const std::string& name);
 core::Result<bool> stop_jupyter(Agent& agent, const std::string& name);  // true: one was running
 // Keeps the token; an empty WORKDIR keeps the running server's.

@@ -60,14 +60,16 @@ core::Result<std::string> Channel::read_line(std::chrono::milliseconds timeout) 
     }
     if (pull(*impl_) > 0) continue;
     if (ssh_channel_is_eof(impl_->channel.get())) {
-      return core::fail(core::ErrorKind::network, "SSH: the command on " + impl_->target + " ended");
+      return core::fail(core::ErrorKind::network,
+                        "SSH: the command on " + impl_->target + " ended");
     }
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
     if (left.count() <= 0 || !ssh_is_connected(impl_->session.get())) {
       return core::fail(core::ErrorKind::network,
                         "SSH: no answer from " + impl_->target + " in time");
     }
-    ssh_channel_poll_timeout(impl_->channel.get(), static_cast<int>(std::min<long>(left.count(), 50)), 0);
+    ssh_channel_poll_timeout(impl_->channel.get(),
+                             static_cast<int>(std::min<long>(left.count(), 50)), 0);
   }
 }
 
@@ -82,14 +84,17 @@ core::Result<size_t> Channel::read(char* buffer, size_t max, std::chrono::millis
     }
     if (pull(*impl_) > 0) continue;
     if (ssh_channel_is_eof(impl_->channel.get())) {
-      return core::fail(core::ErrorKind::network, "SSH: the command on " + impl_->target + " ended");
+      return core::fail(core::ErrorKind::network,
+                        "SSH: the command on " + impl_->target + " ended");
     }
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
     if (left.count() <= 0) return size_t{0};
     if (!ssh_is_connected(impl_->session.get())) {
-      return core::fail(core::ErrorKind::network, "SSH: the connection to " + impl_->target + " broke");
+      return core::fail(core::ErrorKind::network,
+                        "SSH: the connection to " + impl_->target + " broke");
     }
-    ssh_channel_poll_timeout(impl_->channel.get(), static_cast<int>(std::min<long>(left.count(), 50)), 0);
+    ssh_channel_poll_timeout(impl_->channel.get(),
+                             static_cast<int>(std::min<long>(left.count(), 50)), 0);
   }
 }
 
@@ -108,6 +113,8 @@ int Channel::exit_status() {
   return status;
 }
 
-const std::string& Channel::error_output() const { return impl_->errors; }
+const std::string& Channel::error_output() const {
+  return impl_->errors;
+}
 
 }  // namespace gpunb::ssh

@@ -14,7 +14,8 @@ namespace gpunb::ssh {
 
 namespace {
 
-// Authenticated encryption first: AES-GCM is the fastest with AES-NI (chacha20 is libssh's default).
+// Authenticated encryption first: AES-GCM is the fastest with AES-NI (chacha20 is libssh's
+// default).
 constexpr const char* kCiphers =
     "aes256-gcm@openssh.com,aes128-gcm@openssh.com,chacha20-poly1305@openssh.com,aes256-ctr,"
     "aes128-ctr";
@@ -105,14 +106,14 @@ core::Status authenticate(ssh_session session, const ConnectOptions& options,
   }
   if (ssh_userauth_publickey_auto(session, nullptr, nullptr) == SSH_AUTH_SUCCESS) return {};
   if (!ssh_is_connected(session)) {
-    return core::fail(core::ErrorKind::network, "SSH: connection to " + target + " lost: " +
-                                                    session_error(session));
+    return core::fail(core::ErrorKind::network,
+                      "SSH: connection to " + target + " lost: " + session_error(session));
   }
   auto at = target.rfind(':');
-  return core::fail(core::ErrorKind::credentials,
-                    "SSH: no key was accepted by " + target.substr(0, at),
-                    skipped.empty() ? std::string()
-                                    : skipped + " is readable by other users: chmod 600 " + skipped);
+  return core::fail(
+      core::ErrorKind::credentials, "SSH: no key was accepted by " + target.substr(0, at),
+      skipped.empty() ? std::string()
+                      : skipped + " is readable by other users: chmod 600 " + skipped);
 }
 
 std::string describe_target(ssh_session session, const ConnectOptions& options) {

@@ -33,10 +33,10 @@ bool expected(const HostKeyCheck& check, const HostKey& key) {
 
 core::Status pin_new_key(const HostKeyCheck& check, const HostKey& key) {
   if (!check.expected_fingerprints.empty() && !expected(check, key)) {
-    return core::fail(core::ErrorKind::refused,
-                      "host key " + key.fingerprint + " of " + check.alias +
-                          " is not one the cloud reported",
-                      "someone may be intercepting the connection; try again in a minute");
+    return core::fail(
+        core::ErrorKind::refused,
+        "host key " + key.fingerprint + " of " + check.alias + " is not one the cloud reported",
+        "someone may be intercepting the connection; try again in a minute");
   }
   if (check.expected_fingerprints.empty() && !check.pin_unknown) {
     return core::fail(core::ErrorKind::refused,
@@ -45,14 +45,16 @@ core::Status pin_new_key(const HostKeyCheck& check, const HostKey& key) {
   try {
     pin_key(check.known_hosts, check.alias, key);
   } catch (const std::exception& error) {
-    return core::fail(core::ErrorKind::internal, std::string("cannot pin the host key: ") + error.what());
+    return core::fail(core::ErrorKind::internal,
+                      std::string("cannot pin the host key: ") + error.what());
   }
   return {};
 }
 
 }  // namespace
 
-std::vector<HostKey> pinned_keys(const std::filesystem::path& known_hosts, const std::string& alias) {
+std::vector<HostKey> pinned_keys(const std::filesystem::path& known_hosts,
+                                 const std::string& alias) {
   std::vector<HostKey> keys;
   auto content = util::read_file(known_hosts);
   if (!content) return keys;
@@ -68,7 +70,8 @@ std::vector<HostKey> pinned_keys(const std::filesystem::path& known_hosts, const
   return keys;
 }
 
-void pin_key(const std::filesystem::path& known_hosts, const std::string& alias, const HostKey& key) {
+void pin_key(const std::filesystem::path& known_hosts, const std::string& alias,
+             const HostKey& key) {
   util::ensure_private_dir(known_hosts.parent_path());
   auto content = util::read_file(known_hosts).value_or("");
   if (!content.empty() && content.back() != '\n') content += '\n';
@@ -117,8 +120,8 @@ core::Result<bool> forget_host(const std::filesystem::path& known_hosts, const s
   try {
     util::write_file_atomic(known_hosts, kept, 0600);
   } catch (const std::exception& error) {
-    return core::fail(core::ErrorKind::internal, std::string("cannot rewrite ") +
-                                                     known_hosts.string() + ": " + error.what());
+    return core::fail(core::ErrorKind::internal,
+                      std::string("cannot rewrite ") + known_hosts.string() + ": " + error.what());
   }
   return true;
 }

@@ -12,16 +12,18 @@
 namespace gpunb::ssh {
 
 struct HostKey {
-  std::string type;    // "ssh-ed25519"
-  std::string base64;  // the key blob
+  std::string type;         // "ssh-ed25519"
+  std::string base64;       // the key blob
   std::string fingerprint;  // "SHA256:..."
 };
 
 // The keys pinned under ALIAS (usually zero or one).
-std::vector<HostKey> pinned_keys(const std::filesystem::path& known_hosts, const std::string& alias);
+std::vector<HostKey> pinned_keys(const std::filesystem::path& known_hosts,
+                                 const std::string& alias);
 
 // Appends "ALIAS TYPE BASE64" (atomic rewrite, 0600, parent folder 0700).
-void pin_key(const std::filesystem::path& known_hosts, const std::string& alias, const HostKey& key);
+void pin_key(const std::filesystem::path& known_hosts, const std::string& alias,
+             const HostKey& key);
 
 // The whole decision: ok (maybe after pinning on first use) or refused.
 core::Status verify_host_key(const HostKeyCheck& check, const HostKey& key);

@@ -39,7 +39,8 @@ core::Status collect(ssh_channel channel, ExecResult& result, Clock::time_point 
   while (true) {
     bool out_open = drain(channel, false, result.out, failed);
     bool err_open = drain(channel, true, result.err, failed);
-    if (failed) return core::fail(core::ErrorKind::network, "SSH: connection to " + target + " lost");
+    if (failed)
+      return core::fail(core::ErrorKind::network, "SSH: connection to " + target + " lost");
     if (!out_open && !err_open) return {};
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
     if (left.count() <= 0) {
@@ -111,6 +112,8 @@ std::string Session::home() {
   return *home;
 }
 
-std::string Session::host_fingerprint() const { return impl_->fingerprint; }
+std::string Session::host_fingerprint() const {
+  return impl_->fingerprint;
+}
 
 }  // namespace gpunb::ssh

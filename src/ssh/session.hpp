@@ -105,7 +105,7 @@ class Session {
                                std::chrono::milliseconds timeout = std::chrono::seconds(60));
   core::Result<Channel> exec(const std::string& command);
   core::Result<Sftp> sftp();
-  std::string home();             // the remote login home, asked once
+  std::string home();                    // the remote login home, asked once
   std::string host_fingerprint() const;  // SHA256:... of the verified host key
 
   struct Impl;

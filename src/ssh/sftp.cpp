@@ -24,7 +24,8 @@ core::Error sftp_error(Sftp::Impl& impl, const std::string& what, const std::str
                      {}};
 }
 
-core::Status write_chunks(Sftp::Impl& impl, sftp_file file, std::istream& in, const std::string& path) {
+core::Status write_chunks(Sftp::Impl& impl, sftp_file file, std::istream& in,
+                          const std::string& path) {
   std::string buffer(kChunk, '\0');
   while (in) {
     in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
@@ -56,8 +57,8 @@ bool exists_now(Sftp::Impl& impl, const std::string& path) {
 // rename(2) on the server: atomic, replaces DEST (libssh 0.10 has no posix-rename@openssh.com
 // call, and plain SFTP rename refuses an existing target).
 bool posix_rename(Sftp::Impl& impl, const std::string& from, const std::string& to) {
-  auto channel = open_exec(impl.session.get(), "mv -f -- " + shell_quote(from) + " " + shell_quote(to),
-                           impl.target);
+  auto channel = open_exec(impl.session.get(),
+                           "mv -f -- " + shell_quote(from) + " " + shell_quote(to), impl.target);
   if (!channel) return false;
   ssh_channel_send_eof(channel->get());
   std::array<char, 4096> sink{};
@@ -135,7 +136,8 @@ core::Status Sftp::mkdir_p(const std::string& path, int mode) {
     if (prefix.empty() || prefix == "/") continue;
     auto present = exists(prefix);
     if (!present) return tl::unexpected(present.error());
-    if (!*present && sftp_mkdir(impl_->sftp.get(), prefix.c_str(), static_cast<mode_t>(mode)) != 0) {
+    if (!*present &&
+        sftp_mkdir(impl_->sftp.get(), prefix.c_str(), static_cast<mode_t>(mode)) != 0) {
       return tl::unexpected(sftp_error(*impl_, "create the folder", prefix));
     }
   }

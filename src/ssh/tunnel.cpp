@@ -19,7 +19,9 @@ Tunnel::Tunnel(Tunnel&&) noexcept = default;
 Tunnel& Tunnel::operator=(Tunnel&&) noexcept = default;
 Tunnel::~Tunnel() = default;
 
-int Tunnel::local_port() const { return impl_->listener.port; }
+int Tunnel::local_port() const {
+  return impl_->listener.port;
+}
 
 core::Status Tunnel::run(Session session, const std::atomic<bool>& stop) {
   TunnelLoop loop(*impl_, std::move(session), stop);

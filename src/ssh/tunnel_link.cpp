@@ -12,10 +12,10 @@ namespace gpunb::ssh {
 
 namespace {
 
-constexpr int kPumpRounds = 64;          // libssh reads 4 KiB per round: up to 256 KiB per pump
+constexpr int kPumpRounds = 64;         // libssh reads 4 KiB per round: up to 256 KiB per pump
 constexpr uint64_t kLibsshRead = 4096;  // what libssh 0.10 asks of recv() at once
-constexpr size_t kMaxAttempts = 8;   // connection attempts running at once
-constexpr timeval kSendTimeout{2, 0};  // a send blocked this long means the link is gone
+constexpr size_t kMaxAttempts = 8;      // connection attempts running at once
+constexpr timeval kSendTimeout{2, 0};   // a send blocked this long means the link is gone
 
 }  // namespace
 
@@ -40,7 +40,8 @@ Link::~Link() {
 }
 
 short Link::poll_events() const {
-  return static_cast<short>(POLLIN | ((ssh_get_poll_flags(raw_) & SSH_WRITE_PENDING) ? POLLOUT : 0));
+  return static_cast<short>(POLLIN |
+                            ((ssh_get_poll_flags(raw_) & SSH_WRITE_PENDING) ? POLLOUT : 0));
 }
 
 bool Link::broken() {
@@ -125,8 +126,10 @@ std::optional<Session> Reconnector::reap() {
     }
     it->thread.join();
     it = attempts_.erase(it);
-    if (!*result) last_error_ = result->error().message;
-    else if (!session) session.emplace(std::move(**result));
+    if (!*result)
+      last_error_ = result->error().message;
+    else if (!session)
+      session.emplace(std::move(**result));
   }
   return session;
 }

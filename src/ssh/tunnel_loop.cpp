@@ -20,8 +20,9 @@ TunnelLoop::TunnelLoop(Tunnel::Impl& tunnel, Session session, const std::atomic<
     : tunnel_(tunnel),
       stop_(stop),
       forward_{tunnel.options.remote_host, tunnel.options.remote_port, tunnel.listener.port},
-      link_(std::make_unique<Link>(std::move(session), KeepalivePolicy{tunnel.options.keepalive_interval,
-                                                                      tunnel.options.keepalive_misses})),
+      link_(std::make_unique<Link>(
+          std::move(session),
+          KeepalivePolicy{tunnel.options.keepalive_interval, tunnel.options.keepalive_misses})),
       scratch_(kScratch) {
   if (!tunnel_.reconnector) {
     tunnel_.reconnector =
@@ -65,7 +66,8 @@ core::Status TunnelLoop::step() {
 // fds_[0]: the listener, fds_[1]: the SSH socket, then one entry per pipe (in pipes_ order).
 void TunnelLoop::build_poll_set(SteadyClock::time_point) {
   fds_.resize(2 + pipes_.size());
-  fds_[0] = {tunnel_.listener.fd.get(), static_cast<short>(pipes_.size() < kMaxClients ? POLLIN : 0), 0};
+  fds_[0] = {tunnel_.listener.fd.get(),
+             static_cast<short>(pipes_.size() < kMaxClients ? POLLIN : 0), 0};
   fds_[1] = {link_ ? link_->fd() : -1, link_ ? link_->poll_events() : short{0}, 0};
   for (size_t i = 0; i < pipes_.size(); ++i) {
     short events = pipes_[i]->poll_events();
@@ -128,12 +130,13 @@ core::Status TunnelLoop::lose_link(SteadyClock::time_point now) {
 void TunnelLoop::reconnect(SteadyClock::time_point now) {
   auto session = tunnel_.reconnector->poll(now);
   if (!session) {
-    if (!tunnel_.reconnector->last_error().empty()) status_.last_error = tunnel_.reconnector->last_error();
+    if (!tunnel_.reconnector->last_error().empty())
+      status_.last_error = tunnel_.reconnector->last_error();
     return;
   }
-  link_ = std::make_unique<Link>(std::move(*session),
-                                 KeepalivePolicy{tunnel_.options.keepalive_interval,
-                                                 tunnel_.options.keepalive_misses});
+  link_ = std::make_unique<Link>(
+      std::move(*session),
+      KeepalivePolicy{tunnel_.options.keepalive_interval, tunnel_.options.keepalive_misses});
   ++status_.reconnects;
   set_state(TunnelState::connected);
   busy_ = true;  // open the channels of the waiting clients right away

@@ -57,10 +57,10 @@ class Pipe {
   ChannelHandle channel_;
   Phase phase_ = Phase::waiting;
   SteadyClock::time_point since_;
-  std::string up_;    // read from the client, not yet taken by the channel
-  std::string down_;  // read from the channel, not yet taken by the client socket
-  bool client_eof_ = false;  // the client shut its sending side
-  bool eof_sent_ = false;    // ... and the channel was told
+  std::string up_;            // read from the client, not yet taken by the channel
+  std::string down_;          // read from the channel, not yet taken by the client socket
+  bool client_eof_ = false;   // the client shut its sending side
+  bool eof_sent_ = false;     // ... and the channel was told
   bool client_shut_ = false;  // the server's EOF passed on to the client
   bool filled_ = false;
   uint64_t bytes_up_ = 0;

@@ -29,7 +29,8 @@ int try_bind(const UniqueFd& fd, int port) {
 
 core::Result<UniqueFd> new_socket() {
   UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
-  if (!fd) return core::fail(core::ErrorKind::internal, std::string("socket: ") + std::strerror(errno));
+  if (!fd)
+    return core::fail(core::ErrorKind::internal, std::string("socket: ") + std::strerror(errno));
   int on = 1;
   ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
   return fd;
@@ -60,14 +61,14 @@ core::Result<Listener> listen_local(const std::string& host, int port, bool next
       return Listener{std::move(*fd), bound};
     }
     if (error != EADDRINUSE && error != EACCES) {
-      return core::fail(core::ErrorKind::internal, "cannot listen on 127.0.0.1:" +
-                                                       std::to_string(candidate) + ": " +
-                                                       std::strerror(error));
+      return core::fail(
+          core::ErrorKind::internal,
+          "cannot listen on 127.0.0.1:" + std::to_string(candidate) + ": " + std::strerror(error));
     }
   }
   return core::fail(core::ErrorKind::usage,
-                    "local port " + std::to_string(port) + (next_free ? " and the next ones are" : " is") +
-                        " taken",
+                    "local port " + std::to_string(port) +
+                        (next_free ? " and the next ones are" : " is") + " taken",
                     "choose another local port");
 }
 

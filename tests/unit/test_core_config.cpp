@@ -159,7 +159,8 @@ namespace gpunb::core {
 
 TEST(ConfigMachines, SshHostsFromMachinesTables) {
   auto path = std::filesystem::temp_directory_path() / "gpunb-config-machines.toml";
-  util::write_file_atomic(path, "[machines.box]\nhost = \"me@10.1.2.3:2222\"\n[machines.other]\nhost = \"gpu1\"\n");
+  util::write_file_atomic(
+      path, "[machines.box]\nhost = \"me@10.1.2.3:2222\"\n[machines.other]\nhost = \"gpu1\"\n");
   auto config = load_config(path);
   ASSERT_TRUE(config) << config.error().message;
   EXPECT_EQ(config->machines.at("box"), "me@10.1.2.3:2222");

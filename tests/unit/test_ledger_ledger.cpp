@@ -283,13 +283,17 @@ TEST(LedgerMigration, FromSchemaOneKeepsRows) {
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
   const char* v1 =
-      "CREATE TABLE machines (name TEXT PRIMARY KEY NOT NULL, provider TEXT NOT NULL, region TEXT NOT "
-      "NULL DEFAULT '', instance_id TEXT NOT NULL DEFAULT '', type TEXT NOT NULL DEFAULT '', state TEXT "
-      "NOT NULL, public_ip TEXT NOT NULL DEFAULT '', login_user TEXT NOT NULL DEFAULT '', launched_at "
+      "CREATE TABLE machines (name TEXT PRIMARY KEY NOT NULL, provider TEXT NOT NULL, region TEXT "
+      "NOT "
+      "NULL DEFAULT '', instance_id TEXT NOT NULL DEFAULT '', type TEXT NOT NULL DEFAULT '', state "
+      "TEXT "
+      "NOT NULL, public_ip TEXT NOT NULL DEFAULT '', login_user TEXT NOT NULL DEFAULT '', "
+      "launched_at "
       "INTEGER NOT NULL DEFAULT 0, client_token TEXT UNIQUE, hourly_price REAL, zone TEXT NOT NULL "
       "DEFAULT '', image_id TEXT NOT NULL DEFAULT '', spot INTEGER NOT NULL DEFAULT 0, created_at "
       "INTEGER NOT NULL, updated_at INTEGER NOT NULL);"
-      "CREATE TABLE events (id INTEGER PRIMARY KEY, machine TEXT NOT NULL, time INTEGER NOT NULL, kind "
+      "CREATE TABLE events (id INTEGER PRIMARY KEY, machine TEXT NOT NULL, time INTEGER NOT NULL, "
+      "kind "
       "TEXT NOT NULL, detail TEXT NOT NULL DEFAULT '');"
       "INSERT INTO machines (name, provider, state, instance_id, created_at, updated_at) VALUES "
       "('old', 'ec2', 'running', 'i-1', 1, 1);"

@@ -25,7 +25,8 @@ double download_mb_per_s(int port) {
   std::vector<char> buffer(256 * 1024);
   size_t total = 0;
   auto start = Clock::now();
-  for (ssize_t n; (n = ::recv(fd, buffer.data(), buffer.size(), 0)) > 0;) total += static_cast<size_t>(n);
+  for (ssize_t n; (n = ::recv(fd, buffer.data(), buffer.size(), 0)) > 0;)
+    total += static_cast<size_t>(n);
   std::chrono::duration<double> took = Clock::now() - start;
   ::close(fd);
   return total == kBulk ? static_cast<double>(total) / 1e6 / took.count() : 0;
@@ -72,7 +73,8 @@ TEST_F(TunnelBench, DISABLED_LatencyOnly) {
   options.local_port = 0;
   options.remote_port = echo.port();
   auto small = ssh::Tunnel::bind(options).value();
-  std::thread runner([&] { (void)small.run(ssh::Session::connect(this->options()).value(), stop); });
+  std::thread runner(
+      [&] { (void)small.run(ssh::Session::connect(this->options()).value(), stop); });
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   std::printf("gpunb latency %.3f ms/request\n", round_trip_ms(small.local_port(), 5000));
   stop = true;
@@ -86,7 +88,8 @@ TEST_F(TunnelBench, DISABLED_AgainstOpenSsh) {
     for (auto cipher : {"aes256-gcm@openssh.com", "chacha20-poly1305@openssh.com"}) {
       int local = free_port(), local_echo = free_port();
       pid_t bulk = openssh_forward(local, source.port(), sshd_->port(), key_.private_path, cipher);
-      pid_t small = openssh_forward(local_echo, echo.port(), sshd_->port(), key_.private_path, cipher);
+      pid_t small =
+          openssh_forward(local_echo, echo.port(), sshd_->port(), key_.private_path, cipher);
       std::this_thread::sleep_for(std::chrono::milliseconds(500));
       std::printf("openssh %-30s %7.1f MB/s  %.3f ms/request\n", cipher, download_mb_per_s(local),
                   round_trip_ms(local_echo, 1000));

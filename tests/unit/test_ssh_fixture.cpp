@@ -1,5 +1,3 @@
-#include "ssh_fixture.hpp"
-
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -14,6 +12,7 @@
 #include <map>
 #include <sstream>
 
+#include "ssh_fixture.hpp"
 #include "util/crypto.hpp"
 #include "util/fs.hpp"
 
@@ -99,7 +98,9 @@ Sshd::Sshd(fs::path dir, std::string authorized)
   std::ofstream(dir_ / "authorized_keys") << authorized_ << "\n";
 }
 
-Sshd::~Sshd() { stop(); }
+Sshd::~Sshd() {
+  stop();
+}
 
 namespace {
 
@@ -115,8 +116,8 @@ void write_config(const fs::path& dir, int port, const std::string& host_key) {
          << "AllowTcpForwarding yes\nLogLevel VERBOSE\n";
   // sftp-server logging its requests (open, rename) to a file the tests can read.
   std::ofstream script(dir / "sftp-server.sh");
-  script << "#!/bin/sh\nexec /usr/lib/openssh/sftp-server -e -l VERBOSE 2>>" << (dir / "sftp.log").string()
-         << "\n";
+  script << "#!/bin/sh\nexec /usr/lib/openssh/sftp-server -e -l VERBOSE 2>>"
+         << (dir / "sftp.log").string() << "\n";
   script.close();
   fs::permissions(dir / "sftp-server.sh", fs::perms(0755));
 }
@@ -204,7 +205,8 @@ std::string Sshd::fingerprint(const std::string& host_key) const {
 }
 
 std::string Sshd::log() const {
-  return util::read_file(dir_ / "sshd.log").value_or("") + util::read_file(dir_ / "sftp.log").value_or("");
+  return util::read_file(dir_ / "sshd.log").value_or("") +
+         util::read_file(dir_ / "sftp.log").value_or("");
 }
 
 // ---- TcpServer ----

@@ -111,7 +111,8 @@ TEST_F(SshSession, NetworkErrorNamesHostAndPort) {
   auto failed = ssh::Session::connect(opts);
   ASSERT_FALSE(failed);
   EXPECT_EQ(failed.error().kind, core::ErrorKind::network);
-  EXPECT_NE(failed.error().message.find("127.0.0.1:" + std::to_string(opts.port)), std::string::npos)
+  EXPECT_NE(failed.error().message.find("127.0.0.1:" + std::to_string(opts.port)),
+            std::string::npos)
       << failed.error().message;
 }
 
@@ -141,7 +142,8 @@ TEST_F(SshSession, KeyReadableByOthersIsIgnored) {
 TEST_F(SshSession, ChannelStreamsLines) {
   auto session = ssh::Session::connect(options());
   ASSERT_TRUE(session);
-  auto channel = session->exec("echo ready; while read line; do echo \"got $line\"; done; echo bye >&2");
+  auto channel =
+      session->exec("echo ready; while read line; do echo \"got $line\"; done; echo bye >&2");
   ASSERT_TRUE(channel) << channel.error().message;
   auto timeout = std::chrono::seconds(5);
   EXPECT_EQ(channel->read_line(timeout).value(), "ready");
@@ -176,9 +178,9 @@ TEST(SshConsole, ParsesCloudInitFingerprints) {
   EXPECT_EQ(found[1], "SHA256:ZZZ9876543210zyxwvuTSRQPONMLKJIHGFEDCBA/+0");
   EXPECT_EQ(found[2], "SHA256:rsaRSArsa0123456789012345678901234567890ab");
   EXPECT_TRUE(ssh::fingerprints_from_console("no block here SHA256:x").empty());
-  EXPECT_TRUE(ssh::fingerprints_from_console(
-                  "-----BEGIN SSH HOST KEY FINGERPRINTS-----\n256 SHA256:cut")
-                  .empty());
+  EXPECT_TRUE(
+      ssh::fingerprints_from_console("-----BEGIN SSH HOST KEY FINGERPRINTS-----\n256 SHA256:cut")
+          .empty());
 }
 
 }  // namespace gpunb::testing

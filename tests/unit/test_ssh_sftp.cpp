@@ -16,7 +16,8 @@ class SshSftp : public SshFixture {
   void SetUp() override {
     SshFixture::SetUp();
     session_.emplace(ssh::Session::connect(options()).value());
-    remote_ = "~/gpunb-sftp-test-" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name());
+    remote_ = "~/gpunb-sftp-test-" +
+              std::string(::testing::UnitTest::GetInstance()->current_test_info()->name());
     session_->run("rm -rf " + remote_);
   }
   void TearDown() override { session_->run("rm -rf " + remote_); }
@@ -60,7 +61,7 @@ TEST_F(SshSftp, UploadGoesThroughATempNameAndIsFast) {
   auto name = "/root/" + remote_.substr(2) + "/agent";
   EXPECT_NE(log.find("open \"" + name + ".tmp-"), std::string::npos) << log;
   EXPECT_NE(log.find("new \"" + name + "\""), std::string::npos);  // the rename into place
-  ASSERT_TRUE(sftp->upload(local, remote_ + "/agent", 0700));     // over the old one
+  ASSERT_TRUE(sftp->upload(local, remote_ + "/agent", 0700));      // over the old one
   EXPECT_EQ(session_->run("ls -A " + remote_)->out, "agent\n");
 }
 

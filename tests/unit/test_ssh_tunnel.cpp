@@ -57,9 +57,8 @@ class TunnelTest : public SshFixture {
     port_ = tunnel_->local_port();
     auto session = ssh::Session::connect(this->options());
     ASSERT_TRUE(session) << session.error().message;
-    thread_ = std::thread([this, s = std::move(*session)]() mutable {
-      result_ = tunnel_->run(std::move(s), stop_);
-    });
+    thread_ = std::thread(
+        [this, s = std::move(*session)]() mutable { result_ = tunnel_->run(std::move(s), stop_); });
   }
   void TearDown() override {
     stop_ = true;
@@ -130,7 +129,8 @@ TEST_F(TunnelTest, HalfCloseDeliversEverythingThenEof) {
   ::shutdown(fd, SHUT_WR);
   std::string back;
   char buffer[65536];
-  for (ssize_t n; (n = ::recv(fd, buffer, sizeof buffer, 0)) > 0;) back.append(buffer, static_cast<size_t>(n));
+  for (ssize_t n; (n = ::recv(fd, buffer, sizeof buffer, 0)) > 0;)
+    back.append(buffer, static_cast<size_t>(n));
   ::close(fd);
   EXPECT_EQ(back, data);
 }

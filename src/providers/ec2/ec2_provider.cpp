@@ -107,10 +107,12 @@ class Ec2Provider : public Provider {
     return discard(aws::terminate_instances(client_, ids_of(machine)));
   }
 
-  core::Result<bool> allow_inbound(const core::Machine& machine, int port, const std::string& cidr) override {
+  core::Result<bool> allow_inbound(const core::Machine& machine, int port,
+                                   const std::string& cidr) override {
     auto groups = aws::describe_security_groups(client_, {security_group_name(machine.name)});
     if (!groups) return tl::unexpected(groups.error());
-    if (groups->empty()) return core::fail(core::ErrorKind::not_found, "no security group for " + machine.name);
+    if (groups->empty())
+      return core::fail(core::ErrorKind::not_found, "no security group for " + machine.name);
     auto added = aws::authorize_ingress(client_, groups->front().id, {"tcp", port, port, {cidr}});
     if (!added) return tl::unexpected(added.error());
     return true;

@@ -23,15 +23,18 @@ class SshProvider : public Provider {
   std::string name() const override { return "ssh"; }
   bool supports(Feature /*feature*/) const override { return false; }
 
-  core::Result<Prepared> prepare(const core::MachineSpec& spec, const Progress& /*progress*/) override {
+  core::Result<Prepared> prepare(const core::MachineSpec& spec,
+                                 const Progress& /*progress*/) override {
     Prepared prepared;
     prepared.user = spec.user.value_or("");
     return prepared;
   }
 
-  core::Result<core::Machine> launch(const core::MachineSpec& /*spec*/, const Prepared& /*prepared*/,
-                                     const std::string& /*token*/, const Progress& /*progress*/) override {
-    return core::fail(core::ErrorKind::usage, "an ssh machine is not launched; give it with --host");
+  core::Result<core::Machine> launch(const core::MachineSpec& /*spec*/,
+                                     const Prepared& /*prepared*/, const std::string& /*token*/,
+                                     const Progress& /*progress*/) override {
+    return core::fail(core::ErrorKind::usage,
+                      "an ssh machine is not launched; give it with --host");
   }
 
   // Reachable means running; anything else is unknown (the box is not ours to judge).
@@ -51,7 +54,9 @@ class SshProvider : public Provider {
                                    const std::string& /*cidr*/) override {
     return false;
   }
-  core::Result<std::string> console_output(const core::Machine& /*machine*/) override { return std::string(); }
+  core::Result<std::string> console_output(const core::Machine& /*machine*/) override {
+    return std::string();
+  }
   core::Status release(const core::Machine& /*machine*/) override { return {}; }
 };
 
@@ -66,7 +71,8 @@ core::Result<HostAddress> parse_host(const std::string& text) {
   }
   if (!rest.empty() && rest.front() == '[') {  // [IPv6]:port
     auto close = rest.find(']');
-    if (close == std::string_view::npos) return core::fail(core::ErrorKind::usage, "invalid --host '" + text + "'");
+    if (close == std::string_view::npos)
+      return core::fail(core::ErrorKind::usage, "invalid --host '" + text + "'");
     address.host = std::string(rest.substr(1, close - 1));
     rest.remove_prefix(close + 1);
     if (!rest.empty() && rest.front() == ':') rest.remove_prefix(1);
@@ -78,7 +84,8 @@ core::Result<HostAddress> parse_host(const std::string& text) {
     rest = {};
   }
   if (address.host.empty()) {
-    return core::fail(core::ErrorKind::usage, "invalid --host '" + text + "'", "write user@address[:port]");
+    return core::fail(core::ErrorKind::usage, "invalid --host '" + text + "'",
+                      "write user@address[:port]");
   }
   if (!rest.empty()) {
     auto port = parse_port(rest, text);
@@ -101,6 +108,8 @@ core::Machine machine_for(const std::string& name, const HostAddress& address) {
   return machine;
 }
 
-std::unique_ptr<Provider> make_ssh_provider() { return std::make_unique<SshProvider>(); }
+std::unique_ptr<Provider> make_ssh_provider() {
+  return std::make_unique<SshProvider>();
+}
 
 }  // namespace gpunb::providers::sshhost
