@@ -105,6 +105,7 @@ core::Machine stop(Context& context, const std::string& name, bool force) {
   if (machine.state == MachineState::pending) {
     machine = wait_for_state(context, machine, MachineState::running, progress);
   }
+  disconnect(context, name);  // its background tunnel would only retry
   if (machine.state == MachineState::running) {
     progress.update("stopping " + name);
     core::value_or_throw(context.provider_for(machine).stop(machine));
@@ -127,6 +128,7 @@ core::Machine down(Context& context, const DownRequest& request) {
     throw core::Fatal({core::ErrorKind::refused, "not terminated", ""});
   }
   ProgressLine progress(context);
+  disconnect(context, request.name);
   progress.update("terminating " + request.name);
   auto& provider = context.provider_for(machine);
   core::value_or_throw(provider.terminate(machine));
