@@ -114,7 +114,8 @@ int connect_exposed(Context& context, const core::Machine& machine, const Connec
 void push_workspace(Context& context, const core::Machine& machine, ssh::Session& session,
                     remote::Agent& agent) {
   if (machine.workspace.empty()) return;
-  auto transport = agent_transport(session, agent, remote_workspace(machine), machine.workspace);
+  auto transport = agent_transport(session, agent, remote_workspace(machine), machine.workspace,
+                                   agent_path(context));
   auto result = run_sync(context, machine, *transport, {sync::Direction::push, {}, false});
   fmt::print(context.output().err, "push: {}", sync::human_report(result.plan));
   if (result.conflicts)

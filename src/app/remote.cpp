@@ -67,6 +67,10 @@ remote::Agent start_agent(Context& context, ssh::Session& session) {
   return agent;
 }
 
+std::string agent_path(Context& context) {
+  return core::value_or_throw(remote::find_agent_binary(context.env())).remote_path();
+}
+
 std::string jupyter_workdir(const core::Machine& machine) {
   return "~/work/" + machine.name;
 }

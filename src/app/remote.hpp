@@ -24,6 +24,7 @@ ssh::ConnectOptions connect_options(Context& context, const core::Machine& machi
 ssh::Session open_session(Context& context, const core::Machine& machine);
 
 remote::Agent start_agent(Context& context, ssh::Session& session);
+std::string agent_path(Context& context);  // where start_agent put it: ~/.gpunb/agent-<hash>
 
 std::string jupyter_workdir(const core::Machine& machine);  // ~/work/NAME
 

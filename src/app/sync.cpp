@@ -108,7 +108,8 @@ SyncResult sync_machine(Context& context, const core::Machine& machine,
                         const SyncRequest& request) {
   auto session = open_session(context, machine);
   auto agent = start_agent(context, session);
-  auto transport = agent_transport(session, agent, remote_workspace(machine), machine.workspace);
+  auto transport = agent_transport(session, agent, remote_workspace(machine), machine.workspace,
+                                   agent_path(context));
   return run_sync(context, machine, *transport, request);
 }
 

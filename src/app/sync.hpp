@@ -36,9 +36,11 @@ class SyncTransport {
   virtual core::Status remove(const std::vector<std::string>& paths) = 0;
 };
 
+// AGENT_PATH: where the agent was deployed on the machine (AgentBinary::remote_path()).
 std::unique_ptr<SyncTransport> agent_transport(ssh::Session& session, remote::Agent& agent,
                                                const std::string& remote_root,
-                                               const std::filesystem::path& local_root);
+                                               const std::filesystem::path& local_root,
+                                               const std::string& agent_path);
 
 struct SyncRequest {
   sync::Direction direction = sync::Direction::both;

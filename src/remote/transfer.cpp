@@ -21,7 +21,7 @@ namespace fs = std::filesystem;
 constexpr size_t kBlock = size_t{1} << 20;
 constexpr Ms kStall = std::chrono::minutes(2);  // no byte from the other side for this long
 constexpr std::uint64_t kBatchBytes = std::uint64_t{256} << 20;
-constexpr size_t kBatchFiles = 4096;
+constexpr size_t kBatchFiles = 2048;
 
 std::int64_t mtime_ns(const struct stat& info) {
   return std::int64_t{info.st_mtim.tv_sec} * 1000000000 + info.st_mtim.tv_nsec;

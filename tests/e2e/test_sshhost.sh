@@ -46,7 +46,8 @@ fg_pid=$!
 wait_until 20 grep -qs '^Jupyter: ' "$WORK/fg.out"
 api_status >/dev/null || fail "the foreground tunnel does not answer"
 kill -INT "$fg_pid"
-set +e; wait "$fg_pid"; fg_rc=$?; set -e
+fg_rc=0
+wait "$fg_pid" || fg_rc=$?
 cat "$WORK/fg.out" "$WORK/fg.err" >>"$WORK/transcript.log"
 assert_eq "$fg_rc" 0 "exit status after Ctrl-C"
 assert_grep 'box keeps running' "$WORK/fg.err"

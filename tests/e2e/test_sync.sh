@@ -69,7 +69,7 @@ rm "$copy"
 expect 0 sync nb
 
 # Over the size limit: listed, not pulled, unless --include-large.
-head -c 101000000 /dev/zero >"$remote/checkpoint.pt"
+head -c 110000000 /dev/zero >"$remote/checkpoint.pt"
 expect 0 pull nb
 [ ! -e checkpoint.pt ] || fail "a file over 100 MB was pulled"
 assert_grep 'checkpoint.pt' "$WORK/out"
@@ -105,7 +105,8 @@ wait_until 30 started
 kill_sessions
 seen=0
 while kill -0 "$push_pid" 2>/dev/null; do partial_seen && seen=1; done
-set +e; wait "$push_pid"; push_rc=$?; set -e
+push_rc=0
+wait "$push_pid" || push_rc=$?
 cat "$WORK/bg.out" "$WORK/bg.err" >>"$WORK/transcript.log"
 [ "$push_rc" != 0 ] || fail "the cut push reported success"
 [ "$seen" = 0 ] && ! partial_seen || fail "a partial file was visible under its final name"
