@@ -28,13 +28,23 @@ export GPUNB_SSH_CIDR=$(curl -sf "$endpoint/_sandbox/info" | jq -r .caller_cidr)
 export PATH=$ROOT/build:$PATH
 echo "sandbox cloud at $endpoint; SSH allowed from $GPUNB_SSH_CIDR"
 
-step gpunb up demo --type g5.xlarge
+mkdir -p "$WORK/notebooks" && cd "$WORK/notebooks"
+cat >hello.ipynb <<'NB'
+{"cells": [{"cell_type": "code", "execution_count": null, "id": "c1", "metadata": {}, "outputs": [],
+  "source": "import platform; print('hello from', platform.node())"}],
+ "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+NB
+step gpunb up demo --type g5.xlarge --detach --no-browser | tee "$WORK/up.out"
+url=$(sed -n 's/^Jupyter: //p' "$WORK/up.out")
+echo "Jupyter answers through the tunnel: $(curl -sf -H "Authorization: token ${url##*token=}" "${url%%\?*}api/contents" | jq -r '[.content[].name] | join(", ")')"
 step gpunb ls
 ip=$(gpunb ls --json | jq -r '.[0].public_ip')
 curl -sf "$endpoint/_sandbox/instances" | jq -r --arg ip "$ip" '.[0] | "\($ip) \(.host_public_keys.ed25519)"' >"$WORK/known_hosts"
 step ssh -i "$XDG_CONFIG_HOME/gpunb/keys/id_ed25519" -o StrictHostKeyChecking=yes \
   -o UserKnownHostsFile="$WORK/known_hosts" "ubuntu@$ip" 'echo "hello from $(hostname): $(tmux -V), jupyter $(jupyter --version | grep -m1 server)"'
+echo "print(1 + 1)" >"$(curl -sf "$endpoint/_sandbox/instances" | jq -r ".[0].home_dir")/work/demo/made_remotely.py"
 step gpunb stop demo
+step ls "$WORK/notebooks"
 step gpunb start demo
 step gpunb down demo --yes
 step gpunb ls --all

@@ -78,6 +78,7 @@ class Receiver {
   Done skip(const Header& header, const std::string& why);
   Outcome<Temp> open_temp(const Header& header);
   Outcome<std::string> receive_into(const Header& header, int fd);
+  Done seal(Temp& temp, const Header& header);
   Outcome<std::optional<std::string>> trailer(const std::string& sha256);
 
   FdReader in_;
@@ -117,19 +118,26 @@ Done Receiver::file(const Json& json) {
   if (!verdict || *verdict) temp->drop();
   if (!verdict) return tl::unexpected(verdict.error());
   if (*verdict) return say({{"path", header->path}, {"error", **verdict}});
-  timespec times[2] = {{0, UTIME_OMIT}, {0, UTIME_NOW}};
-  if (header->mtime_ns) times[1] = {*header->mtime_ns / 1000000000, *header->mtime_ns % 1000000000};
-  if (::fchmod(temp->fd, header->mode) != 0 || ::futimens(temp->fd, times) != 0) {
-    std::string why = "cannot set mode and time: " + errno_text();
+  if (auto sealed = seal(*temp, *header); !sealed) {
     temp->drop();
-    return say({{"path", header->path}, {"error", why}});
+    return say({{"path", header->path}, {"error", sealed.error().message}});
   }
-  // A big file's writeback starts now, so the batch's flush finds most of it on disk already.
-  if (header->size >= kStreamBlock) ::sync_file_range(temp->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
-  ::close(std::exchange(temp->fd, -1));
   batch_.push_back({temp->dir_fd, temp->temp, temp->name, header->path, *sha, header->size});
   batch_bytes_ += header->size;
   return batch_bytes_ >= limits_.batch_bytes ? commit() : Done();
+}
+
+// Mode and mtime on the complete temp file, which is then closed.
+Done Receiver::seal(Temp& temp, const Header& header) {
+  timespec times[2] = {{0, UTIME_OMIT}, {0, UTIME_NOW}};
+  if (header.mtime_ns) times[1] = {*header.mtime_ns / 1000000000, *header.mtime_ns % 1000000000};
+  if (::fchmod(temp.fd, header.mode) != 0 || ::futimens(temp.fd, times) != 0) {
+    return failure("internal", "cannot set mode and time: " + errno_text());
+  }
+  // A big file's writeback starts now, so the batch's flush finds most of it on disk already.
+  if (header.size >= kStreamBlock) ::sync_file_range(temp.fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+  ::close(std::exchange(temp.fd, -1));
+  return {};
 }
 
 // Reads past a refused file (its bytes and trailer) and says why.

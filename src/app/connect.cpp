@@ -3,6 +3,10 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
 #include "app/progress.hpp"
 #include "app/remote.hpp"
 #include "app/ssh_cidr.hpp"
@@ -59,8 +63,28 @@ ssh::TunnelOptions tunnel_options(Context& context, const core::Machine& machine
   return options;
 }
 
+// --autopull: a pull every few minutes while the tunnel runs, on a connection of its own, so a
+// lost laptop or machine costs at most that much work.
+std::jthread start_autopull(Context& context, const core::Machine& machine, int minutes) {
+  if (minutes <= 0 || machine.workspace.empty()) return {};
+  return std::jthread([&context, machine, minutes](const std::stop_token& stop) {
+    std::mutex mutex;
+    std::condition_variable_any wake;
+    std::unique_lock lock(mutex);
+    while (!wake.wait_for(lock, stop, std::chrono::minutes(minutes), [] { return false; })) {
+      try {
+        auto result = sync_machine(context, machine, {sync::Direction::pull, {}, false});
+        context.log().info("autopull: {}", sync::human_report(result.plan));
+      } catch (const core::Fatal& fatal) {
+        context.log().warn("autopull of {} failed: {}", machine.name, fatal.error().message);
+      }
+    }
+  });
+}
+
 int serve(Context& context, const core::Machine& machine, ssh::Session session,
-          ssh::Tunnel tunnel) {
+          ssh::Tunnel tunnel, int autopull_minutes) {
+  auto puller = start_autopull(context, machine, autopull_minutes);
   auto status = tunnel.run(std::move(session), interrupt_flag());
   if (context.output().tty) fmt::print(context.output().err, "\n");
   fmt::print(context.output().err,
@@ -71,7 +95,7 @@ int serve(Context& context, const core::Machine& machine, ssh::Session session,
 }
 
 [[noreturn]] void detach(Context& context, const core::Machine& machine, ssh::Session session,
-                         ssh::Tunnel tunnel) {
+                         ssh::Tunnel tunnel, int autopull_minutes) {
   std::fflush(nullptr);
   pid_t child = ::fork();
   if (child < 0)
@@ -79,6 +103,7 @@ int serve(Context& context, const core::Machine& machine, ssh::Session session,
   if (child == 0) {
     ::setsid();
     redirect_to_log(context, machine.name);
+    auto puller = start_autopull(context, machine, autopull_minutes);
     auto status = tunnel.run(std::move(session), interrupt_flag());
     std::_Exit(status ? 0 : 1);
   }
@@ -117,7 +142,7 @@ void push_workspace(Context& context, const core::Machine& machine, ssh::Session
   auto transport = agent_transport(session, agent, remote_workspace(machine), machine.workspace,
                                    agent_path(context));
   auto result = run_sync(context, machine, *transport, {sync::Direction::push, {}, false});
-  fmt::print(context.output().err, "push: {}", sync::human_report(result.plan));
+  fmt::print(context.output().err, "{}", sync::human_report(result.plan));
   if (result.conflicts)
     context.log().warn("push left conflicts: both versions are kept (see above)");
 }
@@ -161,8 +186,10 @@ int connect(Context& context, const core::Machine& machine, const ConnectRequest
   std::fflush(context.output().out);
   if (server.reused) context.log().info("reusing the running Jupyter server");
   if (request.open_browser) open_browser(context, machine.name, url);
-  if (request.detach) detach(context, machine, std::move(session), std::move(tunnel));
-  return serve(context, machine, std::move(session), std::move(tunnel));
+  if (request.detach) {
+    detach(context, machine, std::move(session), std::move(tunnel), request.autopull_minutes);
+  }
+  return serve(context, machine, std::move(session), std::move(tunnel), request.autopull_minutes);
 }
 
 }  // namespace gpunb::app

@@ -19,6 +19,7 @@ struct ConnectRequest {
   std::string certfile, keyfile;        // on the machine; empty: a self-signed pair made there
   std::optional<std::string> ssh_cidr;  // who may reach the exposed port (default: as for SSH)
   bool push_first = false;              // `up`: send the workspace before Jupyter starts
+  int autopull_minutes = 0;             // while connected, pull this often (0: never)
 };
 
 // Prints the notebook URL, then serves the tunnel until Ctrl-C (or, detached, in a background

@@ -72,7 +72,7 @@ void pull_before(Context& context, const core::Machine& machine, const std::stri
   }
   try {
     auto result = sync_machine(context, machine, {sync::Direction::pull, {}, false});
-    fmt::print(context.output().err, "pull: {}", sync::human_report(result.plan));
+    fmt::print(context.output().err, "{}", sync::human_report(result.plan));
     if (result.conflicts)
       refuse("the pull left conflicts (both versions are kept in the workspace)");
   } catch (const core::Fatal& fatal) {

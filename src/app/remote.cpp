@@ -1,5 +1,7 @@
 #include "app/remote.hpp"
 
+#include "app/machines.hpp"
+#include "app/progress.hpp"
 #include "remote/agent_binary.hpp"
 #include "util/fs.hpp"
 #include "util/strings.hpp"
@@ -42,6 +44,9 @@ ssh::ConnectOptions connect_options(Context& context, const core::Machine& machi
 
 ssh::Session open_session(Context& context, const core::Machine& machine) {
   context.key();  // made (or its permissions checked) before anything connects
+  ProgressLine progress(context);
+  wait_for_ssh(context, machine, progress, std::chrono::minutes(3));  // e.g. just started
+  progress.done();
   std::vector<std::string> expected;
   if (!is_pinned(context, machine)) {
     auto console = context.provider_for(machine).console_output(machine);

@@ -128,6 +128,7 @@ core::Status IncomingFile::write(const char* data, size_t size) {
     if (n <= 0) return io_error("write", temp_);
     data += n;
     size -= static_cast<size_t>(n);
+    written_ += static_cast<std::uint64_t>(n);
   }
   return {};
 }
@@ -149,11 +150,27 @@ void IncomingBatch::add(IncomingFile file, std::uint64_t size) {
   files_.push_back(std::move(file));
 }
 
+// One syncfs() for the batch, or for a few files an fsync() each (which does not wait for the
+// rest of the machine's dirty data).
+bool IncomingBatch::flush() const {
+  if (files_.size() > 8) {
+    int root_fd = ::open(root_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    bool synced = root_fd >= 0 && ::syncfs(root_fd) == 0;
+    if (root_fd >= 0) ::close(root_fd);
+    return synced;
+  }
+  for (const IncomingFile& file : files_) {
+    int fd = ::open(file.temp_.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    bool ok = fd >= 0 && ::fsync(fd) == 0;
+    if (fd >= 0) ::close(fd);
+    if (!ok) return false;
+  }
+  return true;
+}
+
 std::vector<Committed> IncomingBatch::commit() {
   std::vector<Committed> done;
-  int root_fd = ::open(root_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  bool synced = root_fd >= 0 && ::syncfs(root_fd) == 0;
-  if (root_fd >= 0) ::close(root_fd);
+  bool synced = flush();
   std::set<fs::path> dirs;
   for (IncomingFile& file : files_) {
     core::Status status = synced ? core::Status() : io_error("sync the folder of", file.final_);

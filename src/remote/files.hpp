@@ -55,6 +55,7 @@ class IncomingFile {
   std::string path_;
   std::filesystem::path temp_, final_;
   int fd_ = -1;
+  std::uint64_t written_ = 0;
   bool finished_ = false;
 };
 
@@ -70,9 +71,10 @@ class IncomingBatch {
   void add(IncomingFile file, std::uint64_t size);
   size_t files() const { return files_.size(); }
   std::uint64_t bytes() const { return bytes_; }
-  std::vector<Committed> commit();  // syncfs, renames, fsync of the folders
+  std::vector<Committed> commit();  // flush, renames, fsync of the folders
 
  private:
+  bool flush() const;
   std::filesystem::path root_;
   std::vector<IncomingFile> files_;
   std::uint64_t bytes_ = 0;

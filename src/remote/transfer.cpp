@@ -159,7 +159,10 @@ TransferResult Pusher::run() {
     status = flush().and_then([&] { return channel_.send_eof(); });
   }
   while (status && !done_ && !result_.error) status = drain(kStall);
-  if (!status && !result_.error) result_.error = status.error();
+  if (!status && !result_.error) {
+    (void)drain(Ms(200));  // the agent's own {"error":...} says more than a broken pipe
+    if (!result_.error) result_.error = status.error();
+  }
   for (const FileResult& file : result_.files) result_.bytes += file.ok ? file.size : 0;
   return std::move(result_);
 }
@@ -199,11 +202,19 @@ core::Status Pusher::stream(int fd, FileResult& file) {
     }
     size_t want = static_cast<size_t>(std::min<std::uint64_t>(left, kBlock));
     size_t at = out_.size();
-    out_.resize(at + want);  // zero-filled
+    out_.resize(at + want);  // zero-filled: what stays of it when the file shrank
     ssize_t n = short_read ? 0 : ::read(fd, out_.data() + at, want);
-    if (n < 0 && errno == EINTR) n = 0, out_.resize(at);
-    else if (n <= 0) short_read = true, n = static_cast<ssize_t>(want);
-    else out_.resize(at + static_cast<size_t>(n)), hash.update(out_.data() + at, static_cast<size_t>(n));
+    if (n < 0 && errno == EINTR) {
+      out_.resize(at);
+      continue;
+    }
+    if (n <= 0) {
+      short_read = true;
+      n = static_cast<ssize_t>(want);
+    } else {
+      out_.resize(at + static_cast<size_t>(n));
+      hash.update(out_.data() + at, static_cast<size_t>(n));
+    }
     left -= static_cast<std::uint64_t>(n);
     sent_.bytes_done += static_cast<std::uint64_t>(n);
   }

@@ -60,7 +60,8 @@ bool parse_ignore_line(std::string_view line, IgnoreRule& rule) {
 }
 
 Ignore::Ignore() {
-  for (const auto* line : {".ipynb_checkpoints/", "__pycache__/"}) add_line(line);
+  // The temp files of an interrupted transfer (".NAME.gpunb-tmp-PID-RAND") never travel.
+  for (const auto* line : {".ipynb_checkpoints/", "__pycache__/", ".*.gpunb-tmp-*"}) add_line(line);
 }
 
 Ignore Ignore::parse(std::string_view text) {

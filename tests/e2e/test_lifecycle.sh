@@ -3,7 +3,7 @@
 source "$(dirname "$0")/lib.sh"
 start_sandbox
 
-expect 0 up box1 --type g5.xlarge
+expect 0 up box1 --type g5.xlarge --detach --no-browser
 assert_grep '^box1 is running at 169\.254\.' "$WORK/out"
 id=$(machine_json box1 | jq -r .id)
 ip=$(machine_json box1 | jq -r .public_ip)
@@ -26,7 +26,7 @@ perms=$(jq -c '[.SecurityGroups[0].IpPermissions[] | {p: .IpProtocol, f: .FromPo
 assert_eq "$perms" "[{\"p\":\"tcp\",\"f\":22,\"t\":22,\"c\":[\"$GPUNB_SSH_CIDR\"]}]" "security group ingress"
 pass "security group allows only tcp/22 from $GPUNB_SSH_CIDR ($group)"
 
-expect 0 up box1
+expect 0 up box1 --detach --no-browser
 assert_eq "$(machine_json box1 | jq -r .id)" "$id" "instance id after re-run"
 assert_eq "$(live_instances box1)" 1 "instances after re-run"
 pass "up again reuses the running machine"
@@ -47,7 +47,7 @@ assert_grep '^box1 is stopped' "$WORK/out"
 assert_eq "$(instance_field "$id" state)" stopped "sandbox state after stop"
 pass "stop"
 
-expect 0 up box1
+expect 0 up box1 --detach --no-browser
 assert_eq "$(machine_json box1 | jq -r .id)" "$id" "id after up of a stopped machine"
 assert_eq "$(machine_json box1 | jq -r .state)" running "state after up of a stopped machine"
 ip=$(machine_json box1 | jq -r .public_ip)

@@ -30,7 +30,7 @@ PORT=$(echo "$URL" | sed 's|http://127.0.0.1:\([0-9]*\)/.*|\1|')
 id=$(machine_json nb | jq -r .id)
 home=$(instance_field "$id" home_dir)
 remote="$home/work/nb"
-assert_grep 'push: ' "$WORK/err"
+assert_grep '^push: ' "$WORK/err"
 cmp analysis.ipynb "$remote/analysis.ipynb" || fail "analysis.ipynb was not pushed by up"
 cmp helpers.py "$remote/helpers.py"
 cmp .gpunbignore "$remote/.gpunbignore"
@@ -117,7 +117,7 @@ pass "a push cut mid-transfer leaves no partial file (exit $push_rc); the rerun 
 # stop keeps the remote home; start + sync then finds nothing to transfer.
 expect 0 disconnect nb
 expect 0 stop nb
-assert_grep 'pull: ' "$WORK/err"
+assert_grep '^pull: ' "$WORK/err"
 [ -f "$remote/analysis.ipynb" ] || fail "the home did not survive stop"
 expect 0 start nb --no-connect
 expect 0 sync nb --json
