@@ -54,7 +54,8 @@ Done Walker::entry(int dir_fd, const std::string& prefix, const char* name) {
   if (S_ISDIR(info.st_mode)) {
     if (skipped_dir_name(name)) return {};
     int child = ::openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (child < 0) return failure("refused", "cannot open folder " + path + ": " + std::strerror(errno));
+    if (child < 0)
+      return failure("refused", "cannot open folder " + path + ": " + std::strerror(errno));
     return walk(child, path + "/");
   }
   bool link = S_ISLNK(info.st_mode);

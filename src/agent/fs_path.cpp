@@ -16,7 +16,9 @@ namespace {
 
 constexpr std::string_view kTempMark = ".gpunb-tmp-";
 
-std::string errno_text() { return std::strerror(errno); }
+std::string errno_text() {
+  return std::strerror(errno);
+}
 
 Outcome<int> open_child(int parent, const std::string& name, const std::string& shown,
                         bool create) {
@@ -98,7 +100,8 @@ Outcome<int> RootDir::dir(const std::string& dir, bool create) {
   if (dir.empty()) return fd_;
   if (auto known = dirs_.find(dir); known != dirs_.end()) return known->second;
   size_t slash = dir.rfind('/');
-  auto parent = slash == std::string::npos ? Outcome<int>(fd_) : this->dir(dir.substr(0, slash), create);
+  auto parent =
+      slash == std::string::npos ? Outcome<int>(fd_) : this->dir(dir.substr(0, slash), create);
   if (!parent) return parent;
   std::string name = slash == std::string::npos ? dir : dir.substr(slash + 1);
   auto fd = open_child(*parent, name, dir, create);

@@ -50,7 +50,9 @@ Outcome<Header> parse_header(const Json& json) {
   return header;
 }
 
-std::string errno_text() { return std::strerror(errno); }
+std::string errno_text() {
+  return std::strerror(errno);
+}
 
 struct Temp {
   int dir_fd = -1;
@@ -155,7 +157,8 @@ Outcome<Temp> Receiver::open_temp(const Header& header) {
   auto dir = root_.dir(split->dir, true);
   if (!dir) return tl::unexpected(dir.error());
   Temp temp{*dir, temp_name(split->name), split->name};
-  temp.fd = ::openat(*dir, temp.temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  temp.fd =
+      ::openat(*dir, temp.temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (temp.fd < 0) return failure("internal", "cannot create a temp file: " + errno_text());
   return temp;
 }
@@ -184,9 +187,11 @@ Outcome<std::optional<std::string>> Receiver::trailer(const std::string& sha256)
   if (json.is_object() && json["error"].is_string()) {
     return std::optional<std::string>("sender: " + json["error"].get<std::string>());
   }
-  if (!json.is_object() || !json["sha256"].is_string()) return failure("usage", "malformed trailer");
+  if (!json.is_object() || !json["sha256"].is_string())
+    return failure("usage", "malformed trailer");
   if (!sha256.empty() && json["sha256"] != sha256) {
-    return std::optional<std::string>("checksum mismatch (sent " + json["sha256"].get<std::string>() + ")");
+    return std::optional<std::string>("checksum mismatch (sent " +
+                                      json["sha256"].get<std::string>() + ")");
   }
   return std::optional<std::string>();
 }
@@ -220,7 +225,8 @@ Done Receiver::commit() {
       bytes_ += file.size;
       continue;
     }
-    replies.push_back({{"path", file.path}, {"error", "cannot rename into place: " + errno_text()}});
+    replies.push_back(
+        {{"path", file.path}, {"error", "cannot rename into place: " + errno_text()}});
     ::unlinkat(file.dir_fd, file.temp.c_str(), 0);
   }
   batch_.clear();

@@ -14,7 +14,8 @@ namespace gpunb::agent {
 
 struct ReceiveLimits {
   std::uint64_t batch_bytes = std::uint64_t{256} << 20;  // commit once this much is pending
-  size_t batch_files = 2048;  // also bounds the replies of one commit, which the laptop may read late
+  size_t batch_files =
+      2048;                 // also bounds the replies of one commit, which the laptop may read late
   size_t open_dirs = 4096;  // folder descriptors held by one batch (and at most half the fd limit)
 };
 

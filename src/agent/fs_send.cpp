@@ -63,8 +63,10 @@ Done Sender::file(const std::string& path) {
     if (fd) ::close(*fd);
     return out_.line(Json{{"path", path}, {"error", why}}.dump());
   }
-  Json header{{"path", path}, {"size", static_cast<std::uint64_t>(info.st_size)},
-              {"mode", info.st_mode & 0777}, {"mtime_ns", mtime_ns(info)}};
+  Json header{{"path", path},
+              {"size", static_cast<std::uint64_t>(info.st_size)},
+              {"mode", info.st_mode & 0777},
+              {"mtime_ns", mtime_ns(info)}};
   auto ok = out_.line(header.dump()).and_then([&] { return stream(*fd, info); });
   ::close(*fd);
   return ok;

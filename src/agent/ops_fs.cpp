@@ -36,10 +36,14 @@ Outcome<Json> list_op(Context& /*context*/, const Json& request) {
   if (!listing) return tl::unexpected(listing.error());
   Json entries = Json::array();
   for (const ListedFile& file : listing->files) {
-    entries.push_back({{"path", file.path}, {"size", file.size}, {"mtime_ns", file.mtime_ns},
-                       {"mode", file.mode}, {"symlink", file.symlink}});
+    entries.push_back({{"path", file.path},
+                       {"size", file.size},
+                       {"mtime_ns", file.mtime_ns},
+                       {"mode", file.mode},
+                       {"symlink", file.symlink}});
   }
-  return Json{{"entries", std::move(entries)}, {"stale_temps_removed", listing->stale_temps_removed}};
+  return Json{{"entries", std::move(entries)},
+              {"stale_temps_removed", listing->stale_temps_removed}};
 }
 
 Outcome<std::string> hash_file(RootDir& root, const std::string& path, std::vector<char>& block) {
@@ -51,7 +55,8 @@ Outcome<std::string> hash_file(RootDir& root, const std::string& path, std::vect
   if (fd < 0) return failure(errno == ENOENT ? "not_found" : "refused", std::strerror(errno));
   Sha256 hash;
   ssize_t n = 0;
-  while ((n = ::read(fd, block.data(), block.size())) > 0) hash.update(block.data(), static_cast<size_t>(n));
+  while ((n = ::read(fd, block.data(), block.size())) > 0)
+    hash.update(block.data(), static_cast<size_t>(n));
   ::close(fd);
   if (n < 0) return failure("internal", std::string("read failed: ") + std::strerror(errno));
   return hash.hex_digest();
@@ -68,8 +73,10 @@ Outcome<Json> hash_op(Context& /*context*/, const Json& request) {
   for (const std::string& path : *paths) {
     if (root && root->open_dirs() >= 128) root->close_dirs();
     auto sha = root ? hash_file(*root, path, block) : tl::unexpected(root.error());
-    if (sha) hashes[path] = *sha;
-    else errors[path] = sha.error().message;
+    if (sha)
+      hashes[path] = *sha;
+    else
+      errors[path] = sha.error().message;
   }
   return Json{{"hashes", std::move(hashes)}, {"errors", std::move(errors)}};
 }
@@ -79,7 +86,8 @@ Outcome<bool> delete_file(RootDir& root, const std::string& path) {
   auto split = check_relative_path(path);
   if (!split) return tl::unexpected(split.error());
   auto dir = root.dir(split->dir, false);
-  if (!dir) return dir.error().kind == "not_found" ? Outcome<bool>(false) : tl::unexpected(dir.error());
+  if (!dir)
+    return dir.error().kind == "not_found" ? Outcome<bool>(false) : tl::unexpected(dir.error());
   if (::unlinkat(*dir, split->name.c_str(), 0) != 0) {
     if (errno == ENOENT) return false;
     return failure("refused", "cannot delete " + path + ": " + std::strerror(errno));
@@ -104,11 +112,14 @@ Outcome<Json> delete_op(Context& /*context*/, const Json& request) {
   auto root = RootDir::open(*root_name, false);
   for (const std::string& path : *paths) {
     auto gone = root ? delete_file(*root, path) : Outcome<bool>(false);
-    if (!gone) errors[path] = gone.error().message;
-    else (*gone ? deleted : missing).push_back(path);
+    if (!gone)
+      errors[path] = gone.error().message;
+    else
+      (*gone ? deleted : missing).push_back(path);
   }
   if (root) (void)root->sync_dirs();
-  return Json{{"deleted", std::move(deleted)}, {"missing", std::move(missing)},
+  return Json{{"deleted", std::move(deleted)},
+              {"missing", std::move(missing)},
               {"errors", std::move(errors)}};
 }
 

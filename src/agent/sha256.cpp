@@ -20,7 +20,9 @@ constexpr std::array<std::uint32_t, 64> kRound = {
     0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
     0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2};
 
-inline std::uint32_t rotr(std::uint32_t x, int n) { return (x >> n) | (x << (32 - n)); }
+inline std::uint32_t rotr(std::uint32_t x, int n) {
+  return (x >> n) | (x << (32 - n));
+}
 
 inline std::uint32_t load_be(const std::uint8_t* p) {
   return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) |
@@ -42,8 +44,8 @@ void portable_block(std::uint32_t* state, const std::uint8_t* block) {
   std::uint32_t a = state[0], b = state[1], c = state[2], d = state[3];
   std::uint32_t e = state[4], f = state[5], g = state[6], h = state[7];
   for (int i = 0; i < 64; ++i) {
-    std::uint32_t t1 = h + (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) + ((e & f) ^ (~e & g)) +
-                       kRound[i] + w[i];
+    std::uint32_t t1 =
+        h + (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) + ((e & f) ^ (~e & g)) + kRound[i] + w[i];
     std::uint32_t t2 = (rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
     h = g, g = f, f = e, e = d + t1, d = c, c = b, b = a, a = t1 + t2;
   }
@@ -61,11 +63,10 @@ bool cpu_has_sha() {
 }
 
 // Four rounds: MSG holds W[i..i+3] + K[i..i+3].
-#define GPUNB_SHA_ROUNDS4(msg)                              \
-  do {                                                      \
-    state1 = _mm_sha256rnds2_epu32(state1, state0, (msg));  \
-    state0 = _mm_sha256rnds2_epu32(state0, state1,          \
-                                   _mm_shuffle_epi32((msg), 0x0E)); \
+#define GPUNB_SHA_ROUNDS4(msg)                                                      \
+  do {                                                                              \
+    state1 = _mm_sha256rnds2_epu32(state1, state0, (msg));                          \
+    state0 = _mm_sha256rnds2_epu32(state0, state1, _mm_shuffle_epi32((msg), 0x0E)); \
   } while (0)
 
 __attribute__((target("sha,sse4.1,ssse3"))) void sha_ni_blocks(std::uint32_t* state,
@@ -73,14 +74,16 @@ __attribute__((target("sha,sse4.1,ssse3"))) void sha_ni_blocks(std::uint32_t* st
                                                                size_t count) {
   const __m128i swap = _mm_set_epi64x(0x0c0d0e0f08090a0bULL, 0x0405060700010203ULL);
   __m128i tmp = _mm_shuffle_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(state)), 0xB1);
-  __m128i state1 = _mm_shuffle_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(state + 4)), 0x1B);
+  __m128i state1 =
+      _mm_shuffle_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(state + 4)), 0x1B);
   __m128i state0 = _mm_alignr_epi8(tmp, state1, 8);  // ABEF
-  state1 = _mm_blend_epi16(state1, tmp, 0xF0);        // CDGH
+  state1 = _mm_blend_epi16(state1, tmp, 0xF0);       // CDGH
   for (; count > 0; --count, data += 64) {
     __m128i save0 = state0, save1 = state1;
     __m128i w[4];
     for (int i = 0; i < 4; ++i) {
-      w[i] = _mm_shuffle_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(data + 16 * i)), swap);
+      w[i] =
+          _mm_shuffle_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(data + 16 * i)), swap);
     }
     for (int r = 0; r < 16; ++r) {
       __m128i& cur = w[r & 3];
@@ -95,10 +98,10 @@ __attribute__((target("sha,sse4.1,ssse3"))) void sha_ni_blocks(std::uint32_t* st
     state0 = _mm_add_epi32(state0, save0);
     state1 = _mm_add_epi32(state1, save1);
   }
-  tmp = _mm_shuffle_epi32(state0, 0x1B);                // FEBA
-  state1 = _mm_shuffle_epi32(state1, 0xB1);             // DCHG
-  state0 = _mm_blend_epi16(tmp, state1, 0xF0);          // DCBA
-  state1 = _mm_alignr_epi8(state1, tmp, 8);             // HGFE
+  tmp = _mm_shuffle_epi32(state0, 0x1B);        // FEBA
+  state1 = _mm_shuffle_epi32(state1, 0xB1);     // DCHG
+  state0 = _mm_blend_epi16(tmp, state1, 0xF0);  // DCBA
+  state1 = _mm_alignr_epi8(state1, tmp, 8);     // HGFE
   _mm_storeu_si128(reinterpret_cast<__m128i*>(state), state0);
   _mm_storeu_si128(reinterpret_cast<__m128i*>(state + 4), state1);
 }
@@ -109,8 +112,8 @@ const bool kHaveShaNi = cpu_has_sha();
 }  // namespace
 
 Sha256::Sha256(bool use_cpu_extensions)
-    : state_{0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab,
-             0x5be0cd19},
+    : state_{0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+             0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19},
       accelerated_(use_cpu_extensions && has_cpu_extensions()) {}
 
 bool Sha256::has_cpu_extensions() {

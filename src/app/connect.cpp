@@ -82,8 +82,8 @@ std::jthread start_autopull(Context& context, const core::Machine& machine, int 
   });
 }
 
-int serve(Context& context, const core::Machine& machine, ssh::Session session,
-          ssh::Tunnel tunnel, int autopull_minutes) {
+int serve(Context& context, const core::Machine& machine, ssh::Session session, ssh::Tunnel tunnel,
+          int autopull_minutes) {
   auto puller = start_autopull(context, machine, autopull_minutes);
   auto status = tunnel.run(std::move(session), interrupt_flag());
   if (context.output().tty) fmt::print(context.output().err, "\n");

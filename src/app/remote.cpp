@@ -3,6 +3,7 @@
 #include "app/machines.hpp"
 #include "app/progress.hpp"
 #include "remote/agent_binary.hpp"
+#include "util/clock.hpp"
 #include "util/fs.hpp"
 #include "util/strings.hpp"
 
@@ -45,7 +46,12 @@ ssh::ConnectOptions connect_options(Context& context, const core::Machine& machi
 ssh::Session open_session(Context& context, const core::Machine& machine) {
   context.key();  // made (or its permissions checked) before anything connects
   ProgressLine progress(context);
-  wait_for_ssh(context, machine, progress, std::chrono::minutes(3));  // e.g. just started
+  // A machine started in the last minutes may still be booting; any other answers at once or is
+  // unreachable, which must not keep `down` waiting for minutes.
+  auto age = util::unix_seconds(context.clock().now()) - machine.launched_at;
+  bool booting = machine.provider == "ec2" && age >= 0 && age < 300 && !is_pinned(context, machine);
+  wait_for_ssh(context, machine, progress,
+               booting ? std::chrono::seconds(180) : std::chrono::seconds(15));
   progress.done();
   std::vector<std::string> expected;
   if (!is_pinned(context, machine)) {

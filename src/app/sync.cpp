@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "app/progress.hpp"
 #include "app/remote.hpp"
 #include "ledger/sync_state.hpp"
 #include "sync/ignore.hpp"
@@ -108,9 +109,13 @@ SyncResult sync_machine(Context& context, const core::Machine& machine,
                         const SyncRequest& request) {
   auto session = open_session(context, machine);
   auto agent = start_agent(context, session);
-  auto transport = agent_transport(session, agent, remote_workspace(machine), machine.workspace,
-                                   agent_path(context));
-  return run_sync(context, machine, *transport, request);
+  ProgressLine progress(context);
+  auto transport =
+      agent_transport(session, agent, remote_workspace(machine), machine.workspace,
+                      agent_path(context), [&](const std::string& what) { progress.update(what); });
+  auto result = run_sync(context, machine, *transport, request);
+  progress.done();
+  return result;
 }
 
 }  // namespace gpunb::app

@@ -37,10 +37,10 @@ class SyncTransport {
 };
 
 // AGENT_PATH: where the agent was deployed on the machine (AgentBinary::remote_path()).
-std::unique_ptr<SyncTransport> agent_transport(ssh::Session& session, remote::Agent& agent,
-                                               const std::string& remote_root,
-                                               const std::filesystem::path& local_root,
-                                               const std::string& agent_path);
+std::unique_ptr<SyncTransport> agent_transport(
+    ssh::Session& session, remote::Agent& agent, const std::string& remote_root,
+    const std::filesystem::path& local_root, const std::string& agent_path,
+    std::function<void(const std::string&)> progress = {});
 
 struct SyncRequest {
   sync::Direction direction = sync::Direction::both;

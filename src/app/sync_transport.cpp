@@ -1,13 +1,13 @@
 // The agent-backed SyncTransport: listing, hashing and deleting through the agent's JSON ops,
 // bulk copies through remote/transfer's streams on their own channels of the same session.
-#include <unistd.h>
-
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include "app/sync.hpp"
 #include "remote/agent_binary.hpp"
 #include "remote/files.hpp"
 #include "remote/transfer.hpp"
+#include "sync/report.hpp"
 
 namespace gpunb::app {
 
@@ -24,8 +24,8 @@ sync::Entry written_entry(const std::string& target, const remote::FileResult& f
 }
 
 // Keeps what made it; a broken stream is an error once what arrived has been counted.
-core::Result<std::map<std::string, sync::Entry>> collect(const core::Result<remote::TransferResult>& result,
-                                                         const std::vector<Copy>& copies) {
+core::Result<std::map<std::string, sync::Entry>> collect(
+    const core::Result<remote::TransferResult>& result, const std::vector<Copy>& copies) {
   if (!result) return tl::unexpected(result.error());
   std::map<std::string, sync::Entry> written;
   const remote::FileResult* failed = nullptr;
@@ -36,10 +36,11 @@ core::Result<std::map<std::string, sync::Entry>> collect(const core::Result<remo
   }
   if (result->error) return tl::unexpected(*result->error);
   if (failed != nullptr) {
-    return core::fail(core::ErrorKind::internal,
-                      fmt::format("{} of {} files were not copied; first: {}: {}", copies.size() - written.size(),
-                                  copies.size(), failed->path, failed->error),
-                      "run the command again; what arrived is kept");
+    return core::fail(
+        core::ErrorKind::internal,
+        fmt::format("{} of {} files were not copied; first: {}: {}", copies.size() - written.size(),
+                    copies.size(), failed->path, failed->error),
+        "run the command again; what arrived is kept");
   }
   return written;
 }
@@ -54,10 +55,15 @@ void link_or_copy(const std::filesystem::path& from, const std::filesystem::path
 
 class AgentTransport : public SyncTransport {
  public:
-  AgentTransport(ssh::Session& session, remote::Agent& agent, std::string agent_path, std::string remote_root,
-                 std::filesystem::path local_root)
-      : session_(session), agent_(agent), agent_path_(std::move(agent_path)),
-        remote_root_(std::move(remote_root)), local_root_(std::move(local_root)) {}
+  AgentTransport(ssh::Session& session, remote::Agent& agent, std::string agent_path,
+                 std::string remote_root, std::filesystem::path local_root,
+                 std::function<void(const std::string&)> progress)
+      : session_(session),
+        agent_(agent),
+        agent_path_(std::move(agent_path)),
+        remote_root_(std::move(remote_root)),
+        local_root_(std::move(local_root)),
+        progress_(std::move(progress)) {}
 
   core::Result<std::vector<sync::Entry>> list() override {
     auto listed = remote::list_remote(agent_, remote_root_);
@@ -65,29 +71,38 @@ class AgentTransport : public SyncTransport {
     std::vector<sync::Entry> entries;
     entries.reserve(listed->size());
     for (const auto& file : *listed) {
-      entries.push_back({file.path, file.size, file.mtime_ns, file.mode, std::nullopt, file.is_symlink});
+      entries.push_back(
+          {file.path, file.size, file.mtime_ns, file.mode, std::nullopt, file.is_symlink});
     }
     return entries;
   }
 
-  core::Result<std::map<std::string, std::string>> hash(const std::vector<std::string>& paths) override {
+  core::Result<std::map<std::string, std::string>> hash(
+      const std::vector<std::string>& paths) override {
     return remote::hash_remote(agent_, remote_root_, paths);
   }
 
-  core::Result<std::map<std::string, sync::Entry>> upload(const std::vector<Copy>& copies) override {
+  core::Result<std::map<std::string, sync::Entry>> upload(
+      const std::vector<Copy>& copies) override {
     auto root = renamed(copies) ? stage_uploads(copies) : local_root_;
-    auto result = remote::push_files(session_, agent_path_, root, remote_root_, targets(copies));
+    auto result = remote::push_files(session_, agent_path_, root, remote_root_, targets(copies),
+                                     reporter("push"));
     if (root != local_root_) std::filesystem::remove_all(root);
     return collect(result, copies);
   }
 
-  core::Result<std::map<std::string, sync::Entry>> download(const std::vector<Copy>& copies) override {
+  core::Result<std::map<std::string, sync::Entry>> download(
+      const std::vector<Copy>& copies) override {
     if (!renamed(copies)) {
-      return collect(remote::pull_files(session_, agent_path_, local_root_, remote_root_, sources(copies)), copies);
+      return collect(remote::pull_files(session_, agent_path_, local_root_, remote_root_,
+                                        sources(copies), reporter("pull")),
+                     copies);
     }
     auto root = staging(local_root_);
     std::filesystem::create_directories(root);
-    auto result = collect(remote::pull_files(session_, agent_path_, root, remote_root_, sources(copies)), copies);
+    auto result = collect(remote::pull_files(session_, agent_path_, root, remote_root_,
+                                             sources(copies), reporter("pull")),
+                          copies);
     for (const auto& copy : copies) {
       if (result && result->count(copy.target)) {
         std::filesystem::create_directories((local_root_ / copy.target).parent_path());
@@ -105,8 +120,23 @@ class AgentTransport : public SyncTransport {
   }
 
  private:
+  // "push: 120/10000 files, 52.0 MiB, 210.3 MiB/s" for the progress line (a terminal only).
+  remote::ProgressFn reporter(const std::string& verb) {
+    if (!progress_) return {};
+    auto started = std::chrono::steady_clock::now();
+    return [this, verb, started](const remote::TransferProgress& done) {
+      auto seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      auto rate = seconds > 0 ? static_cast<double>(done.bytes_done) / seconds : 0.0;
+      progress_(fmt::format("{}: {}/{} files, {}, {}/s", verb, done.files_done, done.files_total,
+                            sync::human_bytes(done.bytes_done),
+                            sync::human_bytes(static_cast<std::uint64_t>(rate))));
+    };
+  }
+
   static bool renamed(const std::vector<Copy>& copies) {
-    return std::any_of(copies.begin(), copies.end(), [](const Copy& c) { return c.source != c.target; });
+    return std::any_of(copies.begin(), copies.end(),
+                       [](const Copy& c) { return c.source != c.target; });
   }
   static std::vector<std::string> sources(const std::vector<Copy>& copies) {
     std::vector<std::string> out;
@@ -131,6 +161,7 @@ class AgentTransport : public SyncTransport {
   std::string agent_path_;
   std::string remote_root_;
   std::filesystem::path local_root_;
+  std::function<void(const std::string&)> progress_;
 };
 
 }  // namespace
@@ -138,8 +169,10 @@ class AgentTransport : public SyncTransport {
 std::unique_ptr<SyncTransport> agent_transport(ssh::Session& session, remote::Agent& agent,
                                                const std::string& remote_root,
                                                const std::filesystem::path& local_root,
-                                               const std::string& agent_path) {
-  return std::make_unique<AgentTransport>(session, agent, agent_path, remote_root, local_root);
+                                               const std::string& agent_path,
+                                               std::function<void(const std::string&)> progress) {
+  return std::make_unique<AgentTransport>(session, agent, agent_path, remote_root, local_root,
+                                          std::move(progress));
 }
 
 }  // namespace gpunb::app

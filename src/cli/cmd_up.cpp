@@ -3,9 +3,9 @@
 #include <memory>
 
 #include "app/up.hpp"
-#include "core/config.hpp"
 #include "cli/commands.hpp"
 #include "cli/format.hpp"
+#include "core/config.hpp"
 #include "util/strings.hpp"
 
 namespace gpunb::cli {
@@ -54,8 +54,9 @@ void add_connect_options(CLI::App& command, app::ConnectRequest& request, bool& 
                   "tunnel (discouraged; open to --ssh-cidr only)")
       ->expected(0, 1)
       ->default_str("8443");
-  command.add_option("--autopull", request.autopull_minutes,
-                     "While connected, pull the notebooks this often (e.g. 5m, 1h; default off)")
+  command
+      .add_option("--autopull", request.autopull_minutes,
+                  "While connected, pull the notebooks this often (e.g. 5m, 1h; default off)")
       ->transform([](std::string text) {
         auto minutes = core::parse_autostop(text);
         if (!minutes) throw CLI::ValidationError("--autopull", "a duration such as 5m or 1h");

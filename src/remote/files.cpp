@@ -219,18 +219,20 @@ core::Result<std::vector<RemoteEntry>> list_remote(Agent& agent, const std::stri
                          entry.at("mode").get<std::uint32_t>(), entry.value("symlink", false)});
     }
   } catch (const nlohmann::json::exception&) {
-    return core::fail(core::ErrorKind::internal, "gpunb-agent protocol error: malformed fs.list reply");
+    return core::fail(core::ErrorKind::internal,
+                      "gpunb-agent protocol error: malformed fs.list reply");
   }
   return entries;
 }
 
-core::Result<std::map<std::string, std::string>> hash_remote(Agent& agent, const std::string& root,
-                                                             const std::vector<std::string>& paths) {
+core::Result<std::map<std::string, std::string>> hash_remote(
+    Agent& agent, const std::string& root, const std::vector<std::string>& paths) {
   auto reply = agent.call("fs.hash", {{"root", root}, {"paths", paths}}, std::chrono::minutes(30));
   if (!reply) return tl::unexpected(reply.error());
   std::map<std::string, std::string> hashes;
   if (!(*reply)["hashes"].is_object()) {
-    return core::fail(core::ErrorKind::internal, "gpunb-agent protocol error: malformed fs.hash reply");
+    return core::fail(core::ErrorKind::internal,
+                      "gpunb-agent protocol error: malformed fs.hash reply");
   }
   for (const auto& [path, sha] : (*reply)["hashes"].items()) {
     if (sha.is_string()) hashes[path] = sha.get<std::string>();

@@ -48,7 +48,8 @@ class StreamReader {
  public:
   explicit StreamReader(ByteChannel& channel) : channel_(channel), buffer_(kBlock) {}
   core::Result<std::string> line();
-  core::Status bytes(std::uint64_t size, const std::function<core::Status(const char*, size_t)>& sink);
+  core::Status bytes(std::uint64_t size,
+                     const std::function<core::Status(const char*, size_t)>& sink);
 
  private:
   core::Status fill();
@@ -148,7 +149,8 @@ TransferResult Pusher::run() {
   sent_.files_total = result_.files.size();
   for (const FileResult& file : result_.files) {
     struct stat info {};
-    if (::lstat((root_ / file.path).c_str(), &info) == 0) sent_.bytes_total += static_cast<std::uint64_t>(info.st_size);
+    if (::lstat((root_ / file.path).c_str(), &info) == 0)
+      sent_.bytes_total += static_cast<std::uint64_t>(info.st_size);
   }
   core::Status status;
   for (size_t i = 0; status && !result_.error && i < result_.files.size(); ++i) {
@@ -175,14 +177,19 @@ core::Status Pusher::send(FileResult& file) {
   int fd = ::open((root_ / file.path).c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
   struct stat info {};
   if (fd < 0 || ::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
-    file.error = fd < 0 ? std::string("cannot open: ") + std::strerror(errno) : "not a regular file";
+    file.error =
+        fd < 0 ? std::string("cannot open: ") + std::strerror(errno) : "not a regular file";
     if (fd >= 0) ::close(fd);
     return {};
   }
   file.size = static_cast<std::uint64_t>(info.st_size);
   file.mtime_ns = mtime_ns(info);
   file.mode = info.st_mode & 0777;
-  out_ += Json{{"path", file.path}, {"size", file.size}, {"mode", file.mode}, {"mtime_ns", file.mtime_ns}}.dump();
+  out_ += Json{{"path", file.path},
+               {"size", file.size},
+               {"mode", file.mode},
+               {"mtime_ns", file.mtime_ns}}
+              .dump();
   out_ += '\n';
   auto status = stream(fd, file);
   ::close(fd);
@@ -220,7 +227,8 @@ core::Status Pusher::stream(int fd, FileResult& file) {
   }
   struct stat after {};
   bool changed = short_read || ::fstat(fd, &after) != 0 ||
-                 static_cast<std::uint64_t>(after.st_size) != file.size || mtime_ns(after) != file.mtime_ns;
+                 static_cast<std::uint64_t>(after.st_size) != file.size ||
+                 mtime_ns(after) != file.mtime_ns;
   file.sha256 = changed ? "" : hash.hex_digest();
   if (changed) file.error = "changed while it was read; not sent";
   out_ += changed ? Json{{"error", file.error}}.dump() : Json{{"sha256", file.sha256}}.dump();
@@ -240,7 +248,10 @@ core::Status Pusher::drain(Ms timeout) {
   for (;;) {
     auto got = channel_.read(buffer, sizeof buffer, timeout);
     if (!got) return done_ ? core::Status() : tl::unexpected(got.error());
-    if (*got == 0) return timeout.count() == 0 ? core::Status() : core::fail(core::ErrorKind::network, "the machine stopped answering");
+    if (*got == 0)
+      return timeout.count() == 0
+                 ? core::Status()
+                 : core::fail(core::ErrorKind::network, "the machine stopped answering");
     in_.append(buffer, *got);
     size_t start = 0;
     for (size_t nl; (nl = in_.find('\n', start)) != std::string::npos; start = nl + 1) {
@@ -257,7 +268,8 @@ void Pusher::reply(const Json& json) {
   auto at = json["path"].is_string() ? index_.find(json["path"].get<std::string>()) : index_.end();
   if (at == index_.end()) {
     std::string why = json.value("error", "unexpected reply: " + json.dump().substr(0, 120));
-    return void(result_.error = core::Error{core::ErrorKind::internal, "gpunb-agent receive: " + why, {}});
+    return void(result_.error =
+                    core::Error{core::ErrorKind::internal, "gpunb-agent receive: " + why, {}});
   }
   FileResult& file = result_.files[at->second];
   std::string sha = json.value("sha256", "");
@@ -271,7 +283,11 @@ class Puller {
  public:
   Puller(ByteChannel& channel, const fs::path& root, const std::vector<std::string>& paths,
          const ProgressFn& progress)
-      : reader_(channel), root_(root), batch_(root), result_(start_result(paths)), progress_(progress) {
+      : reader_(channel),
+        root_(root),
+        batch_(root),
+        result_(start_result(paths)),
+        progress_(progress) {
     index_ = index_of(result_.files);
     progress_state_.files_total = paths.size();
   }
@@ -319,7 +335,8 @@ core::Status Puller::file(const Json& header) {
     return {};
   }
   auto at = index_.find(header["path"].get<std::string>());
-  if (at == index_.end() || !header["size"].is_number_unsigned() || !header["mtime_ns"].is_number_integer()) {
+  if (at == index_.end() || !header["size"].is_number_unsigned() ||
+      !header["mtime_ns"].is_number_integer()) {
     return protocol_error("unexpected header: " + header.dump().substr(0, 120));
   }
   FileResult& file = result_.files[at->second];
@@ -328,8 +345,10 @@ core::Status Puller::file(const Json& header) {
   file.mode = header.value("mode", 0644u) & 0777;
   auto local = IncomingFile::create(root_, file.path);
   std::optional<IncomingFile> incoming;
-  if (local) incoming.emplace(std::move(*local));
-  else file.error = local.error().message;
+  if (local)
+    incoming.emplace(std::move(*local));
+  else
+    file.error = local.error().message;
   return receive(file, incoming);
 }
 

@@ -58,7 +58,8 @@ class ByteChannel {
   virtual ~ByteChannel() = default;
   virtual core::Status write(std::string_view data) = 0;
   // Up to MAX bytes; 0 when nothing came within TIMEOUT; a network error at end of stream.
-  virtual core::Result<size_t> read(char* buffer, size_t max, std::chrono::milliseconds timeout) = 0;
+  virtual core::Result<size_t> read(char* buffer, size_t max,
+                                    std::chrono::milliseconds timeout) = 0;
   virtual core::Status send_eof() = 0;
 };
 

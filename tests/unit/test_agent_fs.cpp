@@ -1,5 +1,7 @@
 // Sync ops of the agent, in-process: SHA-256 vectors, path checks, fs.list's walk, and the
 // receive/send streams over temp files (the built agent over pipes: test_agent_fs_pipes.cpp).
+#include "test_agent_fs.hpp"
+
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -9,7 +11,6 @@
 #include "agent/fs_list.hpp"
 #include "agent/fs_path.hpp"
 #include "agent/sha256.hpp"
-#include "test_agent_fs.hpp"
 
 namespace gpunb::agent {
 namespace {
@@ -107,7 +108,8 @@ TEST(AgentFsStream, ReceiveThenSendRoundTrip) {
   ASSERT_EQ(sent.code, 0);
   std::string expected;
   for (const auto& file : files) expected += gpunb::testing::frame(file);
-  EXPECT_TRUE(sent.out == expected + "{\"bytes\":" + std::to_string(lines.back()["bytes"].get<std::uint64_t>()) +
+  EXPECT_TRUE(sent.out == expected + "{\"bytes\":" +
+                              std::to_string(lines.back()["bytes"].get<std::uint64_t>()) +
                               ",\"end\":true,\"files\":" + std::to_string(files.size()) + "}\n");
 }
 
@@ -119,7 +121,8 @@ TEST(AgentFsStream, RefusesTraversalAbsoluteAndSymlinkedFolders) {
   for (const char* path : {"../escape", "/tmp/abs", "link/inside", "a/../../x", "ok.txt"}) {
     stream += gpunb::testing::frame({path, "data", 0644, 1});
   }
-  auto replies = gpunb::testing::run_stream("receive", (tree.root / "ws").string(), stream + "{\"end\":true}\n");
+  auto replies = gpunb::testing::run_stream("receive", (tree.root / "ws").string(),
+                                            stream + "{\"end\":true}\n");
   ASSERT_EQ(replies.code, 0) << replies.out;
   auto lines = gpunb::testing::json_lines(replies.out);
   ASSERT_EQ(lines.size(), 6u);
@@ -148,9 +151,11 @@ TEST(AgentFsStream, CutMidFileLeavesNoPartialFileAndCommitsTheWholeOnes) {
 
 TEST(AgentFsStream, SenderErrorAndBadChecksumDropTheFile) {
   FsTree tree;
-  std::string stream = "{\"path\":\"a\",\"size\":3,\"mode\":420,\"mtime_ns\":1}\nabc{\"error\":\"changed\"}\n";
+  std::string stream =
+      "{\"path\":\"a\",\"size\":3,\"mode\":420,\"mtime_ns\":1}\nabc{\"error\":\"changed\"}\n";
   stream += "{\"path\":\"b\",\"size\":3,\"mode\":420,\"mtime_ns\":1}\nabc{\"sha256\":\"00\"}\n";
-  auto replies = gpunb::testing::run_stream("receive", tree.root.string(), stream + "{\"end\":true}\n");
+  auto replies =
+      gpunb::testing::run_stream("receive", tree.root.string(), stream + "{\"end\":true}\n");
   auto lines = gpunb::testing::json_lines(replies.out);
   ASSERT_EQ(lines.size(), 3u);
   EXPECT_TRUE(lines[0].contains("error"));

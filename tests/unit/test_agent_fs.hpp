@@ -6,8 +6,8 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/mman.h>
-#include <sys/wait.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdint>
@@ -34,7 +34,9 @@ struct TestFile {
 
 // Header, bytes, trailer: what a sender writes for FILE.
 inline std::string frame(const TestFile& file) {
-  nlohmann::json header{{"path", file.path}, {"size", file.data.size()}, {"mode", file.mode},
+  nlohmann::json header{{"path", file.path},
+                        {"size", file.data.size()},
+                        {"mode", file.mode},
                         {"mtime_ns", file.mtime_ns}};
   nlohmann::json trailer{{"sha256", agent::sha256_hex(file.data)}};
   return header.dump() + "\n" + file.data + trailer.dump() + "\n";
@@ -44,8 +46,10 @@ inline std::string frame(const TestFile& file) {
 inline std::vector<TestFile> sample_files(size_t count) {
   std::vector<TestFile> files;
   for (size_t i = 0; i < count; ++i) {
-    std::string dir = i % 3 == 0 ? "" : "d" + std::to_string(i % 7) + "/s" + std::to_string(i % 2) + "/";
-    std::string data = i % 10 == 0 ? "" : std::string(i * 37 % 5000, static_cast<char>('a' + i % 26));
+    std::string dir =
+        i % 3 == 0 ? "" : "d" + std::to_string(i % 7) + "/s" + std::to_string(i % 2) + "/";
+    std::string data =
+        i % 10 == 0 ? "" : std::string(i * 37 % 5000, static_cast<char>('a' + i % 26));
     files.push_back({dir + "f" + std::to_string(i) + ".ipynb", data, i % 4 == 0 ? 0755u : 0644u,
                      1'600'000'000'000'000'000 + static_cast<std::int64_t>(i) * 1'000'000'007});
   }
@@ -75,7 +79,8 @@ struct FsTree {
     ASSERT_EQ(::lstat((root / file.path).c_str(), &info), 0) << file.path;
     EXPECT_TRUE(read_all(root / file.path) == file.data) << file.path;
     EXPECT_EQ(info.st_mode & 0777, file.mode) << file.path;
-    EXPECT_EQ(info.st_mtim.tv_sec * 1'000'000'000LL + info.st_mtim.tv_nsec, file.mtime_ns) << file.path;
+    EXPECT_EQ(info.st_mtim.tv_sec * 1'000'000'000LL + info.st_mtim.tv_nsec, file.mtime_ns)
+        << file.path;
   }
   size_t temp_files() const {
     size_t count = 0;
@@ -94,7 +99,8 @@ struct StreamRun {
 
 inline int memfd_with(const std::string& data) {
   int fd = ::memfd_create("stream", MFD_CLOEXEC);
-  if (!data.empty() && ::write(fd, data.data(), data.size()) != static_cast<ssize_t>(data.size())) std::abort();
+  if (!data.empty() && ::write(fd, data.data(), data.size()) != static_cast<ssize_t>(data.size()))
+    std::abort();
   ::lseek(fd, 0, SEEK_SET);
   return fd;
 }
@@ -103,16 +109,19 @@ inline std::string memfd_text(int fd) {
   std::string out;
   ::lseek(fd, 0, SEEK_SET);
   char buffer[65536];
-  for (ssize_t n; (n = ::read(fd, buffer, sizeof buffer)) > 0;) out.append(buffer, static_cast<size_t>(n));
+  for (ssize_t n; (n = ::read(fd, buffer, sizeof buffer)) > 0;)
+    out.append(buffer, static_cast<size_t>(n));
   ::close(fd);
   return out;
 }
 
 // receive or send (MODE) in-process, INPUT as its stdin.
-inline StreamRun run_stream(const std::string& mode, const std::string& root, const std::string& input) {
+inline StreamRun run_stream(const std::string& mode, const std::string& root,
+                            const std::string& input) {
   int in = memfd_with(input), out = memfd_with("");
   StreamRun run;
-  run.code = mode == "receive" ? agent::receive_stream(in, out, root) : agent::send_stream(in, out, root);
+  run.code =
+      mode == "receive" ? agent::receive_stream(in, out, root) : agent::send_stream(in, out, root);
   ::close(in);
   run.out = memfd_text(out);
   return run;
@@ -138,7 +147,8 @@ class AgentStream : public remote::ByteChannel {
     if (pid_ == 0) {
       ::dup2(in[0], 0);
       ::dup2(out[1], 1);
-      ::execl(GPUNB_AGENT_EXE, GPUNB_AGENT_EXE, mode.c_str(), root.c_str(), static_cast<char*>(nullptr));
+      ::execl(GPUNB_AGENT_EXE, GPUNB_AGENT_EXE, mode.c_str(), root.c_str(),
+              static_cast<char*>(nullptr));
       ::_exit(127);
     }
     ::close(in[0]);

@@ -33,14 +33,20 @@ TEST(AgentFsOps, ListHashDeleteThroughServe) {
   auto none = agent.request({{"id", 2}, {"op", "fs.list"}, {"root", "~/work/none"}});
   EXPECT_EQ(none["entries"], json::array());
 
-  auto hash = agent.request({{"id", 3}, {"op", "fs.hash"}, {"root", "~/work/nb"},
+  auto hash = agent.request({{"id", 3},
+                             {"op", "fs.hash"},
+                             {"root", "~/work/nb"},
                              {"paths", {"a.ipynb", "sub/deeper/b.py", "gone", "../x"}}});
-  EXPECT_EQ(hash["hashes"]["a.ipynb"], "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-  EXPECT_EQ(hash["hashes"]["sub/deeper/b.py"], "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  EXPECT_EQ(hash["hashes"]["a.ipynb"],
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(hash["hashes"]["sub/deeper/b.py"],
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
   EXPECT_TRUE(hash["errors"].contains("gone"));
   EXPECT_TRUE(hash["errors"].contains("../x"));
 
-  auto del = agent.request({{"id", 4}, {"op", "fs.delete"}, {"root", "~/work/nb"},
+  auto del = agent.request({{"id", 4},
+                            {"op", "fs.delete"},
+                            {"root", "~/work/nb"},
                             {"paths", {"sub/deeper/b.py", "gone", "/etc/passwd"}}});
   EXPECT_EQ(del["deleted"], json::array({"sub/deeper/b.py"}));
   EXPECT_EQ(del["missing"], json::array({"gone"}));

@@ -67,7 +67,8 @@ TEST(RemoteTransfer, ReportsFilesThatCouldNotGo) {
   fs::create_directories(remote_root.root / "ws");
   ::symlink(outside.root.c_str(), (remote_root.root / "ws" / "link").c_str());
   AgentStream receive("receive", (remote_root.root / "ws").string());
-  auto pushed = remote::push_stream(receive, local.root, {"ok.txt", "link/x.txt", "absent", "../up"});
+  auto pushed =
+      remote::push_stream(receive, local.root, {"ok.txt", "link/x.txt", "absent", "../up"});
   ASSERT_FALSE(pushed.error);
   EXPECT_TRUE(pushed.files[0].ok);
   EXPECT_FALSE(pushed.files[1].ok);  // the remote folder is a symlink

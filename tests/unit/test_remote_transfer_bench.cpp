@@ -36,7 +36,8 @@ std::vector<std::string> make_workspace(const fs::path& root, size_t count, size
   for (size_t i = 0; i < count; ++i) {
     bool big = i % 100 == 99;
     size_t size = big ? large_each : next() % (2 * small_bytes / (count - large));
-    std::string path = "p" + std::to_string(i % 20) + "/s" + std::to_string(i % 7) + "/f" + std::to_string(i) + (big ? ".bin" : ".ipynb");
+    std::string path = "p" + std::to_string(i % 20) + "/s" + std::to_string(i % 7) + "/f" +
+                       std::to_string(i) + (big ? ".bin" : ".ipynb");
     data.resize(size / 8 * 8);
     for (size_t at = 0; at < data.size(); at += 8) {
       std::uint64_t word = next();
@@ -62,7 +63,8 @@ double median(std::vector<double> values) {
 class TransferBench : public SshFixture {
  protected:
   std::string rsync(const fs::path& from, const fs::path& to) const {
-    return "rsync -a -e 'ssh -p " + std::to_string(sshd_->port()) + " -i " + key_.private_path.string() +
+    return "rsync -a -e 'ssh -p " + std::to_string(sshd_->port()) + " -i " +
+           key_.private_path.string() +
            " -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR' " +
            from.string() + "/ root@127.0.0.1:" + to.string() + "/";
   }
@@ -72,9 +74,11 @@ class TransferBench : public SshFixture {
     auto session = ssh::Session::connect(options());
     EXPECT_TRUE(session);
     size_t seen = 0;
-    for (const auto& entry : fs::recursive_directory_iterator(from)) seen += entry.is_regular_file() ? 1 : 0;
+    for (const auto& entry : fs::recursive_directory_iterator(from))
+      seen += entry.is_regular_file() ? 1 : 0;
     const char* agent = std::getenv("GPUNB_BENCH_AGENT");  // e.g. "VAR=1 /path/agent"
-    auto result = remote::push_files(*session, agent ? agent : GPUNB_AGENT_EXE, from, to.string(), paths);
+    auto result =
+        remote::push_files(*session, agent ? agent : GPUNB_AGENT_EXE, from, to.string(), paths);
     EXPECT_TRUE(result && !result->error && result->ok_count() == paths.size());
     return seconds_since(start);
   }
@@ -93,11 +97,14 @@ TEST_F(TransferBench, DISABLED_PushVsRsync) {
   // Targets stay until the end (ext4 is slow to make inodes right after mass deletions), and the
   // order alternates, so neither side always follows the other's writeback.
   for (int run = 0; run < 3; ++run) {
-    fs::path ours = work / ("ours" + std::to_string(run)), theirs = work / ("rsync" + std::to_string(run));
+    fs::path ours = work / ("ours" + std::to_string(run)),
+             theirs = work / ("rsync" + std::to_string(run));
     for (int side = 0; side < 2; ++side) {
       std::system("sync");
-      if ((side + run) % 2 == 0) ours_first.push_back(push(work / "src", ours, paths));
-      else rsync_first.push_back(run_rsync(work / "src", theirs));
+      if ((side + run) % 2 == 0)
+        ours_first.push_back(push(work / "src", ours, paths));
+      else
+        rsync_first.push_back(run_rsync(work / "src", theirs));
     }
     std::ofstream(work / "src" / paths[1], std::ios::app) << "changed " << run;
     ours_again.push_back(push(work / "src", ours, {paths[1]}));
@@ -105,9 +112,11 @@ TEST_F(TransferBench, DISABLED_PushVsRsync) {
     std::printf("run %d: first ours %.3f s rsync %.3f s; again ours %.3f s rsync %.3f s\n", run,
                 ours_first.back(), rsync_first.back(), ours_again.back(), rsync_again.back());
   }
-  std::printf("%zu files, %zu MB: first sync ours/rsync = %.3f (%.3f / %.3f s), re-sync = %.3f (%.3f / %.3f s)\n",
-              count, mb, median(ours_first) / median(rsync_first), median(ours_first), median(rsync_first),
-              median(ours_again) / median(rsync_again), median(ours_again), median(rsync_again));
+  std::printf(
+      "%zu files, %zu MB: first sync ours/rsync = %.3f (%.3f / %.3f s), re-sync = %.3f (%.3f / "
+      "%.3f s)\n",
+      count, mb, median(ours_first) / median(rsync_first), median(ours_first), median(rsync_first),
+      median(ours_again) / median(rsync_again), median(ours_again), median(rsync_again));
 }
 
 }  // namespace
@@ -129,10 +138,17 @@ TEST_F(TransferBench, DISABLED_RawChannel) {
   ASSERT_TRUE(channel->send_eof());
   ASSERT_TRUE(channel->read_line(std::chrono::seconds(30)));
   double ours = seconds_since(start);
-  std::ofstream(dir_ / "blob", std::ios::binary) << [&] { std::string all; for (int i = 0; i < 256; ++i) all += block; return all; }();
+  std::ofstream(dir_ / "blob", std::ios::binary) << [&] {
+    std::string all;
+    for (int i = 0; i < 256; ++i) all += block;
+    return all;
+  }();
   start = Clock::now();
-  std::string ssh = "ssh -p " + std::to_string(sshd_->port()) + " -i " + key_.private_path.string() +
-                    " -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR root@127.0.0.1 'cat >/dev/null' < " + (dir_ / "blob").string();
+  std::string ssh = "ssh -p " + std::to_string(sshd_->port()) + " -i " +
+                    key_.private_path.string() +
+                    " -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o "
+                    "LogLevel=ERROR root@127.0.0.1 'cat >/dev/null' < " +
+                    (dir_ / "blob").string();
   ASSERT_EQ(std::system(ssh.c_str()), 0);
   std::printf("256 MiB: libssh %.3f s, OpenSSH %.3f s\n", ours, seconds_since(start));
 }
