@@ -145,7 +145,10 @@ gpunb_up() {
   local name=$1 out=$WORK/gpunb-up-$1.out err=$WORK/gpunb-up-$1.err
   gpunb_supported || return 1
   GPUNB_NAMES+=("$name")
-  "$GPUNB_BIN" up "$name" --host "$HOST_USER@$HOST_ADDR" --no-browser >"$out" 2>"$err" </dev/null &
+  # A notebook folder of its own (up mirrors it first): one small notebook, as a user would have.
+  local ws=$WORK/workspace-$name
+  mkdir -p "$ws" && printf '{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}\n' >"$ws/analysis.ipynb"
+  "$GPUNB_BIN" up "$name" --host "$HOST_USER@$HOST_ADDR" --workspace "$ws" --no-browser >"$out" 2>"$err" </dev/null &
   GPUNB_UP_PID=$!
   local deadline=$((SECONDS + ${GPUNB_WAIT_S:-120})) line=""
   while :; do

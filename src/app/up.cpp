@@ -79,7 +79,8 @@ core::Machine launch_new(Context& context, const core::MachineSpec& spec, std::s
   return machine;
 }
 
-std::string workspace_for(const core::Machine& machine, const UpRequest& request) {
+std::string workspace_for(Context& context, const core::Machine& machine,
+                          const UpRequest& request) {
   std::filesystem::path wanted = request.workspace ? std::filesystem::path(*request.workspace)
                                  : machine.workspace.empty()
                                      ? std::filesystem::current_path()
@@ -89,6 +90,13 @@ std::string workspace_for(const core::Machine& machine, const UpRequest& request
   if (error || !std::filesystem::is_directory(absolute)) {
     throw core::Fatal({core::ErrorKind::usage, "workspace " + wanted.string() + " is not a folder",
                        "pass --workspace with an existing folder"});
+  }
+  // Mirroring a whole home or the root folder is never what was meant.
+  if (absolute == std::filesystem::path("/") ||
+      absolute == std::filesystem::weakly_canonical(context.env().home())) {
+    throw core::Fatal({core::ErrorKind::usage,
+                       "refusing to mirror " + absolute.string() + " to the machine",
+                       "cd into your notebooks folder, or pass --workspace DIR"});
   }
   return absolute.string();
 }
@@ -143,7 +151,7 @@ core::Machine up_host(Context& context, const UpRequest& request, const std::str
   if (request.user) machine.user = *request.user;
   if (existing) machine.workspace = existing->workspace;
   record(context, machine);
-  machine = with_workspace(context, machine, workspace_for(machine, request));
+  machine = with_workspace(context, machine, workspace_for(context, machine, request));
   return bring_up(context, machine, request.no_connect);
 }
 
@@ -163,10 +171,10 @@ core::Machine up(Context& context, const UpRequest& request) {
   if (reusable && !existing->id.empty()) {
     context.log().info("{} exists ({}); reusing it", request.name,
                        core::to_string(existing->state));
-    auto machine = with_workspace(context, *existing, workspace_for(*existing, request));
+    auto machine = with_workspace(context, *existing, workspace_for(context, *existing, request));
     return bring_up(context, machine, request.no_connect);
   }
-  auto folder = workspace_for(existing ? *existing : core::Machine{}, request);
+  auto folder = workspace_for(context, existing ? *existing : core::Machine{}, request);
   auto region = existing && reusable ? existing->region : context.default_region();
   auto spec = make_spec(context, request, region);
   if (existing && !reusable) core::value_or_throw(context.ledger().remove(request.name));

@@ -70,6 +70,10 @@ rm "$XDG_CONFIG_HOME/gpunb/config.toml"
 nothing_left "bad config"
 pass "a bad config file: exit 2 naming file, line and key"
 
+(cd "$HOME" && expect 2 up bad --no-connect && assert_grep "refusing to mirror .*--workspace" "$WORK/err")
+nothing_left "a home folder as workspace"
+pass "up refuses to mirror a whole home folder"
+
 expect 0 up cpu --no-connect --type t3.medium --allow-cpu
 expect 0 down cpu --yes
 pass "--allow-cpu launches a CPU type"
