@@ -187,3 +187,24 @@ stop_gpunb_up() {
 report_gpunb_failure() {
   echo "gpunb: FAILED, no gpunb numbers: $GPUNB_FAILED"
 }
+
+# A test host with the bench extension and the Jupyter both tunnels reach: gpunb's when gpunb
+# works, else one started by hand. Sets RPORT (the host's Jupyter port).
+bench_jupyter_setup() {
+  setup_gpunb_home
+  start_testhost
+  install_bench_ext
+  log "test host $HOST_USER@$HOST_ADDR (netns $HOST_NS)"
+  if gpunb_up bench; then
+    RPORT=$(BENCH_URL="http://127.0.0.1:$GPUNB_PORT/" $PY -c '
+import json, os, urllib.request
+print(json.load(urllib.request.urlopen(os.environ["BENCH_URL"] + "gpunb-bench/info", timeout=10))["port"])' \
+      || true)
+    [ -n "$RPORT" ] || die "gpunb's Jupyter does not serve /gpunb-bench/info: did it read ~/.jupyter/jupyter_server_config.py?"
+    log "gpunb up: local port $GPUNB_PORT -> host port $RPORT"
+  else
+    log "gpunb: $GPUNB_FAILED"
+    RPORT=8888
+    start_manual_jupyter "$RPORT"
+  fi
+}

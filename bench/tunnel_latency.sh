@@ -11,23 +11,7 @@ source "$(dirname "$0")/lib_hosts.sh"
 RUNS=${RUNS:-3}
 N=${N:-1000}
 
-setup_gpunb_home
-start_testhost
-install_bench_ext
-log "test host $HOST_USER@$HOST_ADDR (netns $HOST_NS)"
-
-if gpunb_up bench; then
-  RPORT=$(BENCH_URL="http://127.0.0.1:$GPUNB_PORT/" $PY -c '
-import json, os, urllib.request
-print(json.load(urllib.request.urlopen(os.environ["BENCH_URL"] + "gpunb-bench/info", timeout=10))["port"])' \
-    || true)
-  [ -n "$RPORT" ] || die "gpunb's Jupyter does not serve /gpunb-bench/info: did it read ~/.jupyter/jupyter_server_config.py?"
-  log "gpunb up: local port $GPUNB_PORT -> host port $RPORT"
-else
-  log "gpunb: $GPUNB_FAILED"
-  RPORT=8888
-  start_manual_jupyter "$RPORT"
-fi
+bench_jupyter_setup
 for _ in $(seq 100); do
   ip netns exec "$HOST_NS" curl -sf -o /dev/null "http://127.0.0.1:$RPORT/gpunb-bench/ping" && break
   sleep 0.1
