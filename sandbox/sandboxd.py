@@ -334,27 +334,10 @@ class Cloud:
         self.link_counter = 0
         self.link_lock = threading.Lock()
         self.shutting_down = False
-        self.uid = self._pick_uid()
+        self.uid = sbxhost.pick_uid()
         self.endpoint = None
         self.seq = 0
         self.after_response = None
-
-    @staticmethod
-    def _pick_uid():
-        used = set()
-        for path in ("/etc/passwd", "/etc/group"):
-            try:
-                with open(path) as f:
-                    for line in f:
-                        p = line.split(":")
-                        if len(p) > 2 and p[2].isdigit():
-                            used.add(int(p[2]))
-            except OSError:
-                pass
-        uid = 1500
-        while uid in used:
-            uid += 1
-        return uid
 
     def next_link_id(self):
         with self.link_lock:

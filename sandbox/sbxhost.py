@@ -516,3 +516,21 @@ class Host:
         self.proc = None
         self.init_pid = None
         self.start(ip, nft_rules)
+
+
+def pick_uid():
+    """First uid/gid >= 1500 free in the machine's passwd and group (sandboxd and testhost both use it)."""
+    used = set()
+    for path in ("/etc/passwd", "/etc/group"):
+        try:
+            with open(path) as f:
+                for line in f:
+                    p = line.split(":")
+                    if len(p) > 2 and p[2].isdigit():
+                        used.add(int(p[2]))
+        except OSError:
+            pass
+    uid = 1500
+    while uid in used:
+        uid += 1
+    return uid

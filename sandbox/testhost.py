@@ -42,23 +42,6 @@ def log(msg):
     sys.stderr.flush()
 
 
-def pick_uid():
-    """First uid/gid >= 1500 free in the machine's passwd and group (as sandboxd picks it)."""
-    used = set()
-    for path in ("/etc/passwd", "/etc/group"):
-        try:
-            with open(path) as f:
-                for line in f:
-                    p = line.split(":")
-                    if len(p) > 2 and p[2].isdigit():
-                        used.add(int(p[2]))
-        except OSError:
-            pass
-    uid = 1500
-    while uid in used:
-        uid += 1
-    return uid
-
 
 def machine_has_user(name):
     try:
@@ -192,7 +175,7 @@ class Daemon:
         if not self.key.startswith(("ssh-", "ecdsa-", "sk-")):
             raise SystemExit("%s does not look like an OpenSSH public key" % args.authorized_key)
         self.sb = Shim(self.state_dir)
-        self.host = TestHost(self.sb, os.path.join(self.state_dir, "host"), HOSTNAME, pick_uid(), self.user)
+        self.host = TestHost(self.sb, os.path.join(self.state_dir, "host"), HOSTNAME, sbxhost.pick_uid(), self.user)
         self.link_up = True
         self.listener = None
         self.pending = []

@@ -141,20 +141,10 @@ inline std::vector<nlohmann::json> json_lines(const std::string& text) {
 class AgentStream : public remote::ByteChannel {
  public:
   AgentStream(const std::string& mode, const std::string& root) {
-    int in[2], out[2];
-    if (::pipe2(in, O_CLOEXEC) != 0 || ::pipe2(out, O_CLOEXEC) != 0) std::abort();
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      ::dup2(in[0], 0);
-      ::dup2(out[1], 1);
-      ::execl(GPUNB_AGENT_EXE, GPUNB_AGENT_EXE, mode.c_str(), root.c_str(),
-              static_cast<char*>(nullptr));
-      ::_exit(127);
-    }
-    ::close(in[0]);
-    ::close(out[1]);
-    to_ = in[1];
-    from_ = out[0];
+    auto agent = spawn_agent({mode, root});
+    pid_ = agent.pid;
+    to_ = agent.to;
+    from_ = agent.from;
   }
   AgentStream(const AgentStream&) = delete;
   AgentStream& operator=(const AgentStream&) = delete;

@@ -78,28 +78,45 @@ class AgentSandbox {
   fs::path root_;
 };
 
+// The built agent started with ARGS, its stdin and stdout on pipes; ENV is set and the
+// variables in DROP unset in the child first.
+struct SpawnedAgent {
+  pid_t pid = -1;
+  int to = -1;    // its stdin
+  int from = -1;  // its stdout
+};
+inline SpawnedAgent spawn_agent(std::vector<std::string> args,
+                                const std::map<std::string, std::string>& env = {},
+                                const std::vector<const char*>& drop = {}) {
+  int in[2], out[2];
+  if (::pipe2(in, O_CLOEXEC) != 0 || ::pipe2(out, O_CLOEXEC) != 0) std::abort();
+  args.insert(args.begin(), GPUNB_AGENT_EXE);
+  std::vector<char*> argv;
+  for (auto& arg : args) argv.push_back(arg.data());
+  argv.push_back(nullptr);
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    ::dup2(in[0], 0);
+    ::dup2(out[1], 1);
+    for (const auto& [key, value] : env) ::setenv(key.c_str(), value.c_str(), 1);
+    for (const char* name : drop) ::unsetenv(name);
+    ::execv(GPUNB_AGENT_EXE, argv.data());
+    ::_exit(127);
+  }
+  ::close(in[0]);
+  ::close(out[1]);
+  return {pid, in[1], out[0]};
+}
+
 // `gpunb-agent serve` on pipes.
 class AgentPipe : public remote::LineChannel {
  public:
   explicit AgentPipe(const std::map<std::string, std::string>& env) {
-    int in[2], out[2];
-    if (::pipe2(in, O_CLOEXEC) != 0 || ::pipe2(out, O_CLOEXEC) != 0) std::abort();
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      ::dup2(in[0], 0);
-      ::dup2(out[1], 1);
-      for (const auto& [key, value] : env) ::setenv(key.c_str(), value.c_str(), 1);
-      for (const char* drop :
-           {"TMUX", "STY", "XDG_DATA_HOME", "XDG_RUNTIME_DIR", "JUPYTER_TOKEN"}) {
-        ::unsetenv(drop);
-      }
-      ::execl(GPUNB_AGENT_EXE, GPUNB_AGENT_EXE, "serve", static_cast<char*>(nullptr));
-      ::_exit(127);
-    }
-    ::close(in[0]);
-    ::close(out[1]);
-    to_ = in[1];
-    from_ = out[0];
+    auto agent = spawn_agent({"serve"}, env,
+                             {"TMUX", "STY", "XDG_DATA_HOME", "XDG_RUNTIME_DIR", "JUPYTER_TOKEN"});
+    pid_ = agent.pid;
+    to_ = agent.to;
+    from_ = agent.from;
   }
   AgentPipe(const AgentPipe&) = delete;
   AgentPipe& operator=(const AgentPipe&) = delete;
