@@ -32,6 +32,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import sbxauth  # noqa: E402  (imports botocore: fail at startup, not on the first request)
 import sbxcatalog as cat  # noqa: E402
 import sbxhost  # noqa: E402
+import sbxpower  # noqa: E402
 from sbxmodel import ApiError, Model, error_xml, iso  # noqa: E402
 
 DEFAULT_ACCESS_KEY_ID = "AKIDSANDBOX00000000"
@@ -742,6 +743,21 @@ class Cloud:
         page, token = self._paginate(rows, inp, 5, 1000, "DescribeInstanceTypeOfferings")
         return {"InstanceTypeOfferings": page, "NextToken": token}
 
+    def DescribeSpotPriceHistory(self, R, inp):
+        """The price in effect now per zone: fixed per (region, type, zone), changed hourly."""
+        types = inp.get("InstanceTypes") or list(cat.INSTANCE_TYPES)
+        changed = int(time.time()) // 3600 * 3600
+        rows = []
+        for t in types:
+            if t not in cat.INSTANCE_TYPES:
+                continue
+            for z in cat.zones(R.region):
+                price = 0.05 + int(cat.hexid("spot", R.region, t, z, n=4), 16) / 65536.0
+                rows.append({"AvailabilityZone": z, "InstanceType": t, "ProductDescription": "Linux/UNIX",
+                             "SpotPrice": "%.6f" % price, "Timestamp": changed})
+        page, token = self._paginate(rows, inp, 1, 1000, "DescribeSpotPriceHistory")
+        return {"SpotPriceHistory": page, "NextToken": token}
+
     def _paginate(self, items, inp, lo, hi, what):
         mr = inp.get("MaxResults")
         start = 0
@@ -1286,6 +1302,12 @@ class Cloud:
                     i.error = str(e)
         threading.Thread(target=work, daemon=True).start()
 
+    def ModifyInstanceAttribute(self, R, inp):
+        return sbxpower.modify_instance_attribute(self, R, inp)
+
+    def DescribeInstanceAttribute(self, R, inp):
+        return sbxpower.describe_instance_attribute(self, R, inp)
+
     def _find_resource_tags(self, R, rid):
         if rid.startswith("i-"):
             return self.find_instances(R, [rid])[0].tags
@@ -1332,7 +1354,7 @@ class Cloud:
                "DescribeInstanceTypeOfferings ImportKeyPair DescribeKeyPairs DeleteKeyPair CreateSecurityGroup "
                "DescribeSecurityGroups AuthorizeSecurityGroupIngress RevokeSecurityGroupIngress DeleteSecurityGroup "
                "RunInstances DescribeInstances StartInstances StopInstances TerminateInstances RebootInstances "
-               "CreateTags DeleteTags GetConsoleOutput").split()
+               "CreateTags DeleteTags GetConsoleOutput DescribeSpotPriceHistory").split() + sbxpower.ACTIONS
 
     # ------------------------------------------------------------------ faults
     def _raise_fault(self, f, action, R=None, inp=None):
@@ -1706,6 +1728,7 @@ def main():
         os.replace(os.path.join(cloud.state_dir, "endpoint.tmp"), os.path.join(cloud.state_dir, "endpoint"))
         t = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True)
         t.start()
+        sbxpower.start(cloud, stop, log)  # shutdown/reboot asked for from inside an instance
         sys.stdout.write("READY %s\n" % cloud.endpoint)
         sys.stdout.flush()
         log("serving %s, bridge %s %s/24, state %s" % (cloud.endpoint, cloud.net.bridge, cloud.net.gateway,

@@ -15,6 +15,7 @@ import time
 
 JOURNAL = "resources.jsonl"
 NETNS_PREFIX = "gpunb-sb-"
+STUBS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "stubs")
 IP = "/usr/sbin/ip" if os.path.exists("/usr/sbin/ip") else "ip"
 NFT = shutil.which("nft") or ("/usr/sbin/nft" if os.path.exists("/usr/sbin/nft") else None)
 
@@ -273,6 +274,8 @@ MaxStartups 100:30:200
 MaxSessions 50
 AcceptEnv LANG LC_*
 Subsystem sftp internal-sftp
+# the sandbox's stubs (shutdown, sudo, crontab, nvidia-smi, systemctl) come first
+SetEnv PATH=/run/sandbox/bin:/usr/local/bin:/usr/bin:/bin:/usr/games
 """
 
 INIT_SH = """\
@@ -289,7 +292,13 @@ for f in passwd group shadow hosts resolv.conf hostname; do
   if [ -e /etc/$f ]; then mount --bind /run/sandbox/etc/$f /etc/$f; fi
 done
 mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs /tmp
+# ptys of this host only (so an SSH session here is not seen as one on another host)
+if mount -t devpts -o newinstance,ptmxmode=0666,mode=0620 devpts /dev/pts 2>/dev/null; then
+  mount --bind /dev/pts/ptmx /dev/ptmx || true
+fi
 hostname {hostname}
+# "cron at boot": the users' @reboot lines (see stubs/boot.sh)
+/bin/sh /run/sandbox/boot.sh >>/run/sandbox/boot.log 2>&1 || true
 exec /usr/sbin/sshd -D -f /run/sandbox/sshd_config -E /run/sandbox/sshd.log
 """
 
@@ -407,6 +416,7 @@ class Host:
             self.apply_firewall(nft_rules)
         with open(os.path.join(self.sysdir, "sshd_config"), "w") as f:
             f.write(SSHD_CONFIG.format(ip=ip))
+        self.install_stubs()
         init = os.path.join(self.sysdir, "init.sh")
         with open(init, "w") as f:
             f.write(INIT_SH.format(sysdir=self.sysdir, homeroot=self.homeroot, hostname=self.hostname))
@@ -446,6 +456,32 @@ class Host:
                     pass
             time.sleep(0.01)
         raise RuntimeError("sshd did not start listening on %s:22" % ip)
+
+    def install_stubs(self):
+        """sys/bin: the stubs a test host has instead of a kernel to power off, systemd, cron, a GPU
+        (sandbox/stubs/); sys/power (the shutdown stub's requests), sys/crontabs (the crontab
+        stub's tables), both the user's; sys/gpu/util is written by tests for nvidia-smi."""
+        bindir = os.path.join(self.sysdir, "bin")
+        shutil.rmtree(bindir, ignore_errors=True)
+        shutil.copytree(STUBS, bindir, symlinks=True, ignore=shutil.ignore_patterns("boot.sh"))
+        shutil.copy(os.path.join(STUBS, "boot.sh"), os.path.join(self.sysdir, "boot.sh"))
+        for name in ("power", "crontabs"):
+            path = os.path.join(self.sysdir, name)
+            os.makedirs(path, exist_ok=True)
+            os.chown(path, self.uid, self.uid)
+            os.chmod(path, 0o700)
+        os.makedirs(os.path.join(self.sysdir, "gpu"), exist_ok=True)
+
+    def take_power_request(self):
+        """The shutdown stub's request ("poweroff" or "reboot"), removed once read; None if none."""
+        path = os.path.join(self.sysdir, "power", "request")
+        try:
+            with open(path) as f:
+                words = f.read().split()
+            os.unlink(path)
+        except OSError:
+            return None
+        return words[0] if words and words[0] in ("poweroff", "reboot") else "poweroff"
 
     def apply_firewall(self, rules):
         if not NFT or not self.ns:

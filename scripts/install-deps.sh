@@ -6,11 +6,13 @@ packages=(
   # build
   g++ cmake ninja-build pkg-config clang-format clang-tidy
   libssh-dev libcurl4-openssl-dev libssl-dev libpugixml-dev nlohmann-json3-dev libcli11-dev
-  libtomlplusplus-dev libfmt-dev libsqlite3-dev libarchive-dev libexpected-dev libgtest-dev
+  libtomlplusplus-dev libfmt-dev libsqlite3-dev libexpected-dev libgtest-dev
+  # the static agent: OpenSSL and libarchive with the libraries libarchive.a needs
+  libarchive-dev nettle-dev libacl1-dev liblzma-dev libzstd-dev libbz2-dev zlib1g-dev
   # the sandbox cloud's test hosts and the baselines we compare against
   openssh-server openssh-client tmux screen rsync iproute2 nftables curl
   jupyter-server jupyter-core jupyter-notebook python3-ipykernel
-  python3-botocore awscli
+  python3-botocore awscli aria2 unzip zip
   # test tooling: a real browser for the notebook UI test
   jq sqlite3 chromium fonts-liberation nodejs npm
 )

@@ -2,9 +2,13 @@
 #include <cstring>
 #include <iostream>
 
+#include "agent/context.hpp"
+#include "agent/fetch_run.hpp"
 #include "agent/fs_receive.hpp"
 #include "agent/fs_send.hpp"
 #include "agent/serve.hpp"
+#include "agent/watch.hpp"
+#include "data/extract_main.hpp"
 
 int main(int argc, char** argv) {
   if (argc == 2 && std::strcmp(argv[1], "serve") == 0) {
@@ -15,12 +19,23 @@ int main(int argc, char** argv) {
     return gpunb::agent::receive_stream(0, 1, argv[2]);
   if (argc == 3 && std::strcmp(argv[1], "send") == 0)
     return gpunb::agent::send_stream(0, 1, argv[2]);
+  if (argc == 3 && std::strcmp(argv[1], "fetch-run") == 0)
+    return gpunb::agent::fetch_run_main(gpunb::agent::make_context().state, argv[2]);
+  if (argc == 2 && std::strcmp(argv[1], "fetch-local") == 0)
+    return gpunb::agent::fetch_local_main();
+  if (argc >= 2 && std::strcmp(argv[1], "extract") == 0)
+    return gpunb::data::extract_main(argc, argv);
+  if (argc >= 2 && std::strcmp(argv[1], "watch") == 0)
+    return gpunb::agent::watch_command(argc == 3 ? argv[2] : "");
   if (argc == 2 && std::strcmp(argv[1], "--version") == 0) {
     std::cout << gpunb::agent::version() << '\n';
     return 0;
   }
-  std::cerr << "usage: gpunb-agent serve | receive ROOT | send ROOT | --version\n"
+  std::cerr << "usage: gpunb-agent serve | receive ROOT | send ROOT | fetch-run ID | fetch-local |\n"
+               "                   extract ARCHIVE DIR | watch [--foreground|--sample] | --version\n"
                "  serve: JSON lines on stdin/stdout (started by gpunb over SSH)\n"
-               "  receive, send: the sync stream of files below ROOT (see src/agent/fs_send.hpp)\n";
+               "  receive, send: the sync stream of files below ROOT (see src/agent/fs_send.hpp)\n"
+               "  fetch-run: a detached data fetch (fetch.start); fetch-local: a job on stdin\n"
+               "  extract: unpack an archive safely; watch: the idle watcher (autostop)\n";
   return 2;
 }

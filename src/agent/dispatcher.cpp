@@ -51,6 +51,8 @@ Dispatcher make_dispatcher() {
   register_basic_ops(dispatcher);
   register_jupyter_ops(dispatcher);
   register_fs_ops(dispatcher);
+  register_watch_ops(dispatcher);
+  register_fetch_ops(dispatcher);
   return dispatcher;
 }
 

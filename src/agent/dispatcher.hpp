@@ -30,6 +30,8 @@ class Dispatcher {
 void register_basic_ops(Dispatcher& dispatcher);    // probe, shutdown
 void register_jupyter_ops(Dispatcher& dispatcher);  // jupyter.*
 void register_fs_ops(Dispatcher& dispatcher);       // fs.list, fs.hash, fs.delete
+void register_watch_ops(Dispatcher& dispatcher);    // watch.configure, watch.status
+void register_fetch_ops(Dispatcher& dispatcher);    // fetch.start, fetch.status
 Dispatcher make_dispatcher();                       // every op the agent knows
 
 // Request helpers for handlers: a string field that must be there, or a usage failure.

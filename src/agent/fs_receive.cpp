@@ -7,15 +7,22 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
+#include <future>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <system_error>
+#include <thread>
+#include <utility>
 #include <vector>
 
 #include "agent/fs_list.hpp"
 #include "agent/fs_path.hpp"
 #include "agent/fs_stream.hpp"
 #include "agent/sha256.hpp"
+#include "agent/transfer_mark.hpp"
 
 namespace gpunb::agent {
 namespace {
@@ -34,6 +41,22 @@ struct Pending {
   int dir_fd;
   std::string temp, name, path, sha256;
   std::uint64_t size;
+};
+
+// Complete temp files waiting for their commit, and the folders they are in (held open until then).
+struct Batch {
+  RootDir dirs;
+  std::vector<Pending> files;
+  std::uint64_t bytes = 0;
+};
+
+// What a commit did: the replies for its files, and the folders, closed, for another batch.
+struct Committed {
+  RootDir dirs;
+  std::vector<Json> replies;
+  size_t files = 0;
+  std::uint64_t bytes = 0;
+  Done status;
 };
 
 Outcome<Header> parse_header(const Json& json) {
@@ -65,13 +88,71 @@ struct Temp {
   }
 };
 
+// The batch's temp files onto the disk: one syncfs() (ext4 then commits its journal once for
+// all), or for a few files an fsync() each, which does not wait for the rest of the machine's
+// dirty data as syncfs() does.
+Done flush_batch(const Batch& batch) {
+  if (batch.files.size() > kFsyncEachUpTo) {
+    if (::syncfs(batch.dirs.fd()) == 0) return {};
+    return failure("internal", "syncfs failed: " + errno_text());
+  }
+  for (const Pending& file : batch.files) {
+    int fd = ::openat(file.dir_fd, file.temp.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    bool ok = fd >= 0 && ::fsync(fd) == 0;
+    if (fd >= 0) ::close(fd);
+    if (!ok) return failure("internal", "cannot flush " + file.path + ": " + errno_text());
+  }
+  return {};
+}
+
+// The folders' new entries onto the disk: an fsync() each, or for more than a few one syncfs()
+// (ext4 without a journal writes each folder on its own, a few milliseconds apiece).
+Done flush_dirs(const RootDir& dirs) {
+  if (dirs.open_dirs() < kFsyncEachUpTo) return dirs.sync_dirs();
+  if (::syncfs(dirs.fd()) == 0) return {};
+  return failure("internal", "syncfs failed: " + errno_text());
+}
+
+// One flush for the batch, then the renames, then the folders' flush. The replies count only
+// when all of it worked. Runs on a thread of its own while the next batch arrives.
+Committed commit_batch(Batch batch) {
+  Done flushed = flush_batch(batch);
+  Committed done{std::move(batch.dirs), {}, 0, 0, flushed};
+  if (!done.status) {
+    for (const Pending& file : batch.files) ::unlinkat(file.dir_fd, file.temp.c_str(), 0);
+    done.dirs.close_dirs();
+    return done;
+  }
+  for (const Pending& file : batch.files) {
+    if (::renameat(file.dir_fd, file.temp.c_str(), file.dir_fd, file.name.c_str()) == 0) {
+      done.replies.push_back({{"path", file.path}, {"sha256", file.sha256}});
+      ++done.files;
+      done.bytes += file.size;
+      continue;
+    }
+    done.replies.push_back(
+        {{"path", file.path}, {"error", "cannot rename into place: " + errno_text()}});
+    ::unlinkat(file.dir_fd, file.temp.c_str(), 0);
+  }
+  done.status = flush_dirs(done.dirs);
+  done.dirs.close_dirs();
+  return done;
+}
+
+// Receives into one batch while the previous one commits on its own thread: the flush of batch
+// N, its renames and folder fsyncs overlap the arrival of batch N+1. One commit at a time, and
+// its replies are written here, before the next batch starts committing.
 class Receiver {
  public:
-  Receiver(int in, int out, RootDir root, ReceiveLimits limits)
-      : in_(in), out_(out), root_(std::move(root)), limits_(limits) {}
+  Receiver(int in, int out, RootDir root, RootDir spare, ReceiveLimits limits)
+      : in_(in), out_(out), batch_{std::move(root)}, spare_(std::move(spare)), limits_(limits) {}
+  Receiver(const Receiver&) = delete;
+  Receiver& operator=(const Receiver&) = delete;
+  ~Receiver() {
+    if (committer_.joinable()) committer_.join();
+  }
   Done run();
-  Done commit();
-  Done flush_batch();
+  Done commit();  // the batch being received, and the one committing: both done when it returns
   Done say(const Json& line) { return out_.line(line.dump()); }
   Done flush() { return out_.flush(); }
 
@@ -82,13 +163,17 @@ class Receiver {
   Outcome<std::string> receive_into(const Header& header, int fd);
   Done seal(Temp& temp, const Header& header);
   Outcome<std::optional<std::string>> trailer(const std::string& sha256);
+  Done hand_off();  // the batch to the committing thread, after the previous commit is done
+  Done collect();   // waits for the commit in flight, if any, and replies for its files
 
   FdReader in_;
   FdWriter out_;
-  RootDir root_;
+  Batch batch_;                   // being received
+  std::optional<RootDir> spare_;  // the other batch's folders, when none is committing
+  std::future<Committed> committing_;
+  std::thread committer_;
   ReceiveLimits limits_;
-  std::vector<Pending> batch_;
-  std::uint64_t batch_bytes_ = 0, bytes_ = 0;
+  std::uint64_t bytes_ = 0;
   size_t files_ = 0;
 };
 
@@ -106,11 +191,49 @@ Done Receiver::run() {
   return out_.flush();
 }
 
+Done Receiver::hand_off() {
+  if (batch_.files.empty()) return {};
+  if (auto ok = collect(); !ok) return ok;
+  Batch next{std::move(*spare_)};
+  spare_.reset();
+  auto task = std::make_shared<std::packaged_task<Committed()>>(
+      [batch = std::exchange(batch_, std::move(next))]() mutable {
+        return commit_batch(std::move(batch));
+      });
+  committing_ = task->get_future();
+  try {
+    committer_ = std::thread([task] { (*task)(); });
+  } catch (const std::system_error&) {
+    (*task)();  // no thread to be had: the commit runs here
+  }
+  return {};
+}
+
+Done Receiver::collect() {
+  if (!committing_.valid()) return {};
+  Committed done = committing_.get();
+  if (committer_.joinable()) committer_.join();
+  spare_.emplace(std::move(done.dirs));
+  if (!done.status) return done.status;
+  files_ += done.files;
+  bytes_ += done.bytes;
+  for (const Json& reply : done.replies) {
+    if (auto ok = say(reply); !ok) return ok;
+  }
+  return out_.flush();
+}
+
+Done Receiver::commit() {
+  auto handed = hand_off();
+  auto collected = collect();
+  return handed ? collected : handed;
+}
+
 Done Receiver::file(const Json& json) {
   auto header = parse_header(json);
   if (!header) return tl::unexpected(header.error());
-  if (batch_.size() >= limits_.batch_files || root_.open_dirs() >= limits_.open_dirs) {
-    if (auto ok = commit(); !ok) return ok;
+  if (batch_.files.size() >= limits_.batch_files || batch_.dirs.open_dirs() >= limits_.open_dirs) {
+    if (auto ok = hand_off(); !ok) return ok;
   }
   auto temp = open_temp(*header);
   if (!temp) return skip(*header, temp.error().message);
@@ -124,9 +247,14 @@ Done Receiver::file(const Json& json) {
     temp->drop();
     return say({{"path", header->path}, {"error", sealed.error().message}});
   }
-  batch_.push_back({temp->dir_fd, temp->temp, temp->name, header->path, *sha, header->size});
-  batch_bytes_ += header->size;
-  return batch_bytes_ >= limits_.batch_bytes ? commit() : Done();
+  batch_.files.push_back({temp->dir_fd, temp->temp, temp->name, header->path, *sha, header->size});
+  batch_.bytes += header->size;
+  bool idle = !committing_.valid() ||
+              committing_.wait_for(std::chrono::seconds(0)) == std::future_status::ready;
+  bool full = batch_.bytes >= limits_.batch_bytes ||
+              (idle && (batch_.files.size() >= limits_.idle_batch_files ||
+                        batch_.bytes >= limits_.idle_batch_bytes));
+  return full ? hand_off() : Done();
 }
 
 // Mode and mtime on the complete temp file, which is then closed.
@@ -154,7 +282,7 @@ Done Receiver::skip(const Header& header, const std::string& why) {
 Outcome<Temp> Receiver::open_temp(const Header& header) {
   auto split = check_relative_path(header.path);
   if (!split) return tl::unexpected(split.error());
-  auto dir = root_.dir(split->dir, true);
+  auto dir = batch_.dirs.dir(split->dir, true);
   if (!dir) return tl::unexpected(dir.error());
   Temp temp{*dir, temp_name(split->name), split->name};
   temp.fd =
@@ -196,50 +324,6 @@ Outcome<std::optional<std::string>> Receiver::trailer(const std::string& sha256)
   return std::optional<std::string>();
 }
 
-// The batch's temp files onto the disk: one syncfs() (ext4 then commits its journal once for
-// all), or for a few files an fsync() each, which does not wait for the rest of the machine's
-// dirty data as syncfs() does.
-Done Receiver::flush_batch() {
-  if (batch_.size() > kFsyncEachUpTo) {
-    if (::syncfs(root_.fd()) == 0) return {};
-    return failure("internal", "syncfs failed: " + errno_text());
-  }
-  for (const Pending& file : batch_) {
-    int fd = ::openat(file.dir_fd, file.temp.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-    bool ok = fd >= 0 && ::fsync(fd) == 0;
-    if (fd >= 0) ::close(fd);
-    if (!ok) return failure("internal", "cannot flush " + file.path + ": " + errno_text());
-  }
-  return {};
-}
-
-// One flush for the batch, then the renames, then the folders' fsyncs, then the replies.
-Done Receiver::commit() {
-  if (batch_.empty()) return {};
-  if (auto ok = flush_batch(); !ok) return ok;
-  std::vector<Json> replies;
-  for (Pending& file : batch_) {
-    if (::renameat(file.dir_fd, file.temp.c_str(), file.dir_fd, file.name.c_str()) == 0) {
-      replies.push_back({{"path", file.path}, {"sha256", file.sha256}});
-      ++files_;
-      bytes_ += file.size;
-      continue;
-    }
-    replies.push_back(
-        {{"path", file.path}, {"error", "cannot rename into place: " + errno_text()}});
-    ::unlinkat(file.dir_fd, file.temp.c_str(), 0);
-  }
-  batch_.clear();
-  auto synced = root_.sync_dirs();
-  root_.close_dirs();
-  if (!synced) return synced;
-  batch_bytes_ = 0;
-  for (const Json& reply : replies) {
-    if (auto ok = say(reply); !ok) return ok;
-  }
-  return out_.flush();
-}
-
 // Raises the soft limit on open files to the hard one; half of it may hold folders.
 size_t folder_budget() {
   rlimit files{};
@@ -255,11 +339,14 @@ size_t folder_budget() {
 }  // namespace
 
 int receive_stream(int in_fd, int out_fd, const std::string& root, ReceiveLimits limits) {
+  TransferMark mark("receive");  // keeps the idle watcher off while files arrive
   ::signal(SIGPIPE, SIG_IGN);
-  limits.open_dirs = std::min(limits.open_dirs, folder_budget());
+  // Two batches hold folders at a time: the one arriving and the one committing.
+  limits.open_dirs = std::min(limits.open_dirs, folder_budget() / 2);
   auto dir = RootDir::open(root, true);
-  Done result = dir ? Done() : tl::unexpected(dir.error());
-  if (dir) {
+  auto spare = dir ? RootDir::open(root, false) : tl::unexpected(dir.error());
+  Done result = spare ? Done() : tl::unexpected(spare.error());
+  if (result) {
     auto cleaned = list_tree(root);  // removes stale temp files of interrupted runs
     if (!cleaned) result = tl::unexpected(cleaned.error());
   }
@@ -268,10 +355,10 @@ int receive_stream(int in_fd, int out_fd, const std::string& root, ReceiveLimits
     (void)write_all(out_fd, line.data(), line.size());
     return 1;
   }
-  Receiver receiver(in_fd, out_fd, std::move(*dir), limits);
+  Receiver receiver(in_fd, out_fd, std::move(*dir), std::move(*spare), limits);
   result = receiver.run();
   if (result) return 0;
-  (void)receiver.commit();  // the complete files of the batch; the partial one is already gone
+  (void)receiver.commit();  // the complete files of the batches; the partial one is already gone
   (void)receiver.say({{"error", result.error().message}});
   (void)receiver.flush();
   return 1;

@@ -14,6 +14,7 @@
 #include "agent/fs_path.hpp"
 #include "agent/fs_stream.hpp"
 #include "agent/sha256.hpp"
+#include "agent/transfer_mark.hpp"
 
 namespace gpunb::agent {
 namespace {
@@ -124,6 +125,7 @@ Outcome<std::vector<std::string>> read_request(int in_fd) {
 }  // namespace
 
 int send_stream(int in_fd, int out_fd, const std::string& root) {
+  TransferMark mark("send");  // keeps the idle watcher off; a whole pull is recorded below
   ::signal(SIGPIPE, SIG_IGN);
   auto paths = read_request(in_fd);
   auto dir = RootDir::open(root, false);
@@ -137,7 +139,7 @@ int send_stream(int in_fd, int out_fd, const std::string& root) {
   for (const std::string& path : *paths) {
     if (!sender.file(path)) return 1;  // the laptop went away
   }
-  return sender.end() ? 0 : 1;
+  return mark.record_pull(root, static_cast<bool>(sender.end())) ? 0 : 1;
 }
 
 }  // namespace gpunb::agent

@@ -1,5 +1,6 @@
-// SHA-256 (FIPS 180-4) for the agent, which links no OpenSSL: a portable implementation, and the
-// x86 SHA extensions when the CPU has them (checked once at run time).
+// SHA-256 (FIPS 180-4) for the agent: a portable implementation, and the x86 SHA extensions when
+// the CPU has them (checked once at run time). It predates the agent's OpenSSL (now linked for TLS
+// and MD5) and is kept: it is as fast and needs no EVP context per file.
 #pragma once
 
 #include <array>

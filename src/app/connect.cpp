@@ -3,10 +3,15 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <chrono>
 #include <condition_variable>
+#include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 
+#include "app/autostop.hpp"
 #include "app/progress.hpp"
 #include "app/remote.hpp"
 #include "app/ssh_cidr.hpp"
@@ -24,25 +29,85 @@ std::string notebook_url(int port, const std::string& token) {
   return fmt::format("http://127.0.0.1:{}/?token={}", port, token);
 }
 
-std::string status_line(const std::string& name, int port, const ssh::TunnelStatus& status) {
+// When the machine's watcher will stop it (a steady-clock time in ms; -1: not idle, or unknown),
+// as last asked by the countdown thread; the status line shows the last 5 minutes.
+using AutostopDeadline = std::shared_ptr<std::atomic<long long>>;
+constexpr long long kCountdownS = 5 * 60;
+
+long long steady_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string countdown(const AutostopDeadline& deadline) {
+  long long at = deadline ? deadline->load() : -1;
+  if (at < 0) return "";
+  long long left = std::max(0LL, (at - steady_ms() + 999) / 1000);
+  if (left > kCountdownS) return "";
+  return fmt::format(" - idle: autostop in {}", left > 0 ? human_duration(left) : "a moment");
+}
+
+std::string status_line(const std::string& name, int port, const ssh::TunnelStatus& status,
+                        const AutostopDeadline& deadline) {
   if (status.state == ssh::TunnelState::reconnecting) {
     return fmt::format("{} on 127.0.0.1:{}: reconnecting ({}); the tab will work again by itself",
                        name, port, status.last_error);
   }
   return fmt::format(
-      "{} on 127.0.0.1:{}: connected, {} open, {:.1f} MB down, {:.1f} MB up - Ctrl-C closes", name,
-      port, status.open_connections, static_cast<double>(status.bytes_down) / 1e6,
-      static_cast<double>(status.bytes_up) / 1e6);
+      "{} on 127.0.0.1:{}: connected, {} open, {:.1f} MB down, {:.1f} MB up{} - Ctrl-C closes",
+      name, port, status.open_connections, static_cast<double>(status.bytes_down) / 1e6,
+      static_cast<double>(status.bytes_up) / 1e6, countdown(deadline));
+}
+
+// The deadline from a watch.status reply: only while the watcher runs and finds the machine idle.
+long long deadline_of(const nlohmann::json& reply) {
+  const auto& state = reply.contains("state") ? reply["state"] : nlohmann::json();
+  if (!reply.value("running", false) || !state.is_object() || state.value("busy", true)) return -1;
+  long long stop_at = state.value("stop_at", 0LL);
+  if (stop_at <= 0) return -1;
+  return steady_ms() + 1000 * (stop_at - reply.value("now", stop_at));
+}
+
+// Asks the machine's watcher (watch.status) every 30 s on a session of its own: an exec channel
+// is not activity to the watcher (no pty, no forwarded connection), so asking keeps nothing alive.
+std::jthread start_countdown(Context& context, const core::Machine& machine,
+                             AutostopDeadline deadline) {
+  return std::jthread([&context, machine, deadline](const std::stop_token& stop) {
+    std::mutex mutex;
+    std::condition_variable_any wake;
+    std::unique_lock lock(mutex);
+    std::optional<ssh::Session> session;
+    std::optional<remote::Agent> agent;
+    do {
+      try {
+        if (!agent) {
+          session.emplace(open_session(context, machine));
+          agent.emplace(start_agent(context, *session));
+        }
+        // a short timeout: leaving the tunnel waits for this call
+        auto reply = agent->call("watch.status", nlohmann::json::object(), std::chrono::seconds(5));
+        deadline->store(deadline_of(core::value_or_throw(std::move(reply))));
+      } catch (const std::exception&) {  // the machine is away: the tunnel says so already
+        agent.reset();
+        session.reset();
+        deadline->store(-1);
+      }
+    } while (!wake.wait_for(lock, stop, std::chrono::seconds(30),
+                            [&stop] { return stop.stop_requested(); }));
+    agent.reset();
+  });
 }
 
 // Draws the status on a terminal; elsewhere logs the changes of state only.
 std::function<void(const ssh::TunnelStatus&)> status_printer(Context& context,
                                                              const std::string& name,
-                                                             const int& port) {
+                                                             const int& port,
+                                                             AutostopDeadline deadline) {
   auto last = std::make_shared<ssh::TunnelState>(ssh::TunnelState::connected);
-  return [&context, name, &port, last](const ssh::TunnelStatus& status) {
+  return [&context, name, &port, last, deadline](const ssh::TunnelStatus& status) {
     if (context.output().tty) {
-      fmt::print(context.output().err, "\r\033[K{}", status_line(name, port, status));
+      fmt::print(context.output().err, "\r\033[K{}", status_line(name, port, status, deadline));
       std::fflush(context.output().err);
     } else if (status.state != *last) {
       context.log().warn("tunnel: {}", status.state == ssh::TunnelState::reconnecting
@@ -71,7 +136,9 @@ std::jthread start_autopull(Context& context, const core::Machine& machine, int 
     std::mutex mutex;
     std::condition_variable_any wake;
     std::unique_lock lock(mutex);
-    while (!wake.wait_for(lock, stop, std::chrono::minutes(minutes), [] { return false; })) {
+    // wait_for returns the predicate's value: true (leave) once a stop is requested.
+    while (!wake.wait_for(lock, stop, std::chrono::minutes(minutes),
+                          [&stop] { return stop.stop_requested(); })) {
       try {
         auto result = sync_machine(context, machine, {sync::Direction::pull, {}, false});
         context.log().info("autopull: {}", sync::human_report(result.plan));
@@ -83,8 +150,10 @@ std::jthread start_autopull(Context& context, const core::Machine& machine, int 
 }
 
 int serve(Context& context, const core::Machine& machine, ssh::Session session, ssh::Tunnel tunnel,
-          int autopull_minutes) {
+          int autopull_minutes, const AutostopDeadline& deadline) {
   auto puller = start_autopull(context, machine, autopull_minutes);
+  std::jthread counter;
+  if (context.output().tty) counter = start_countdown(context, machine, deadline);
   auto status = tunnel.run(std::move(session), interrupt_flag());
   if (context.output().tty) fmt::print(context.output().err, "\n");
   fmt::print(context.output().err,
@@ -147,6 +216,19 @@ void push_workspace(Context& context, const core::Machine& machine, ssh::Session
     context.log().warn("push left conflicts: both versions are kept (see above)");
 }
 
+// The machine's idle watcher, started (or kept) with the autostop setting; a failure is told,
+// not fatal: the notebook still opens.
+void arm_autostop(Context& context, const core::Machine& machine, remote::Agent& agent,
+                  const ConnectRequest& request) {
+  try {
+    auto reply = configure_watch(context, machine, agent, {request.autostop_s, request.autodown});
+    auto seconds = reply["settings"].value("autostop_s", 0LL);
+    context.log().info("autostop: {}", human_duration(seconds));
+  } catch (const core::Fatal& fatal) {
+    context.log().warn("autostop could not be set on {}: {}", machine.name, fatal.error().message);
+  }
+}
+
 }  // namespace
 
 int connect(Context& context, const core::Machine& machine, const ConnectRequest& request) {
@@ -159,6 +241,7 @@ int connect(Context& context, const core::Machine& machine, const ConnectRequest
     progress.done();
     push_workspace(context, machine, session, agent);
   }
+  arm_autostop(context, machine, agent, request);
   if (request.expose_port) {
     progress.done();
     return connect_exposed(context, machine, request, agent);
@@ -178,7 +261,8 @@ int connect(Context& context, const core::Machine& machine, const ConnectRequest
   }
   int port = 0;
   auto options = tunnel_options(context, machine, server.port, request);
-  options.on_status = status_printer(context, machine.name, port);
+  auto deadline = std::make_shared<std::atomic<long long>>(-1);
+  options.on_status = status_printer(context, machine.name, port, deadline);
   auto tunnel = core::value_or_throw(ssh::Tunnel::bind(options));
   port = tunnel.local_port();
   auto url = notebook_url(port, server.token);
@@ -189,7 +273,8 @@ int connect(Context& context, const core::Machine& machine, const ConnectRequest
   if (request.detach) {
     detach(context, machine, std::move(session), std::move(tunnel), request.autopull_minutes);
   }
-  return serve(context, machine, std::move(session), std::move(tunnel), request.autopull_minutes);
+  return serve(context, machine, std::move(session), std::move(tunnel), request.autopull_minutes,
+               deadline);
 }
 
 }  // namespace gpunb::app

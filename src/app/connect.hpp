@@ -20,6 +20,8 @@ struct ConnectRequest {
   std::optional<std::string> ssh_cidr;  // who may reach the exposed port (default: as for SSH)
   bool push_first = false;              // `up`: send the workspace before Jupyter starts
   int autopull_minutes = 0;             // while connected, pull this often (0: never)
+  std::optional<long long> autostop_s;  // --autostop (0: off); nullopt: the machine's, or default
+  bool autodown = false;                // --autodown: terminate instead of stop, once pulled
 };
 
 // Prints the notebook URL, then serves the tunnel until Ctrl-C (or, detached, in a background

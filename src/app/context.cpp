@@ -71,20 +71,29 @@ std::string Context::default_region() {
 providers::Provider& Context::provider(const std::string& region) {
   auto found = providers_.find(region);
   if (found != providers_.end()) return *found->second;
-  auto options = aws_options();
-  options.region = region;
-  auto aws_context = core::value_or_throw(aws::resolve_context(options, env_));
-  log_.redactor().add_secret(aws_context.credentials.secret_access_key);
-  log_.redactor().add_secret(aws_context.credentials.session_token);
-  if (!http_) http_ = net::make_curl_http();
+  auto aws = aws_context(region);
   auto& client = clients_[region];
-  client = std::make_unique<aws::Ec2Client>(*http_, clock_, log_, std::move(aws_context));
+  client = std::make_unique<aws::Ec2Client>(http(), clock_, log_, std::move(aws));
   providers::ec2::Ec2Settings settings;
   settings.public_key = key().public_openssh;
   settings.owner = owner();
   auto& provider = providers_[region];
   provider = providers::ec2::make_ec2_provider(*client, std::move(settings));
   return *provider;
+}
+
+aws::AwsContext Context::aws_context(std::optional<std::string> region) {
+  auto options = aws_options();
+  if (region) options.region = std::move(region);
+  auto aws = core::value_or_throw(aws::resolve_context(options, env_));
+  log_.redactor().add_secret(aws.credentials.secret_access_key);
+  log_.redactor().add_secret(aws.credentials.session_token);
+  return aws;
+}
+
+net::Http& Context::http() {
+  if (!http_) http_ = net::make_curl_http();
+  return *http_;
 }
 
 providers::Provider& Context::provider_for(const core::Machine& machine) {

@@ -60,6 +60,9 @@ class Context {
   providers::Provider& provider(const std::string& region);         // EC2 in that region
   providers::Provider& provider_for(const core::Machine& machine);  // the one that made it
   std::string owner() const;                                        // user@host
+  // Credentials, region and endpoints (secrets registered with the log's redactor).
+  aws::AwsContext aws_context(std::optional<std::string> region = std::nullopt);
+  net::Http& http();  // the process's one HTTP client (libcurl)
 
  private:
   aws::AwsOptions aws_options();

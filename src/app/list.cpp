@@ -4,8 +4,10 @@
 #include <optional>
 #include <set>
 
+#include "app/cost.hpp"
 #include "app/machines.hpp"
 #include "aws/ec2_api.hpp"
+#include "util/clock.hpp"
 
 namespace gpunb::app {
 
@@ -79,6 +81,29 @@ std::vector<core::Machine> reconcile(Context& context, const std::string& region
   return cloud;
 }
 
+bool interrupted_by_cloud(const core::Machine& machine) {
+  return machine.spot && machine.state_reason.find("SpotInstanceTermination") != std::string::npos;
+}
+
+// Prices the ledger's EC2 machine; a spot interruption the cloud reports is kept as an event.
+ListedMachine priced(Context& context, core::Machine machine, std::int64_t now) {
+  ListedMachine listed{std::move(machine), false, std::nullopt, 0};
+  const auto& m = listed.machine;
+  if (m.provider != "ec2" || m.state == MachineState::intent) return listed;
+  auto cost = machine_cost(context, m, 0, now);
+  if (interrupted_by_cloud(m) && !cost.facts.interrupted) {
+    core::value_or_throw(
+        context.ledger().add_event(m.name, kInterruptedEvent, m.state_reason, now));
+    cost.facts.interrupted = true;
+  }
+  if (m.state == MachineState::running) {
+    auto since = m.launched_at > 0 ? m.launched_at : cost.facts.running_since.value_or(now);
+    listed.uptime_seconds = std::max<std::int64_t>(0, now - since);
+  }
+  listed.cost = std::move(cost);
+  return listed;
+}
+
 }  // namespace
 
 std::vector<ListedMachine> list(Context& context, const ListRequest& request) {
@@ -86,11 +111,12 @@ std::vector<ListedMachine> list(Context& context, const ListRequest& request) {
   std::vector<ListedMachine> listed;
   for (const auto& region : regions_to_scan(context, known, request.all_regions)) {
     for (auto& orphan : reconcile(context, region, known))
-      listed.push_back({std::move(orphan), true});
+      listed.push_back({std::move(orphan), true, std::nullopt, 0});
   }
+  auto now = util::unix_seconds(context.clock().now());
   for (auto& machine : known) {
     if (request.include_terminated || machine.state != MachineState::terminated) {
-      listed.push_back({std::move(machine), false});
+      listed.push_back(priced(context, std::move(machine), now));
     }
   }
   std::sort(listed.begin(), listed.end(), [](const ListedMachine& a, const ListedMachine& b) {

@@ -1,9 +1,11 @@
 // `gpunb ls`: the ledger reconciled with the cloud, plus gpunb machines the ledger lacks.
 #pragma once
 
+#include <optional>
 #include <vector>
 
 #include "app/context.hpp"
+#include "app/cost_report.hpp"
 #include "core/machine.hpp"
 
 namespace gpunb::app {
@@ -11,6 +13,9 @@ namespace gpunb::app {
 struct ListedMachine {
   core::Machine machine;
   bool orphan = false;  // tagged by gpunb but not in this ledger
+  // The ledger's machines on EC2: price, spend since launch, autostop, interruption.
+  std::optional<MachineCost> cost;
+  std::int64_t uptime_seconds = 0;  // of the current run; 0 unless running
 };
 
 struct ListRequest {

@@ -91,6 +91,15 @@ core::Machine require_machine(Context& context, const std::string& name) {
   return *machine;
 }
 
+core::Machine require_running(Context& context, const std::string& name) {
+  auto machine = require_machine(context, name);
+  if (machine.state != core::MachineState::running) {
+    throw core::Fatal({core::ErrorKind::refused, name + " is " + core::to_string(machine.state),
+                       "start it with `gpunb start " + name + "`"});
+  }
+  return machine;
+}
+
 core::Machine wait_for_state(Context& context, core::Machine machine, MachineState target,
                              ProgressLine& progress, std::chrono::seconds timeout) {
   auto deadline = context.clock().monotonic() + timeout;

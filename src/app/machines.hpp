@@ -15,6 +15,8 @@ namespace gpunb::app {
 // instance the ledger does not know (adopted into the ledger). nullopt when neither has it.
 std::optional<core::Machine> find_machine(Context& context, const std::string& name);
 core::Machine require_machine(Context& context, const std::string& name);
+// The same, refused unless it is running ("start it with `gpunb start NAME`").
+core::Machine require_running(Context& context, const std::string& name);
 
 // Polls until the machine reaches `target` (or a state from which it never will).
 core::Machine wait_for_state(Context& context, core::Machine machine, core::MachineState target,

@@ -11,15 +11,6 @@ namespace gpunb::app {
 
 namespace {
 
-core::Machine running_machine(Context& context, const std::string& name) {
-  auto machine = require_machine(context, name);
-  if (machine.state != core::MachineState::running) {
-    throw core::Fatal({core::ErrorKind::refused, name + " is " + core::to_string(machine.state),
-                       "start it with `gpunb start " + name + "`"});
-  }
-  return machine;
-}
-
 std::string describe(const remote::JupyterStatus& status) {
   if (!status.running) return "Jupyter is not running (`gpunb connect` starts it)";
   return fmt::format(
@@ -30,7 +21,7 @@ std::string describe(const remote::JupyterStatus& status) {
 }  // namespace
 
 std::string jupyter(Context& context, const std::string& name, JupyterVerb verb) {
-  auto machine = running_machine(context, name);
+  auto machine = require_running(context, name);
   auto session = open_session(context, machine);
   auto agent = start_agent(context, session);
   switch (verb) {
@@ -53,7 +44,7 @@ std::string jupyter(Context& context, const std::string& name, JupyterVerb verb)
 
 std::vector<std::string> ssh_command(Context& context, const std::string& name,
                                      const std::vector<std::string>& remote_command) {
-  auto machine = running_machine(context, name);
+  auto machine = require_running(context, name);
   if (!is_pinned(context, machine)) open_session(context, machine);  // verifies and pins the key
   std::vector<std::string> argv = {"ssh",
                                    "-i",

@@ -4,6 +4,7 @@
 
 #include <regex>
 
+#include "app/cost.hpp"
 #include "app/machines.hpp"
 #include "app/progress.hpp"
 #include "app/ssh_cidr.hpp"
@@ -73,7 +74,14 @@ core::Machine launch_new(Context& context, const core::MachineSpec& spec, std::s
   machine.name = spec.name;
   machine.client_token = intent.client_token;
   if (machine.user.empty()) machine.user = prepared.user;
+  // What cost accounting needs: where this machine's history begins (the name may have served an
+  // earlier machine) and the size of the disk it pays for until it is terminated.
+  auto now = util::unix_seconds(context.clock().now());
+  core::value_or_throw(
+      context.ledger().add_event(machine.name, kLaunchEvent, launch_detail(machine), now));
   record(context, machine);
+  core::value_or_throw(
+      context.ledger().add_event(machine.name, kDiskEvent, std::to_string(spec.disk_gb), now));
   context.log().info("launched {} ({}, {}) from {}", spec.name, machine.id, machine.type,
                      prepared.image_name);
   return machine;

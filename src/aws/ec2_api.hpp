@@ -139,6 +139,7 @@ struct Instance {
   std::int64_t launch_time = 0;  // unix seconds
   std::string client_token;
   std::string lifecycle;  // "spot" for spot instances, empty for on-demand
+  std::string state_reason;  // StateReason code, e.g. "Server.SpotInstanceTermination"
   Tags tags;
   std::vector<std::string> security_group_ids;
 };
@@ -171,7 +172,26 @@ std::vector<StateChange> parse_state_changes(const pugi::xml_node& response);
 core::Result<std::string> get_console_output(Ec2Client& client, const std::string& instance_id);
 std::string parse_console_output(const pugi::xml_node& response);
 
+// ---- prices ----
+
+struct SpotPrice {
+  std::string zone;
+  std::string type;
+  double price = 0;  // dollars per hour
+  std::int64_t time = 0;
+};
+
+// The Linux/UNIX spot price of `type` in effect at `now` (unix seconds), one per zone of the
+// client's region.
+core::Result<std::vector<SpotPrice>> describe_spot_prices(Ec2Client& client,
+                                                          const std::string& type,
+                                                          std::int64_t now);
+std::vector<SpotPrice> parse_spot_prices(const pugi::xml_node& response);
+
 core::Status create_tags(Ec2Client& client, const std::vector<std::string>& resource_ids,
                          const Tags& tags);
+// ModifyInstanceAttribute InstanceInitiatedShutdownBehavior: "stop" or "terminate".
+core::Status set_shutdown_behavior(Ec2Client& client, const std::string& instance_id,
+                                   const std::string& behavior);
 
 }  // namespace gpunb::aws

@@ -20,6 +20,7 @@ Instance parse_instance(const pugi::xml_node& item) {
   instance.launch_time = parse_iso8601(child_text(item, "launchTime"));
   instance.client_token = child_text(item, "clientToken");
   instance.lifecycle = child_text(item, "instanceLifecycle");
+  instance.state_reason = item.child("stateReason").child_value("code");
   instance.tags = parse_tags(item.child("tagSet"));
   for (const auto& group : items(item, "groupSet"))
     instance.security_group_ids.push_back(child_text(group, "groupId"));
@@ -159,6 +160,15 @@ core::Status create_tags(Ec2Client& client, const std::vector<std::string>& reso
   add_list(params, "ResourceId", resource_ids);
   add_tags(params, "Tag", tags);
   return call_status(client, "CreateTags", params);
+}
+
+// InstanceInitiatedShutdownBehavior: what a shutdown from inside the instance does ("stop" or
+// "terminate"); gpunb's idle watcher relies on it for --autodown.
+core::Status set_shutdown_behavior(Ec2Client& client, const std::string& instance_id,
+                                   const std::string& behavior) {
+  Params params = {{"InstanceId", instance_id},
+                   {"InstanceInitiatedShutdownBehavior.Value", behavior}};
+  return call_status(client, "ModifyInstanceAttribute", params);
 }
 
 }  // namespace gpunb::aws

@@ -4,7 +4,7 @@
 
 #include "app/list.hpp"
 #include "cli/commands.hpp"
-#include "cli/format.hpp"
+#include "cli/cost_format.hpp"
 
 namespace gpunb::cli {
 
@@ -20,7 +20,7 @@ int run_ls(app::Context& context, const LsOptions& options) {
   auto machines = app::list(context, {options.all_regions, options.all});
   if (options.json) {
     auto array = nlohmann::json::array();
-    for (const auto& listed : machines) array.push_back(to_json(listed));
+    for (const auto& listed : machines) array.push_back(ls_json(listed));
     fmt::print(context.output().out, "{}\n", array.dump(2));
     return 0;
   }
@@ -28,7 +28,12 @@ int run_ls(app::Context& context, const LsOptions& options) {
     fmt::print(context.output().out, "No machines. Create one with: gpunb up NAME\n");
     return 0;
   }
-  fmt::print(context.output().out, "{}", table(machines));
+  fmt::print(context.output().out, "{}", ls_table(machines));
+  bool defaults = std::any_of(machines.begin(), machines.end(), [](const auto& m) {
+    return m.cost && !m.cost->autostop_from_ledger &&
+           m.machine.state == core::MachineState::running;
+  });
+  if (defaults) fmt::print(context.output().out, "(autostop*: the configured default)\n");
   bool orphans =
       std::any_of(machines.begin(), machines.end(), [](const auto& m) { return m.orphan; });
   if (orphans) {

@@ -18,12 +18,7 @@ struct SyncOptions {
 };
 
 int run_sync(app::Context& context, const SyncOptions& options) {
-  auto machine = app::require_machine(context, options.name);
-  if (machine.state != core::MachineState::running) {
-    throw core::Fatal({core::ErrorKind::refused,
-                       options.name + " is " + core::to_string(machine.state),
-                       "start it with `gpunb start " + options.name + "`"});
-  }
+  auto machine = app::require_running(context, options.name);
   auto result = app::sync_machine(context, machine, options.request);
   if (options.json) {
     fmt::print(context.output().out, "{}\n", sync::json_report(result.plan).dump(2));

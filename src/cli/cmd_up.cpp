@@ -2,6 +2,7 @@
 
 #include <memory>
 
+#include "app/autostop.hpp"
 #include "app/up.hpp"
 #include "cli/commands.hpp"
 #include "cli/format.hpp"
@@ -62,6 +63,16 @@ void add_connect_options(CLI::App& command, app::ConnectRequest& request, bool& 
         if (!minutes) throw CLI::ValidationError("--autopull", "a duration such as 5m or 1h");
         return std::to_string(*minutes);
       });
+  command
+      .add_option_function<std::string>(
+          "--autostop",
+          [&request](const std::string& text) { request.autostop_s = app::parse_duration_s(text); },
+          "Stop the machine after this long idle (e.g. 30m, 2h, off; default: config's, or 60m)")
+      ->check([](const std::string& text) {
+        return app::parse_duration_s(text) ? std::string() : "a duration such as 30m, 2h or off";
+      });
+  command.add_flag("--autodown", request.autodown,
+                   "With --autostop: terminate instead of stop, only once the workspace is pulled");
   command.add_option("--cert", request.certfile, "With --expose: certificate file on the machine");
   command.add_option("--key", request.keyfile, "With --expose: its private key, on the machine");
 }

@@ -30,6 +30,9 @@ void add_lifecycle(CLI::App& app, CommandTable& table);  // start, stop, down
 void add_connect(CLI::App& app, CommandTable& table);    // connect, open, disconnect
 void add_remote(CLI::App& app, CommandTable& table);     // jupyter, ssh, ssh-config, forget-host
 void add_sync(CLI::App& app, CommandTable& table);       // push, pull, sync
+void add_fetch(CLI::App& app, CommandTable& table);      // fetch
+void add_cost(CLI::App& app, CommandTable& table);       // cost
+void add_autostop(CLI::App& app, CommandTable& table);   // autostop
 void add_connect_options(CLI::App& command, app::ConnectRequest& request, bool& no_browser);
 
 }  // namespace gpunb::cli

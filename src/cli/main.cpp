@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include "app/cost_warning.hpp"
 #include "app/progress.hpp"
 #include "cli/commands.hpp"
 
@@ -46,6 +47,7 @@ int execute(const Action& action, Flags& flags) {
   app::Output output{stdout, stderr, ::isatty(STDERR_FILENO) == 1, ::isatty(STDIN_FILENO) == 1};
   app::Context context(env, log, clock, output, flags.global);
   try {
+    app::warn_unattended(context);
     return action(context);
   } catch (const core::Fatal& fatal) {
     return report(fatal.error(), log);
@@ -70,6 +72,9 @@ int run(int argc, char** argv) {
   add_connect(app, table);
   add_remote(app, table);
   add_sync(app, table);
+  add_fetch(app, table);
+  add_cost(app, table);
+  add_autostop(app, table);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {

@@ -54,6 +54,7 @@ struct Machine {
   bool spot = false;
   int ssh_port = 22;
   std::string workspace;  // the local folder mirrored to ~/work/NAME (absolute)
+  std::string state_reason;  // the cloud's, e.g. "Server.SpotInstanceTermination"; not stored
 };
 
 }  // namespace gpunb::core

@@ -54,6 +54,12 @@ class Provider {
   virtual core::Status start(const core::Machine& machine) = 0;
   virtual core::Status stop(const core::Machine& machine) = 0;
   virtual core::Status terminate(const core::Machine& machine) = 0;
+  // Whether a shutdown from inside the machine terminates it (autostop --autodown) or stops it.
+  virtual core::Status set_terminate_on_shutdown(const core::Machine& machine, bool terminate) {
+    (void)machine;
+    (void)terminate;
+    return core::fail(core::ErrorKind::usage, name() + " machines cannot terminate themselves");
+  }
   // Lets CIDR reach TCP PORT of the machine (exposed Jupyter); false when the provider has no
   // firewall of its own (an ssh box: the user's network decides).
   virtual core::Result<bool> allow_inbound(const core::Machine& machine, int port,

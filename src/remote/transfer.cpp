@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <map>
@@ -119,6 +120,33 @@ std::string stream_command(const std::string& agent_path, const char* mode,
 
 // ---- push: local files -> `agent receive` ----
 
+// What goes to the channel next: headers, file bytes read straight in (no zero-fill first: a
+// std::string would clear every byte of 500 MB before read() overwrites it), trailers.
+class OutBuffer {
+ public:
+  OutBuffer() : data_(2 * kBlock) {}
+  size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  std::string_view view() const { return {data_.data(), size_}; }
+  void clear() { size_ = 0; }
+  OutBuffer& operator+=(std::string_view text) {
+    std::memcpy(grow(text.size()), text.data(), text.size());
+    return *this;
+  }
+  OutBuffer& operator+=(char c) { return *this += std::string_view(&c, 1); }
+  // SIZE more bytes at the end, uninitialized: write into them, then shrink() what is unused.
+  char* grow(size_t size) {
+    if (size_ + size > data_.size()) data_.resize(std::max(size_ + size, 2 * data_.size()));
+    size_ += size;
+    return data_.data() + size_ - size;
+  }
+  void shrink(size_t by) { size_ -= by; }
+
+ private:
+  std::vector<char> data_;
+  size_t size_ = 0;
+};
+
 class Pusher {
  public:
   Pusher(ByteChannel& channel, const fs::path& root, const std::vector<std::string>& paths,
@@ -140,7 +168,8 @@ class Pusher {
   TransferResult result_;
   const ProgressFn& progress_;
   std::map<std::string, size_t> index_;
-  std::string out_, in_;
+  OutBuffer out_;
+  std::string in_;
   bool done_ = false;
   TransferProgress sent_;
 };
@@ -208,19 +237,19 @@ core::Status Pusher::stream(int fd, FileResult& file) {
       if (auto ok = flush(); !ok) return ok;
     }
     size_t want = static_cast<size_t>(std::min<std::uint64_t>(left, kBlock));
-    size_t at = out_.size();
-    out_.resize(at + want);  // zero-filled: what stays of it when the file shrank
-    ssize_t n = short_read ? 0 : ::read(fd, out_.data() + at, want);
+    char* at = out_.grow(want);
+    ssize_t n = short_read ? 0 : ::read(fd, at, want);
     if (n < 0 && errno == EINTR) {
-      out_.resize(at);
+      out_.shrink(want);
       continue;
     }
     if (n <= 0) {
-      short_read = true;
+      short_read = true;  // zeros for the rest
+      std::memset(at, 0, want);
       n = static_cast<ssize_t>(want);
     } else {
-      out_.resize(at + static_cast<size_t>(n));
-      hash.update(out_.data() + at, static_cast<size_t>(n));
+      out_.shrink(want - static_cast<size_t>(n));
+      hash.update(at, static_cast<size_t>(n));
     }
     left -= static_cast<std::uint64_t>(n);
     sent_.bytes_done += static_cast<std::uint64_t>(n);
@@ -238,7 +267,7 @@ core::Status Pusher::stream(int fd, FileResult& file) {
 
 core::Status Pusher::flush() {
   if (out_.empty()) return {};
-  auto ok = channel_.write(out_);
+  auto ok = channel_.write(out_.view());
   out_.clear();
   return ok ? drain(Ms(0)) : ok;
 }

@@ -468,6 +468,44 @@ class SandboxTest(unittest.TestCase):
         self.assertEqual(r["CurrentState"]["Name"], "terminated")
         self.assertApiError("IncorrectInstanceState", self.ec2.start_instances, InstanceIds=[iid])
 
+    def test_power_stubs_shutdown_behavior_and_boot(self):
+        """The host's stubs: nvidia-smi reads sys/gpu/util, crontab's @reboot lines run at boot,
+        `sudo -n shutdown -h now` stops (home kept) or, with InstanceInitiatedShutdownBehavior
+        terminate, terminates (home gone), as EC2 does."""
+        a, b = self.launch(2)
+        for iid in (a, b):
+            self.wait_state(iid, "running")
+        sysdir = os.path.join(os.path.dirname(self.sb.instance(a)["home_dir"].rstrip("/")), "..", "sys")
+        sysdir = os.path.normpath(sysdir)
+        p = self.ssh(a, "nvidia-smi --query-gpu=utilization.gpu --format=csv,noheader,nounits")
+        self.assertEqual(p.returncode, 9, p.stdout)
+        os.makedirs(os.path.join(sysdir, "gpu"), exist_ok=True)
+        with open(os.path.join(sysdir, "gpu", "util"), "w") as f:
+            f.write("3\n97\n")
+        p = self.ssh(a, "nvidia-smi --query-gpu=utilization.gpu --format=csv,noheader,nounits")
+        self.assertEqual((p.returncode, p.stdout.split()), (0, ["3", "97"]), p.stderr)
+        p = self.ssh(a, "echo '@reboot touch ~/booted' | crontab - && crontab -l; echo x > ~/kept.txt")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("@reboot touch ~/booted", p.stdout)
+        self.sb.call("POST", "/_sandbox/instances/%s/reboot" % a, {})
+        home_a = self.sb.instance(a)["home_dir"]
+        wait_for(lambda: os.path.exists(os.path.join(home_a, "booted")), 15, "the @reboot line to run")
+        attr = self.ec2.describe_instance_attribute(InstanceId=b, Attribute="instanceInitiatedShutdownBehavior")
+        self.assertEqual(attr["InstanceInitiatedShutdownBehavior"]["Value"], "stop")
+        self.ec2.modify_instance_attribute(InstanceId=b, InstanceInitiatedShutdownBehavior={"Value": "terminate"})
+        attr = self.ec2.describe_instance_attribute(InstanceId=b, Attribute="instanceInitiatedShutdownBehavior")
+        self.assertEqual(attr["InstanceInitiatedShutdownBehavior"]["Value"], "terminate")
+        home_b = self.sb.instance(b)["home_dir"]
+        wait_for(lambda: self.ssh(a, "true").returncode == 0, 15, "ssh after the reboot")
+        for iid in (a, b):
+            p = self.ssh(iid, "sudo -n shutdown -h now")
+            self.assertEqual(p.returncode, 0, p.stderr)
+        st = self.wait_state(a, "stopped")
+        self.assertEqual(st["StateReason"]["Code"], "Client.InstanceInitiatedShutdown")
+        self.assertTrue(os.path.exists(os.path.join(home_a, "kept.txt")))
+        self.wait_state(b, "terminated")
+        self.assertFalse(os.path.exists(home_b))
+
     def test_security_group_enforced_and_network_cut(self):
         if not self.sb.info["security_groups_enforced"]:
             self.skipTest("nftables not installed")

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <map>
 #include <random>
 
 #include "agent/fs_list.hpp"
@@ -113,6 +114,42 @@ TEST(AgentFsStream, ReceiveThenSendRoundTrip) {
                               ",\"end\":true,\"files\":" + std::to_string(files.size()) + "}\n");
 }
 
+// Small batches, so that many commit on the committing thread while the next ones arrive: every
+// file answered once, refusals among them, all in place, no temp file left.
+TEST(AgentFsStream, ManySmallBatchesCommitWhileTheNextArrive) {
+  FsTree tree;
+  auto files = gpunb::testing::sample_files(500);
+  std::string stream;
+  for (size_t i = 0; i < files.size(); ++i) {
+    stream += gpunb::testing::frame(files[i]);
+    if (i % 97 == 0) stream += gpunb::testing::frame({"../bad" + std::to_string(i), "x"});
+  }
+  stream += "{\"end\":true}\n";
+  agent::ReceiveLimits limits;
+  limits.batch_files = 7;
+  limits.batch_bytes = 20000;
+  limits.open_dirs = 3;
+  limits.idle_batch_files = 2;
+  limits.idle_batch_bytes = 5000;
+  auto replies = gpunb::testing::run_stream("receive", tree.root.string(), stream, limits);
+  ASSERT_EQ(replies.code, 0) << replies.out.substr(0, 500);
+  auto lines = gpunb::testing::json_lines(replies.out);
+  ASSERT_FALSE(lines.empty());
+  EXPECT_EQ(lines.back()["files"], files.size());
+  lines.pop_back();
+  std::map<std::string, int> answers;
+  size_t refused = 0;
+  for (const auto& line : lines) {
+    ++answers[line["path"].get<std::string>()];
+    if (line.contains("error")) ++refused;
+  }
+  EXPECT_EQ(refused, 6u);
+  EXPECT_EQ(answers.size(), files.size() + refused);
+  for (const auto& [path, count] : answers) EXPECT_EQ(count, 1) << path;
+  for (const auto& file : files) tree.expect_file(file);
+  EXPECT_EQ(tree.temp_files(), 0u);
+}
+
 TEST(AgentFsStream, RefusesTraversalAbsoluteAndSymlinkedFolders) {
   FsTree tree, outside;
   std::filesystem::create_directories(tree.root / "ws");
@@ -145,6 +182,33 @@ TEST(AgentFsStream, CutMidFileLeavesNoPartialFileAndCommitsTheWholeOnes) {
   EXPECT_EQ(lines[0]["path"], "whole.txt");
   EXPECT_TRUE(lines[1].contains("error"));
   EXPECT_EQ(gpunb::testing::read_all(tree.root / "whole.txt"), "complete");
+  EXPECT_FALSE(std::filesystem::exists(tree.root / "dir/cut.bin"));
+  EXPECT_EQ(tree.temp_files(), 0u);
+}
+
+// The same with a commit in flight when the input breaks: it finishes, then the batch of whole
+// files after it; their replies come before the error line.
+TEST(AgentFsStream, CutWhileABatchCommitsCommitsEveryWholeFile) {
+  FsTree tree;
+  std::string stream;
+  for (int i = 0; i < 9; ++i) {
+    stream += gpunb::testing::frame(
+        {"d" + std::to_string(i % 3) + "/f" + std::to_string(i), std::string(1000, 'a'), 0644, 5});
+  }
+  std::string big = gpunb::testing::frame({"dir/cut.bin", std::string(100000, 'x'), 0644, 5});
+  stream += big.substr(0, big.size() / 2);
+  agent::ReceiveLimits limits;
+  limits.batch_files = 2;
+  auto replies = gpunb::testing::run_stream("receive", tree.root.string(), stream, limits);
+  EXPECT_EQ(replies.code, 1);
+  auto lines = gpunb::testing::json_lines(replies.out);
+  ASSERT_EQ(lines.size(), 10u);
+  for (size_t i = 0; i < 9; ++i) EXPECT_TRUE(lines[i].contains("sha256")) << lines[i];
+  EXPECT_TRUE(lines[9].contains("error") && !lines[9].contains("path")) << lines[9];
+  for (int i = 0; i < 9; ++i) {
+    EXPECT_TRUE(std::filesystem::exists(tree.root / ("d" + std::to_string(i % 3)) /
+                                        ("f" + std::to_string(i))));
+  }
   EXPECT_FALSE(std::filesystem::exists(tree.root / "dir/cut.bin"));
   EXPECT_EQ(tree.temp_files(), 0u);
 }

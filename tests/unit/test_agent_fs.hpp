@@ -117,11 +117,11 @@ inline std::string memfd_text(int fd) {
 
 // receive or send (MODE) in-process, INPUT as its stdin.
 inline StreamRun run_stream(const std::string& mode, const std::string& root,
-                            const std::string& input) {
+                            const std::string& input, const agent::ReceiveLimits& limits = {}) {
   int in = memfd_with(input), out = memfd_with("");
   StreamRun run;
-  run.code =
-      mode == "receive" ? agent::receive_stream(in, out, root) : agent::send_stream(in, out, root);
+  run.code = mode == "receive" ? agent::receive_stream(in, out, root, limits)
+                               : agent::send_stream(in, out, root);
   ::close(in);
   run.out = memfd_text(out);
   return run;

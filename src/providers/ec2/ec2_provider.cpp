@@ -40,6 +40,7 @@ core::Machine to_machine(const aws::Instance& instance, const std::string& regio
   machine.zone = instance.zone;
   machine.image_id = instance.image_id;
   machine.spot = instance.lifecycle == "spot";
+  machine.state_reason = instance.state_reason;
   return machine;
 }
 
@@ -105,6 +106,10 @@ class Ec2Provider : public Provider {
 
   core::Status terminate(const core::Machine& machine) override {
     return discard(aws::terminate_instances(client_, ids_of(machine)));
+  }
+
+  core::Status set_terminate_on_shutdown(const core::Machine& machine, bool terminate) override {
+    return aws::set_shutdown_behavior(client_, machine.id, terminate ? "terminate" : "stop");
   }
 
   core::Result<bool> allow_inbound(const core::Machine& machine, int port,

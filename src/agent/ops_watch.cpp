@@ -1,0 +1,80 @@
+// The watch.* ops: configure (the autostop setting, written to ~/.gpunb/watch.json; the watcher
+// started and armed at boot) and status (the setting and the watcher's last sample).
+#include <ctime>
+
+#include "agent/dispatcher.hpp"
+#include "agent/files.hpp"
+#include "agent/watch.hpp"
+#include "agent/watch_boot.hpp"
+
+namespace gpunb::agent {
+namespace {
+
+// ~/.gpunb/bin/gpunb-agent, a link to this agent: a stable path for systemd and crontab.
+Outcome<std::filesystem::path> link_agent(const WatchFiles& files) {
+  auto exe = self_exe();
+  if (exe.empty()) return failure("internal", "cannot tell where this agent is");
+  if (auto ok = make_dirs(files.bin.parent_path(), 0700); !ok) return tl::unexpected(ok.error());
+  auto staged = files.bin;
+  staged += ".new";
+  std::error_code error;
+  std::filesystem::remove(staged, error);
+  std::filesystem::create_symlink(exe, staged, error);
+  if (!error) std::filesystem::rename(staged, files.bin, error);
+  if (error)
+    return failure("internal", "cannot link " + files.bin.string() + ": " + error.message());
+  return files.bin;
+}
+
+Json status_of(const WatchFiles& files) {
+  Json reply;
+  auto settings = read_settings(files);
+  reply["settings"] = settings ? settings_json(*settings) : Json(nullptr);
+  auto pid = running_watcher(files);
+  reply["running"] = pid.has_value();
+  reply["pid"] = pid.value_or(0);
+  auto state = read_state(files);
+  reply["state"] = state && pid ? state_json(*state) : Json(nullptr);
+  auto spot = read_text(files.spot);
+  auto notice = spot ? Json::parse(*spot, nullptr, false) : Json(nullptr);
+  reply["spot"] = notice.is_object() ? notice : Json(nullptr);
+  reply["now"] = static_cast<Seconds>(std::time(nullptr));
+  return reply;
+}
+
+Outcome<WatchSettings> wanted_settings(const WatchFiles& files, const Json& request) {
+  auto current = read_settings(files);
+  if (current && request.value("keep_existing", false)) return *current;
+  auto settings = settings_from_json(request, current.value_or(WatchSettings{}));
+  if (settings) settings->configured_at = static_cast<Seconds>(std::time(nullptr));
+  return settings;
+}
+
+Outcome<Json> configure_op(Context& context, const Json& request) {
+  auto files = watch_files(context.state);
+  auto settings = wanted_settings(files, request);
+  if (!settings) return tl::unexpected(settings.error());
+  if (auto ok = write_settings(files, *settings); !ok) return tl::unexpected(ok.error());
+  auto bin = link_agent(files);
+  if (!bin) return tl::unexpected(bin.error());
+  auto pid = ensure_watcher(files, *bin);
+  if (!pid) return tl::unexpected(pid.error());
+  auto armed = arm_at_boot(*bin, context.state);
+  if (!armed) context.log->write("watch: " + armed.error().message);
+  Json reply = status_of(files);
+  reply["armed"] = armed ? *armed : std::string("none");
+  return reply;
+}
+
+Outcome<Json> status_op(Context& context, const Json&) {
+  return status_of(watch_files(context.state));
+}
+
+}  // namespace
+
+void register_watch_ops(Dispatcher& dispatcher) {
+  dispatcher.add("watch.configure", configure_op);
+  dispatcher.add("watch.status", status_op);
+}
+
+}  // namespace gpunb::agent

@@ -1,0 +1,139 @@
+// Google Drive links to file IDs, and the first request for a file. The pages Google answers with
+// are read in gdrive_page.cpp.
+#include "data/gdrive.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
+#include <vector>
+
+#include "data/html_form.hpp"
+
+namespace gpunb::data {
+
+namespace {
+
+constexpr size_t kMinIdLength = 10;
+
+bool is_id_char(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' || c == '-';
+}
+
+bool is_id(std::string_view text) {
+  return text.size() >= kMinIdLength && std::all_of(text.begin(), text.end(), is_id_char);
+}
+
+// A Drive link cut into its parts; only Google Drive's own hosts qualify.
+struct DriveLink {
+  std::string host;
+  std::vector<std::string_view> segments;  // the path's non-empty segments
+  std::string_view query;
+};
+
+std::string lower(std::string_view text) {
+  std::string out(text);
+  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::vector<std::string_view> segments_of(std::string_view path) {
+  std::vector<std::string_view> out;
+  while (!path.empty()) {
+    auto slash = path.find('/');
+    auto segment = path.substr(0, slash);
+    if (!segment.empty()) out.push_back(segment);
+    if (slash == std::string_view::npos) break;
+    path.remove_prefix(slash + 1);
+  }
+  return out;
+}
+
+std::optional<DriveLink> split_link(std::string_view source) {
+  for (std::string_view scheme : {"https://", "http://"}) {
+    if (lower(source.substr(0, scheme.size())) == scheme) source.remove_prefix(scheme.size());
+  }
+  source = source.substr(0, source.find('#'));
+  auto host_end = source.find_first_of("/?");
+  DriveLink link{lower(source.substr(0, host_end)), {}, {}};
+  if (link.host != "drive.google.com" && link.host != "docs.google.com" &&
+      link.host != "drive.usercontent.google.com")
+    return std::nullopt;
+  auto rest = host_end == std::string_view::npos ? std::string_view() : source.substr(host_end);
+  auto question = rest.find('?');
+  link.segments = segments_of(rest.substr(0, question));
+  if (question != std::string_view::npos) link.query = rest.substr(question + 1);
+  return link;
+}
+
+std::optional<std::string> query_value(std::string_view query, std::string_view name) {
+  while (!query.empty()) {
+    auto amp = query.find('&');
+    auto item = query.substr(0, amp);
+    auto equals = item.find('=');
+    if (equals != std::string_view::npos && item.substr(0, equals) == name)
+      return std::string(item.substr(equals + 1));
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
+  }
+  return std::nullopt;
+}
+
+// /file/d/ID/..., /file/u/0/d/ID/...: the segment after "d" under "file".
+std::optional<std::string> path_id(const std::vector<std::string_view>& segments) {
+  if (segments.empty() || segments[0] != "file") return std::nullopt;
+  auto d = std::find(segments.begin(), segments.end(), "d");
+  if (d == segments.end() || d + 1 == segments.end() || !is_id(*(d + 1))) return std::nullopt;
+  return std::string(*(d + 1));
+}
+
+std::string without_trailing_slash(std::string text) {
+  while (!text.empty() && text.back() == '/') text.pop_back();
+  return text;
+}
+
+}  // namespace
+
+std::optional<std::string> gdrive_file_id(std::string_view source) {
+  if (is_id(source)) return std::string(source);
+  auto link = split_link(source);
+  if (!link) return std::nullopt;
+  if (auto id = path_id(link->segments)) return id;
+  auto id = query_value(link->query, "id");
+  if (id && is_id(*id)) return id;
+  return std::nullopt;
+}
+
+bool is_gdrive_source(std::string_view source) {
+  return gdrive_file_id(source).has_value();
+}
+
+std::optional<std::string> gdrive_resource_key(std::string_view source) {
+  auto link = split_link(source);
+  if (!link) return std::nullopt;
+  auto key = query_value(link->query, "resourcekey");
+  if (!key || key->empty() || !std::all_of(key->begin(), key->end(), is_id_char))
+    return std::nullopt;
+  return key;
+}
+
+GdriveEndpoint GdriveEndpoint::from_env() {
+  GdriveEndpoint endpoint;
+  const char* value = std::getenv("GPUNB_GDRIVE_ENDPOINT");  // NOLINT(concurrency-mt-unsafe)
+  if (value != nullptr && *value != '\0') {
+    endpoint.drive = without_trailing_slash(value);
+    endpoint.usercontent = endpoint.drive;
+  }
+  return endpoint;
+}
+
+HttpRequest gdrive_request(const GdriveEndpoint& endpoint, const std::string& id,
+                           const std::optional<std::string>& resource_key) {
+  std::vector<std::pair<std::string, std::string>> fields{{"id", id}, {"export", "download"}};
+  if (resource_key) fields.emplace_back("resourcekey", *resource_key);
+  HttpRequest request;
+  auto text = without_trailing_slash(endpoint.usercontent) + "/download?" + form_encode(fields);
+  if (auto url = Url::parse(text)) request.url = std::move(*url);
+  return request;
+}
+
+}  // namespace gpunb::data

@@ -1,0 +1,216 @@
+#!/usr/bin/env bash
+# Autostop (issue 6, parts 1-2) on sandbox machines with short windows: the machine's own watcher
+# stops an idle machine with the laptop disconnected, and keeps a busy one (a running cell, GPU
+# load, a transfer) alive; an idle open tunnel does not count; `autostop off` and a reboot are
+# honoured; --autodown terminates only once the workspace is pulled; a spot notice makes the
+# agent checkpoint the open notebooks; a foreground tunnel counts down the last 5 minutes.
+# Independent cases run side by side on their own machines.
+source "$(dirname "$0")/lib.sh"
+start_sandbox --delay-scale 0.2
+BG_PIDS=()  # this suite's own background processes, ended by PID
+trap 'for p in "${BG_PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done; cleanup' EXIT
+BRIDGE_IP=$(sbx info | jq -r .caller_cidr | cut -d/ -f1)
+mkdir -p "$WORK/srv"
+export GPUNB_AUTOSTOP_WINDOW=5s GPUNB_AUTOSTOP_INTERVAL=1s
+AUTOSTOP=20
+echo '{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}' >"$WS/nb.ipynb"
+echo "data" >"$WS/data.txt"
+
+id_of() { machine_json "$1" | jq -r .id; }
+ip_of() { machine_json "$1" | jq -r .public_ip; }
+state_of() { instance_field "$1" state; }
+sysdir() { echo "$WORK/sandbox/instances/$1/sys"; }
+agent_log() { cat "$(instance_field "$1" home_dir)/.gpunb/agent.log" 2>/dev/null || true; }
+is_state() { [ "$(state_of "$1")" = "$2" ]; }
+gone_or() { local s; s=$(state_of "$1"); [ "$s" = "$2" ] || [ "$s" = "${3:-$2}" ]; }
+since() { echo $(( SECONDS - $1 )); }
+past() { [ $((SECONDS - $1)) -ge "$2" ]; }  # past T0 SECONDS: evaluated anew at each poll
+# Seconds from the watcher's "idle since T" to its "stopping now" line, by agent.log's clock.
+idle_to_stop() {
+  local line at idle
+  line=$(agent_log "$1" | grep -E 'watch: idle since .*: (stopping|terminating) now' | tail -1)
+  at=${line%% *}
+  idle=$(sed -E 's/.*idle since ([^ ]+) .*/\1/' <<<"$line")
+  echo $(( $(date -d "$at" +%s) - $(date -d "$idle" +%s) )) "$(date -d "$idle" +%s)"
+}
+# check_stop_time ID [NOT_BEFORE]: the watcher stopped it within autostop + one sampling interval
+# (1 s, plus 1 s for the log's whole seconds) of going idle, not before; idle from NOT_BEFORE on.
+check_stop_time() {
+  local since_epoch
+  read -r idle_s since_epoch <<<"$(idle_to_stop "$1")"
+  [ "$idle_s" -ge "$AUTOSTOP" ] && [ "$idle_s" -le $((AUTOSTOP + 1 + 1)) ] \
+    || fail "$1: the watcher stopped it after ${idle_s}s idle (autostop ${AUTOSTOP}s, sampling 1s)"
+  [ "$since_epoch" -ge "${2:-0}" ] || fail "$1: idle since $since_epoch, before ${2:-0}"
+}
+
+# up NAME ARGS...: a machine with its tunnel in the background; records its id and start time.
+declare -A ID T0
+up_machine() {
+  local name=$1; shift
+  expect 0 up "$name" --detach --no-browser "$@"
+  ID[$name]=$(id_of "$name")
+  T0[$name]=$SECONDS
+}
+
+up_machine tun --autostop ${AUTOSTOP}s
+up_machine idle --autostop ${AUTOSTOP}s
+expect 0 disconnect idle
+up_machine cell --autostop ${AUTOSTOP}s
+URL_CELL=$(sed -n 's/^Jupyter: //p' "$WORK/out")
+JUPYTER_URL="$URL_CELL" /usr/bin/python3 "$ROOT/tests/e2e/tools/kernel.py" --timeout 120 \
+  --code 'import time; time.sleep(40)' >"$WORK/cell.json" 2>&1 &
+CELL_PID=$!
+BG_PIDS+=("$CELL_PID")
+up_machine gpu --autostop ${AUTOSTOP}s --type g5.xlarge
+echo 80 >"$(sysdir "${ID[gpu]}")/gpu/util"
+expect 0 disconnect gpu
+up_machine xfer --autostop ${AUTOSTOP}s
+expect 0 disconnect xfer
+# A detached fetch (gpunb-agent fetch-run) of a file served slowly from this side of the bridge
+# (not over the machine's loopback, so only the transfer itself can count as busy): ~45 s.
+head -c 4500000 /dev/urandom >"$WORK/srv/slow.bin"
+/usr/bin/python3 "$ROOT/tests/tools/http_origin.py" --dir "$WORK/srv" --bind "$BRIDGE_IP" --port 0 \
+  --rate 100KB >"$WORK/origin.out" 2>"$WORK/origin.err" &
+ORIGIN_PID=$!
+BG_PIDS+=("$ORIGIN_PID")
+wait_until 30 grep -qs '^READY ' "$WORK/origin.out"
+ORIGIN_URL="http://$BRIDGE_IP:$(sed -n 's/^READY //p' "$WORK/origin.out")"
+expect 0 fetch xfer "$ORIGIN_URL/slow.bin" --to slow --connections 1 --detach
+up_machine off --autostop ${AUTOSTOP}s
+expect 0 autostop off off
+assert_grep 'autostop off' "$WORK/out"
+expect 0 disconnect off
+up_machine ad --autostop ${AUTOSTOP}s --autodown
+expect 0 disconnect ad
+ssh_machine "$(ip_of ad)" "${ID[ad]}" 'echo fresh >~/work/ad/result.txt'
+pass "7 machines up with autostop ${AUTOSTOP}s (window 5 s, sampling 1 s)"
+
+# The ledger records each machine's setting as an "autostop" event (minutes, rounded up; 0 = off).
+autostop_event() {
+  sqlite3 "$XDG_STATE_HOME/gpunb/ledger.db" \
+    "SELECT detail FROM events WHERE machine = '$1' AND kind = 'autostop' ORDER BY id DESC LIMIT 1"
+}
+assert_eq "$(autostop_event idle)" 1 "idle's autostop event"
+assert_eq "$(autostop_event off)" 0 "off's autostop event after \`autostop off\`"
+pass "the ledger records the autostop setting (up: 1 min, autostop off: 0)"
+
+behaviour=$(aws_sbx ec2 describe-instance-attribute --instance-id "${ID[ad]}" \
+  --attribute instanceInitiatedShutdownBehavior | jq -r .InstanceInitiatedShutdownBehavior.Value)
+assert_eq "$behaviour" terminate "shutdown behaviour of the --autodown machine"
+assert_eq "$(aws_sbx ec2 describe-instance-attribute --instance-id "${ID[idle]}" \
+  --attribute instanceInitiatedShutdownBehavior | jq -r .InstanceInitiatedShutdownBehavior.Value)" stop "idle's"
+pass "--autodown set InstanceInitiatedShutdownBehavior=terminate (others keep stop)"
+
+# The idle machine, laptop disconnected since `up`: stopped within autostop + one interval.
+wait_until 60 gone_or "${ID[idle]}" stopping stopped
+check_stop_time "${ID[idle]}"
+pass "idle machine (laptop disconnected) stopped ${idle_s}s after going idle"
+wait_until 20 is_state "${ID[idle]}" stopped
+home=$(instance_field "${ID[idle]}" home_dir)
+[ -f "$home/work/idle/nb.ipynb" ] || fail "the stopped machine's home lost the workspace"
+assert_grep 'watch: idle since .*: stopping now' <(agent_log "${ID[idle]}")
+assert_grep 'sudo -n shutdown -h now accepted' <(agent_log "${ID[idle]}")
+pass "sandbox shows it stopped, home intact; agent.log says why and when"
+
+wait_until 30 gone_or "${ID[tun]}" stopping stopped
+check_stop_time "${ID[tun]}"
+[ -e "$XDG_STATE_HOME/gpunb/tunnels/tun.json" ] || fail "the tunnel record of tun is gone"
+pass "an idle open tunnel did not keep its machine alive ($(since "${T0[tun]}")s)"
+
+# Past the window, the busy ones still run.
+wait_until 60 past "${T0[cell]}" $((AUTOSTOP + 8))
+is_state "${ID[cell]}" running || fail "the machine running a cell was stopped"
+pass "a cell running 40 s kept its machine alive past the ${AUTOSTOP}s window"
+wait_until 60 past "${T0[gpu]}" $((AUTOSTOP + 8))
+is_state "${ID[gpu]}" running || fail "the machine with GPU load was stopped"
+assert_grep 'busy \(gpu 80%\)' <(agent_log "${ID[gpu]}")
+echo 0 >"$(sysdir "${ID[gpu]}")/gpu/util"
+T_GPU=$(( $(date +%s) - 1 ))
+pass "GPU utilization 80% (no kernel) kept its machine alive"
+wait_until 60 past "${T0[xfer]}" $((AUTOSTOP + 8))
+is_state "${ID[xfer]}" running || fail "the machine with a running transfer was stopped"
+assert_grep 'busy \(transfer running\)' <(agent_log "${ID[xfer]}")
+ls "$(instance_field "${ID[xfer]}" home_dir)/.gpunb/transfers" | grep -q '^fetch-' \
+  || fail "no fetch transfer mark while the fetch runs"
+pass "a running fetch (gpunb-agent fetch-run) kept its machine alive"
+wait_until 60 past "${T0[off]}" $((AUTOSTOP + 8))
+is_state "${ID[off]}" running || fail "autostop off was not honoured"
+pass "autostop off honoured"
+is_state "${ID[ad]}" running || fail "--autodown terminated with unpulled changes"
+wait_until 10 grep -q 'autodown refused to terminate: ~/work/ad was never pulled whole' <(agent_log "${ID[ad]}")
+pass "--autodown with unpulled changes refused (the machine keeps running)"
+
+# off -> 20s again, then a reboot: the watcher comes back by itself (crontab @reboot).
+expect 0 autostop off ${AUTOSTOP}s --json
+assert_eq "$(jq -r .armed "$WORK/out")" crontab "boot arming"
+curl -sf -X POST "$SANDBOX_URL/_sandbox/instances/${ID[off]}/reboot" >/dev/null
+T_REBOOT=$SECONDS
+wait_until 60 gone_or "${ID[off]}" stopping stopped
+assert_grep 'boot: ubuntu: .*gpunb-agent.* watch' "$(sysdir "${ID[off]}")/boot.log"
+pass "after a reboot the watcher was re-armed at boot and stopped the machine ($(since "$T_REBOOT")s)"
+
+expect 0 pull ad
+wait_until 60 gone_or "${ID[ad]}" shutting-down terminated
+wait_until 20 is_state "${ID[ad]}" terminated
+[ ! -d "$WORK/sandbox/instances/${ID[ad]}/home" ] || fail "the terminated machine kept its home"
+[ -f "$WS/result.txt" ] || fail "the pull did not bring result.txt"
+pass "after a pull, --autodown terminated the machine"
+
+wait_until 60 gone_or "${ID[gpu]}" stopping stopped
+check_stop_time "${ID[gpu]}" "$T_GPU"
+pass "once the GPU went idle its machine stopped (${idle_s}s later)"
+wait_until 90 gone_or "${ID[cell]}" stopping stopped
+wait "$CELL_PID" || fail "the 40 s cell did not finish: $(cat "$WORK/cell.json")"
+pass "the cell finished; then its machine stopped ($(since "${T0[cell]}")s)"
+wait_until 60 gone_or "${ID[xfer]}" stopping stopped
+cmp "$WORK/srv/slow.bin" "$(instance_field "${ID[xfer]}" home_dir)/work/xfer/slow/slow.bin" \
+  || fail "the fetch did not finish before its machine stopped"
+pass "the fetch ended; then its machine stopped ($(since "${T0[xfer]}")s)"
+
+# Spot: a notice from the (fake) instance metadata service makes the agent checkpoint notebooks.
+IMDS_PORT=18123
+GPUNB_IMDS_ENDPOINT=http://127.0.0.1:$IMDS_PORT up_machine sp --spot  # no --autostop: 60 min
+URL_SP=$(sed -n 's/^Jupyter: //p' "$WORK/out")
+assert_eq "$(autostop_event sp)" 60 "the default autostop recorded for sp"
+expect 0 autostop sp --json
+assert_eq "$(jq -r .settings.autostop_s "$WORK/out")" 3600 "the default autostop on the machine"
+assert_eq "$(jq -r .running "$WORK/out")" true "the watcher runs on sp"
+pass "up without --autostop arms the watcher with the default 60 minutes"
+ns=$(instance_field "${ID[sp]}" netns)
+ip netns exec "$ns" /usr/bin/python3 "$ROOT/tests/e2e/tools/imds.py" $IMDS_PORT "$WORK/notice.json" \
+  >"$WORK/imds.out" 2>"$WORK/imds.log" &
+BG_PIDS+=($!)
+wait_until 10 grep -q READY "$WORK/imds.out"
+base=${URL_SP%%/\?*}; token=${URL_SP##*token=}
+curl -sf -X POST -H "Authorization: token $token" -d '{"path": "nb.ipynb", "type": "notebook", "kernel": {"name": "python3"}}' \
+  "$base/api/sessions" >/dev/null
+echo '{"action": "terminate", "time": "2030-01-01T00:02:00Z"}' >"$WORK/notice.json"
+spot_json="$(instance_field "${ID[sp]}" home_dir)/.gpunb/spot.json"
+wait_until 30 test -s "$spot_json"
+assert_eq "$(jq -r '.saved | join(",")' "$spot_json")" nb.ipynb "notebooks saved on the notice"
+assert_eq "$(jq -r .notice.action "$spot_json")" terminate "the notice recorded"
+[ -f "$(instance_field "${ID[sp]}" home_dir)/work/sp/.ipynb_checkpoints/nb-checkpoint.ipynb" ] \
+  || fail "no checkpoint of nb.ipynb"
+pass "a spot interruption notice made the agent checkpoint the open notebook (recorded in spot.json)"
+
+# A foreground tunnel (on a pty) counts down the last 5 minutes on its status line.
+expect 0 disconnect sp
+expect 0 autostop sp 4m
+sleep 6  # past the 5 s activity window: idle, with 4 minutes to go
+exec 7< <(sleep 120)  # script's stdin, open while the tunnel runs
+BG_PIDS+=($!)
+script -qfec "exec $GPUNB_BIN connect sp --no-browser" "$WORK/tty.txt" >/dev/null 2>&1 <&7 &
+SCRIPT_PID=$!
+BG_PIDS+=("$SCRIPT_PID")
+countdown_shown() { grep -qsaE 'idle: autostop in [34]m [0-9]+s - Ctrl-C closes' "$WORK/tty.txt"; }
+wait_until 30 countdown_shown
+exited() { [ ! -e "/proc/$1" ] || grep -qs '^State:[[:space:]]*Z' "/proc/$1/status"; }
+# SIGTERM (a background job ignores SIGINT): the tunnel, and its countdown, end at once.
+for p in $(pgrep -P "$SCRIPT_PID"); do kill -TERM "$p" 2>/dev/null || true; done
+wait_until 15 exited "$SCRIPT_PID"
+wait "$SCRIPT_PID" || true
+exec 7<&-
+assert_grep 'Tunnel closed' "$WORK/tty.txt"
+pass "the foreground tunnel's status line counts down: $(tr '\r' '\n' <"$WORK/tty.txt" | grep -ao 'autostop in [^-]*' | tail -1)"
+
+finish

@@ -1,0 +1,279 @@
+// The agent's HTTP client against tests/tools/http_origin.py (plain and TLS), and its pieces:
+// URLs, /etc/hosts and resolv.conf parsing, DNS messages (and a DNS server on loopback).
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <thread>
+
+#include "data/http.hpp"
+#include "data/resolver.hpp"
+#include "data/socket.hpp"
+#include "test_data_origin.hpp"
+
+namespace gpunb::data {
+namespace {
+
+using gpunb::testing::Origin;
+using gpunb::testing::random_bytes;
+using gpunb::testing::write_file;
+
+HttpRequest get(const Url& url, const std::string& method = "GET") {
+  HttpRequest request;
+  request.method = method;
+  request.url = url;
+  return request;
+}
+
+TEST(DataUrl, ParsesAndResolves) {
+  auto url = Url::parse("HTTPS://Example.COM/a/b/../c?x=1#frag");
+  ASSERT_TRUE(url);
+  EXPECT_EQ(url->scheme, "https");
+  EXPECT_EQ(url->host, "example.com");
+  EXPECT_EQ(url->port, 443);
+  EXPECT_EQ(url->target, "/a/c?x=1");
+  EXPECT_EQ(url->redacted(), "https://example.com/a/c");
+  auto v6 = Url::parse("http://[::1]:8080");
+  ASSERT_TRUE(v6);
+  EXPECT_EQ(v6->host, "::1");
+  EXPECT_EQ(v6->port, 8080);
+  EXPECT_EQ(v6->str(), "http://[::1]:8080/");
+  EXPECT_EQ(url->resolve("d?y").str(), "https://example.com/a/d?y");
+  EXPECT_EQ(url->resolve("/z").str(), "https://example.com/z");
+  EXPECT_EQ(url->resolve("//other:81/p").str(), "https://other:81/p");
+  EXPECT_EQ(url->resolve("http://h/q").str(), "http://h/q");
+  for (const char* bad : {"ftp://x/", "example.com/x", "http://", "http://h:0/", "http://h:99999/",
+                          "http://u:p@h/", "http://h/a b", "http://[::1/"}) {
+    auto parsed = Url::parse(bad);
+    ASSERT_FALSE(parsed) << bad;
+    EXPECT_EQ(parsed.error().kind, "usage") << bad;
+  }
+}
+
+TEST(DataResolver, HostsFileAndResolvConf) {
+  std::string hosts =
+      "# comment\n127.0.0.1\tlocalhost\n::1 localhost ip6-localhost\n"
+      "10.0.0.5 data.internal Data # trailing\nnot-an-ip name\n10.0.0.6 other\n";
+  auto found = hosts_lookup(hosts, "DATA");
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].str(), "10.0.0.5");
+  auto local = hosts_lookup(hosts, "localhost");
+  ASSERT_EQ(local.size(), 2u);
+  EXPECT_EQ(local[1].family, AF_INET6);
+  EXPECT_TRUE(hosts_lookup(hosts, "name").empty());
+  auto conf = parse_resolv_conf(
+      "; c\nsearch corp\nnameserver 10.255.255.53\nnameserver fe80::1%eth0\n"
+      "nameserver bad\nnameserver 1.1.1.1\nnameserver 8.8.8.8\noptions ndots:2 timeout:1 "
+      "attempts:3\n");
+  ASSERT_EQ(conf.nameservers.size(), 3u);
+  EXPECT_EQ(conf.nameservers[0].str(), "10.255.255.53");
+  EXPECT_EQ(conf.nameservers[1].str(), "fe80::1");
+  EXPECT_EQ(conf.timeout, std::chrono::seconds(1));
+  EXPECT_EQ(conf.attempts, 3);
+  EXPECT_EQ(parse_resolv_conf("").nameservers[0].str(), "127.0.0.1");
+}
+
+TEST(DataResolver, LiteralsAndLocalhostWithoutFiles) {
+  ResolverFiles none{"/nonexistent/hosts", "/nonexistent/resolv.conf"};
+  EXPECT_EQ((*resolve_host("192.0.2.1", none))[0].str(), "192.0.2.1");
+  EXPECT_EQ((*resolve_host("::1", none))[0].family, AF_INET6);
+  EXPECT_EQ((*resolve_host("localhost", none))[0].str(), "127.0.0.1");
+}
+
+// A reply to QUERY: a CNAME, then an address of TYPE (192.0.2.7 or ::1), as a recursive server
+// would give.
+std::string fake_reply(const std::string& query, std::uint16_t type) {
+  std::string reply = query;
+  reply[2] = static_cast<char>(0x81);
+  reply[3] = static_cast<char>(0x80);
+  reply[7] = 2;  // answers
+  auto record = [&](char rtype, const std::string& data) {
+    reply +=
+        std::string("\xc0\x0c\x00", 3) + rtype + std::string("\x00\x01\x00\x00\x00\x3c\x00", 7);
+    reply += static_cast<char>(data.size()) + data;
+  };
+  record(5, std::string("\x03"
+                        "cdn"
+                        "\xc0\x0c",
+                        6));
+  record(static_cast<char>(type),
+         type == kTypeA ? std::string("\xc0\x00\x02\x07", 4) : std::string(15, '\0') + "\x01");
+  return reply;
+}
+
+TEST(DataResolver, DnsMessages) {
+  auto query = dns_query(0x1234, "files.example.", kTypeA);
+  ASSERT_TRUE(query);
+  EXPECT_EQ(query->substr(12), std::string("\x05"
+                                           "files"
+                                           "\x07"
+                                           "example"
+                                           "\x00\x00\x01\x00\x01",
+                                           19));
+  auto answers = dns_answers(fake_reply(*query, kTypeA), 0x1234, kTypeA);
+  ASSERT_TRUE(answers) << answers.error().message;
+  ASSERT_EQ(answers->size(), 1u);
+  EXPECT_EQ((*answers)[0].str(), "192.0.2.7");
+  EXPECT_FALSE(dns_answers(fake_reply(*query, kTypeA), 0x9999, kTypeA));  // another id
+  EXPECT_FALSE(dns_answers(fake_reply(*query, kTypeA).substr(0, 40), 0x1234, kTypeA));
+  EXPECT_FALSE(dns_query(1, "a..b", kTypeA));
+}
+
+TEST(DataResolver, AsksANameserverOverUdp) {
+  Fd server(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = htons(53);
+  if (::bind(server.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
+    GTEST_SKIP() << "cannot bind 127.0.0.1:53 here";
+  }
+  std::thread answer([&] {
+    char buffer[512];
+    sockaddr_in from{};
+    socklen_t length = sizeof from;
+    ssize_t n = ::recvfrom(server.get(), buffer, sizeof buffer, 0,
+                           reinterpret_cast<sockaddr*>(&from), &length);
+    auto reply = fake_reply(std::string(buffer, static_cast<size_t>(n)), kTypeA);
+    ::sendto(server.get(), reply.data(), reply.size(), 0, reinterpret_cast<sockaddr*>(&from),
+             length);
+  });
+  auto found =
+      dns_resolve(parse_resolv_conf("nameserver 127.0.0.1\noptions timeout:2\n"), "x.test");
+  answer.join();
+  ASSERT_TRUE(found) << found.error().message;
+  EXPECT_EQ((*found)[0].str(), "192.0.2.7");
+}
+
+class DataHttp : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    body_ = random_bytes(3 << 20, 1);
+    write_file(origin_.www() / "f.bin", body_);
+  }
+  Origin origin_;
+  std::string body_;
+};
+
+TEST_F(DataHttp, PlainGet) {
+  HttpClient client;
+  auto reply = client.get_text(get(origin_.parsed("/f.bin")), 8 << 20);
+  ASSERT_TRUE(reply) << reply.error().message;
+  EXPECT_EQ(reply->first.status, 200);
+  EXPECT_EQ(reply->first.content_length, body_.size());
+  EXPECT_EQ(header(reply->first.headers, "accept-RANGES"), "bytes");
+  EXPECT_TRUE(reply->second == body_);
+  auto missing = client.get_text(get(origin_.parsed("/nope")));
+  ASSERT_TRUE(missing);
+  EXPECT_EQ(missing->first.status, 404);
+  auto small = client.get_text(get(origin_.parsed("/f.bin")), 1000);
+  EXPECT_FALSE(small);
+}
+
+TEST_F(DataHttp, Chunked) {
+  HttpClient client;
+  auto reply = client.get_text(get(origin_.parsed("/f.bin?chunked=1")), 8 << 20);
+  ASSERT_TRUE(reply) << reply.error().message;
+  EXPECT_FALSE(reply->first.content_length);
+  EXPECT_TRUE(reply->second == body_);
+  auto closed = client.get_text(get(origin_.parsed("/f.bin?close=1")), 8 << 20);  // until EOF
+  ASSERT_TRUE(closed) << closed.error().message;
+  EXPECT_TRUE(closed->second == body_);
+}
+
+TEST_F(DataHttp, RedirectChain) {
+  HttpClient client;
+  std::string target = "/f.bin";
+  for (const char* code : {"301", "302", "307", "308"}) {
+    std::string encoded;
+    for (char c : target) {
+      encoded += c == '%'   ? "%25"
+                 : c == '&' ? "%26"
+                 : c == '?' ? "%3F"
+                 : c == '=' ? "%3D"
+                            : std::string(1, c);
+    }
+    target = "/redirect?code=" + std::string(code) + "&to=" + encoded;
+  }
+  auto reply = client.get_text(get(origin_.parsed(target)), 8 << 20);
+  ASSERT_TRUE(reply) << reply.error().message;
+  EXPECT_EQ(reply->first.url.target, "/f.bin");
+  EXPECT_TRUE(reply->second == body_);
+  auto post = get(origin_.parsed("/redirect?code=303&to=/_echo"), "POST");
+  post.body = "data";
+  auto echoed = client.get_text(post);
+  ASSERT_TRUE(echoed);
+  EXPECT_EQ(nlohmann::json::parse(echoed->second)["method"], "GET");
+  post.url = origin_.parsed("/redirect?code=307&to=/_echo");
+  echoed = client.get_text(post);
+  ASSERT_TRUE(echoed);
+  EXPECT_EQ(nlohmann::json::parse(echoed->second)["method"], "POST");
+  EXPECT_EQ(nlohmann::json::parse(echoed->second)["body"], "data");
+  HttpClient limited(HttpOptions{.max_redirects = 2});
+  EXPECT_FALSE(limited.get_text(get(origin_.parsed(target))));
+}
+
+TEST_F(DataHttp, KeepAliveReusesOneConnection) {
+  HttpClient client;
+  origin_.reset();
+  for (int i = 0; i < 3; ++i) {
+    auto reply =
+        client.get_text(get(origin_.parsed(i == 1 ? "/f.bin?chunked=1" : "/f.bin")), 8 << 20);
+    ASSERT_TRUE(reply) << reply.error().message;
+  }
+  auto stats = origin_.stats();  // its own connection
+  EXPECT_EQ(stats["connections"], 2);
+  EXPECT_EQ(stats["requests"], 4);
+  // A body refused by the head check is not drained: that connection is closed, not reused.
+  auto refused = client.send(
+      get(origin_.parsed("/f.bin")), [](const HttpHead&) -> Outcome<bool> { return false; },
+      [](const char*, size_t) -> Done { return {}; });
+  ASSERT_TRUE(refused);
+  ASSERT_TRUE(client.get_text(get(origin_.parsed("/f.bin")), 8 << 20));
+  EXPECT_EQ(origin_.stats()["connections"], 4);
+}
+
+TEST_F(DataHttp, IdleTimeoutAndRefusedConnection) {
+  HttpClient client(HttpOptions{.idle_timeout = std::chrono::milliseconds(300)});
+  auto start = std::chrono::steady_clock::now();
+  auto reply = client.get_text(get(origin_.parsed("/f.bin?stall=5000")), 8 << 20);
+  ASSERT_FALSE(reply);
+  EXPECT_EQ(reply.error().kind, "network");
+  EXPECT_NE(reply.error().message.find("timed out"), std::string::npos) << reply.error().message;
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(3));
+  auto refused = client.get_text(get(*Url::parse("http://127.0.0.1:1/")));
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().kind, "network");
+}
+
+TEST(DataHttpTls, VerifiesTheCertificateAndTheHostName) {
+  Origin origin({"--tls"});
+  write_file(origin.www() / "f.txt", "hello over TLS\n");
+  HttpClient client(HttpOptions{.ca_file = origin.cert()});
+  auto reply = client.get_text(get(origin.parsed("/f.txt", "localhost")));
+  ASSERT_TRUE(reply) << reply.error().message;
+  EXPECT_EQ(reply->second, "hello over TLS\n");
+  auto again = client.get_text(get(origin.parsed("/f.txt", "localhost")));  // kept alive
+  ASSERT_TRUE(again) << again.error().message;
+
+  HttpClient wrong_ca(HttpOptions{.ca_file = "/etc/ssl/certs/ca-certificates.crt"});
+  auto refused = wrong_ca.get_text(get(origin.parsed("/f.txt", "localhost")));
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().kind, "refused");
+  EXPECT_NE(refused.error().message.find("not trusted"), std::string::npos)
+      << refused.error().message;
+
+  auto wrong_name = client.get_text(get(origin.parsed("/f.txt", "127.0.0.1")));
+  ASSERT_FALSE(wrong_name);
+  EXPECT_EQ(wrong_name.error().kind, "refused");
+  EXPECT_NE(wrong_name.error().message.find("not trusted"), std::string::npos)
+      << wrong_name.error().message;
+
+  HttpClient no_bundle(HttpOptions{.ca_file = "/nonexistent/bundle.pem"});
+  auto unloaded = no_bundle.get_text(get(origin.parsed("/f.txt", "localhost")));
+  ASSERT_FALSE(unloaded);
+  EXPECT_EQ(unloaded.error().kind, "refused");
+}
+
+}  // namespace
+}  // namespace gpunb::data
