@@ -31,11 +31,12 @@ int main(int argc, char** argv) {
     std::cout << gpunb::agent::version() << '\n';
     return 0;
   }
-  std::cerr << "usage: gpunb-agent serve | receive ROOT | send ROOT | fetch-run ID | fetch-local |\n"
-               "                   extract ARCHIVE DIR | watch [--foreground|--sample] | --version\n"
-               "  serve: JSON lines on stdin/stdout (started by gpunb over SSH)\n"
-               "  receive, send: the sync stream of files below ROOT (see src/agent/fs_send.hpp)\n"
-               "  fetch-run: a detached data fetch (fetch.start); fetch-local: a job on stdin\n"
-               "  extract: unpack an archive safely; watch: the idle watcher (autostop)\n";
+  std::cerr
+      << "usage: gpunb-agent serve | receive ROOT | send ROOT | fetch-run ID | fetch-local |\n"
+         "                   extract ARCHIVE DIR | watch [--foreground|--sample] | --version\n"
+         "  serve: JSON lines on stdin/stdout (started by gpunb over SSH)\n"
+         "  receive, send: the sync stream of files below ROOT (see src/agent/fs_send.hpp)\n"
+         "  fetch-run: a detached data fetch (fetch.start); fetch-local: a job on stdin\n"
+         "  extract: unpack an archive safely; watch: the idle watcher (autostop)\n";
   return 2;
 }

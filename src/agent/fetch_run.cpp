@@ -1,5 +1,6 @@
 #include "agent/fetch_run.hpp"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -26,6 +27,13 @@ constexpr size_t kListedPaths = 100;
 bool is_html(const data::HttpHead& head) {
   auto type = data::header(head.headers, "content-type").value_or("");
   return type.rfind("text/html", 0) == 0;
+}
+
+void flush_dir(const std::filesystem::path& dir) {
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return;
+  ::syncfs(fd);
+  ::close(fd);
 }
 
 bool is_tar_stream_name(const std::string& name) {
@@ -89,7 +97,10 @@ FetchStatus FetchRun::run() {
     reporter.join();
   }
   auto final_status = snapshot();
-  if (final_status.state == "running") final_status.state = "done";
+  if (final_status.state == "running") {
+    flush_dir(spec_.dir);  // every file on the disk before the job says done
+    final_status.state = "done";
+  }
   final_status.rate = 0;
   sink_(final_status);
   return final_status;
@@ -143,6 +154,7 @@ Done FetchRun::fetch_one(data::HttpClient& client, const FetchItem& item,
   download.md5 = item.md5;
   download.size = item.size;
   download.connections = spec_.connections;
+  download.durable = false;  // one flush of the whole folder at the end (see run())
   download.check_head = [](const data::HttpHead& head) -> Done {
     if (is_html(head) && head.url.host.find("google") != std::string::npos)
       return failure("refused", "Google Drive answered with a page instead of the file");

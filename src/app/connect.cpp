@@ -77,13 +77,13 @@ std::jthread start_countdown(Context& context, const core::Machine& machine,
     std::mutex mutex;
     std::condition_variable_any wake;
     std::unique_lock lock(mutex);
-    std::optional<ssh::Session> session;
-    std::optional<remote::Agent> agent;
+    std::unique_ptr<ssh::Session> session;
+    std::unique_ptr<remote::Agent> agent;
     do {
       try {
         if (!agent) {
-          session.emplace(open_session(context, machine));
-          agent.emplace(start_agent(context, *session));
+          session = std::make_unique<ssh::Session>(open_session(context, machine));
+          agent = std::make_unique<remote::Agent>(start_agent(context, *session));
         }
         // a short timeout: leaving the tunnel waits for this call
         auto reply = agent->call("watch.status", nlohmann::json::object(), std::chrono::seconds(5));

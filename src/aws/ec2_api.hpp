@@ -138,7 +138,7 @@ struct Instance {
   std::string key_name;
   std::int64_t launch_time = 0;  // unix seconds
   std::string client_token;
-  std::string lifecycle;  // "spot" for spot instances, empty for on-demand
+  std::string lifecycle;     // "spot" for spot instances, empty for on-demand
   std::string state_reason;  // StateReason code, e.g. "Server.SpotInstanceTermination"
   Tags tags;
   std::vector<std::string> security_group_ids;

@@ -53,7 +53,7 @@ struct Machine {
   std::string image_id;
   bool spot = false;
   int ssh_port = 22;
-  std::string workspace;  // the local folder mirrored to ~/work/NAME (absolute)
+  std::string workspace;     // the local folder mirrored to ~/work/NAME (absolute)
   std::string state_reason;  // the cloud's, e.g. "Server.SpotInstanceTermination"; not stored
 };
 

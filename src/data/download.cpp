@@ -16,6 +16,8 @@
 namespace gpunb::data {
 namespace {
 
+constexpr std::uint64_t kProbeBytes = 256 * 1024;
+
 namespace fs = std::filesystem;
 using agent::Failure;
 
@@ -57,6 +59,7 @@ class Downloader {
   Done open_single(std::uint64_t from);
   Done open_ranged();
   Done replay(std::uint64_t to);
+  Done extend(std::uint64_t to);
   Done restart();
   void persist(bool now);
   Outcome<Downloaded> finish();
@@ -91,7 +94,9 @@ Outcome<Downloaded> Downloader::run() {
   provisional_ = spec_.name.empty();
   auto name = provisional_ ? name_from_url(spec_.request.url) : sanitize_file_name(spec_.name);
   if (auto done = adopt(name, provisional_); !done) return tl::unexpected(done.error());
-  probe_range_ = spec_.connections > 1 && !spec_.stream_to;
+  // A file known to be small is asked for whole: one request.
+  probe_range_ =
+      spec_.connections > 1 && !spec_.stream_to && (!spec_.size || *spec_.size >= spec_.min_split);
   int failures = 0, agains = 0;
   for (;;) {
     std::uint64_t before = progress_.done;
@@ -117,9 +122,10 @@ Outcome<Downloader::Next> Downloader::attempt() {
     total_ = state_.size;
     return Next::kDone;
   }
-  // Ranged downloads ask for one chunk first: its head tells the size, its body is kept.
+  // Ranged downloads ask for a small first range: its head tells the size (its body is kept),
+  // and the other connections start as soon as it is in.
   std::optional<std::uint64_t> end;
-  if (probe_range_) end = from_ + std::max<std::uint64_t>(spec_.chunk_size, 64 * 1024);
+  if (probe_range_) end = from_ + std::min<std::uint64_t>(spec_.chunk_size, kProbeBytes);
   HttpRequest request = spec_.request;
   if (from_ > 0 || end) request = ranged(request, from_, end, from_ > 0 ? state_.validator : "");
   next_ = Next::kDone;
@@ -191,6 +197,7 @@ Outcome<bool> Downloader::accept_head(const HttpHead& head) {
   state_ = PartState{spec_.request.url.redacted(), validator, total_.value_or(0), state_.done};
   bool can_range = head.status == 206 || header(head.headers, "Accept-Ranges") == "bytes";
   ranged_ = can_range && total_ && *total_ >= spec_.min_split && probe_range_;
+  if (!ranged_) probe_range_ = false;  // the rest in one request
   auto done = ranged_ ? open_ranged() : open_single(from_);
   if (!done) return tl::unexpected(done.error());
   return true;
@@ -270,6 +277,11 @@ Done Downloader::open_single(std::uint64_t from) {
 Done Downloader::replay(std::uint64_t to) {
   digest_.emplace(spec_.md5.has_value());
   hashed_ = 0;
+  return extend(to);
+}
+
+// Hashes (and streams) the part file from where the digest stopped up to TO.
+Done Downloader::extend(std::uint64_t to) {
   std::vector<char> buffer(1 << 20);
   while (hashed_ < to) {
     auto got = file_->read_at(buffer.data(), std::min<std::uint64_t>(buffer.size(), to - hashed_),
@@ -302,6 +314,7 @@ Done Downloader::restart() {
 
 void Downloader::persist(bool now) {
   if (!paths_ || !file_) return;
+  if (!ranged_ && total_ && offset_ == *total_) return;  // complete: nothing to resume
   auto at = std::chrono::steady_clock::now();
   if (!now && at - saved_ < kSaveEvery) return;
   saved_ = at;
@@ -309,7 +322,12 @@ void Downloader::persist(bool now) {
 }
 
 Outcome<Downloader::Next> Downloader::fetch_ranged() {
-  RangedJob job{client_, spec_, progress_, *file_, state_, paths_->state};
+  // The digest follows the downloaded prefix on a thread of the ranged fetch, so little is left
+  // to hash once the last chunk is in.
+  if (auto done = replay(0); !done) return tl::unexpected(done.error());
+  RangedJob job{client_, spec_, progress_, *file_, state_, paths_->state, [this](std::uint64_t to) {
+                  return extend(to);
+                }};
   auto result = fetch_ranges(job);
   if (result.changed) {
     if (auto done = restart(); !done) return tl::unexpected(done.error());
@@ -317,7 +335,7 @@ Outcome<Downloader::Next> Downloader::fetch_ranged() {
   }
   if (!result.done) return tl::unexpected(result.done.error());
   offset_ = state_.size;
-  if (auto done = replay(state_.size); !done) return tl::unexpected(done.error());
+  if (auto done = extend(state_.size); !done) return tl::unexpected(done.error());
   return Next::kDone;
 }
 
@@ -343,12 +361,14 @@ Outcome<Downloaded> Downloader::finish() {
                                                     " is " + md5 + ", not " + *spec_.md5}));
     }
   }
-  if (auto done = file_->sync(false); !done) return tl::unexpected(done.error());
+  if (spec_.durable) {
+    if (auto done = file_->sync(false); !done) return tl::unexpected(done.error());
+  }
   std::error_code ec;
   fs::rename(paths_->part, paths_->final, ec);
   if (ec)
     return failure("internal", "cannot rename to " + paths_->final.string() + ": " + ec.message());
-  sync_dir(spec_.dir);
+  if (spec_.durable) sync_dir(spec_.dir);
   fs::remove(paths_->state, ec);
   return out;
 }

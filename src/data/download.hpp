@@ -26,14 +26,17 @@ struct Progress {  // shared with the status reporter; updated as bytes arrive
 };
 
 struct DownloadSpec {
-  HttpRequest request;                         // usually a GET of the URL
-  std::filesystem::path dir;                   // where the file lands (made if absent)
-  std::string name;                            // empty: from Content-Disposition, else the URL path
-  std::optional<std::string> sha256;           // lowercase hex
-  std::optional<std::string> md5;              // lowercase hex (an S3 single-part ETag)
-  std::optional<std::uint64_t> size;           // expected length when known beforehand
-  int connections = 4;                         // ranged connections for one large file
-  std::uint64_t min_split = 16ull << 20;       // files smaller than this use one connection
+  HttpRequest request;                    // usually a GET of the URL
+  std::filesystem::path dir;              // where the file lands (made if absent)
+  std::string name;                       // empty: from Content-Disposition, else the URL path
+  std::optional<std::string> sha256;      // lowercase hex
+  std::optional<std::string> md5;         // lowercase hex (an S3 single-part ETag)
+  std::optional<std::uint64_t> size;      // expected length when known beforehand
+  int connections = 4;                    // ranged connections for one large file
+  std::uint64_t min_split = 16ull << 20;  // files smaller than this use one connection
+  // Flush the file and its folder before it appears under its name. False: the caller flushes
+  // once when a whole batch is in (many small files; a crash then may lose them, never mix them).
+  bool durable = true;
   std::uint64_t chunk_size = 8ull << 20;       // the unit of work of a ranged download
   int retries = 5;                             // network failures in a row before giving up
   std::chrono::milliseconds retry_delay{500};  // the first wait; doubled each time up to 16x

@@ -27,7 +27,12 @@ struct Chunk {
 class RangedFetch {
  public:
   explicit RangedFetch(RangedJob& job) : job_(job) {
-    std::uint64_t step = std::max<std::uint64_t>(job.spec.chunk_size, 64 * 1024);
+    // Chunks small enough that every connection takes several (the last ones then end close
+    // together), large enough that a request per chunk costs nothing.
+    auto connections = static_cast<std::uint64_t>(std::max(job.spec.connections, 1));
+    std::uint64_t step =
+        std::clamp<std::uint64_t>(job.state.size / (connections * 4), 1 << 20,
+                                  std::max<std::uint64_t>(job.spec.chunk_size, 64 * 1024));
     std::uint64_t at = 0;
     for (auto [start, end] : job.state.done) {  // the gaps between done ranges, in chunks
       queue_gap(at, std::min(start, job.state.size), step);
@@ -43,9 +48,16 @@ class RangedFetch {
 
   RangedResult run() {
     size_t count = std::min<size_t>(std::max(job_.spec.connections, 1), queue_.size());
+    std::thread follower([this] { follow(); });
     std::vector<std::thread> workers;
     for (size_t i = 0; i < count; ++i) workers.emplace_back([this] { work(); });
     for (auto& worker : workers) worker.join();
+    {
+      std::lock_guard lock(mutex_);
+      workers_done_ = true;
+    }
+    prefix_grew_.notify_all();
+    follower.join();
     save(true);
     if (error_) return {tl::unexpected(*error_), changed_};
     if (!queue_.empty()) return {failure("network", "the ranged download stopped early"), changed_};
@@ -64,6 +76,24 @@ class RangedFetch {
       } else if (!failed(*chunk, got, done.error())) {
         return;
       }
+    }
+  }
+
+  // Hands the downloaded prefix to job_.follow_prefix as it grows; a failure there only stops
+  // the following (the caller finishes the rest and reports it).
+  void follow() {
+    std::uint64_t followed = 0;
+    for (;;) {
+      std::uint64_t end = 0;
+      {
+        std::unique_lock lock(mutex_);
+        prefix_grew_.wait(lock,
+                          [&] { return workers_done_ || prefix_end(job_.state.done) > followed; });
+        end = prefix_end(job_.state.done);
+        if (end <= followed) return;  // the workers are done and nothing new came
+      }
+      if (!job_.follow_prefix || !job_.follow_prefix(end)) return;
+      followed = end;
     }
   }
 
@@ -107,10 +137,13 @@ class RangedFetch {
   }
 
   void finished(const Chunk& chunk) {
-    std::lock_guard lock(mutex_);
-    add_range(job_.state.done, chunk.start, chunk.end);
-    failures_ = 0;
-    save_locked(false);
+    {
+      std::lock_guard lock(mutex_);
+      add_range(job_.state.done, chunk.start, chunk.end);
+      failures_ = 0;
+    }
+    prefix_grew_.notify_all();
+    save(false);
   }
 
   // Puts CHUNK back; false when the download stops (too many failures, or not a network one).
@@ -130,16 +163,21 @@ class RangedFetch {
     return !stop_;
   }
 
+  // The state claims only ranges done before the flush began, so it never claims bytes that are
+  // not on the disk. The flush runs outside the lock: the other connections go on meanwhile.
   void save(bool now) {
+    PartState snapshot;
+    {
+      std::lock_guard lock(mutex_);
+      auto at = std::chrono::steady_clock::now();
+      if (saving_ || (!now && at - saved_ < kSaveEvery)) return;
+      saving_ = true;
+      saved_ = at;
+      snapshot = job_.state;
+    }
+    if (job_.file.sync(true)) (void)save_state(job_.state_path, snapshot);
     std::lock_guard lock(mutex_);
-    save_locked(now);
-  }
-
-  void save_locked(bool now) {
-    auto at = std::chrono::steady_clock::now();
-    if (!now && at - saved_ < kSaveEvery) return;
-    saved_ = at;
-    if (job_.file.sync(true)) (void)save_state(job_.state_path, job_.state);
+    saving_ = false;
   }
 
   RangedJob& job_;
@@ -149,6 +187,9 @@ class RangedFetch {
   std::atomic<bool> stop_{false};
   std::atomic<bool> changed_{false};
   int failures_ = 0;
+  bool saving_ = false;
+  bool workers_done_ = false;
+  std::condition_variable prefix_grew_;
   std::optional<Failure> error_;
   std::chrono::steady_clock::time_point saved_ = std::chrono::steady_clock::now();
 };

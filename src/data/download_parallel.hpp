@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
 
 #include "data/download.hpp"
@@ -19,6 +20,8 @@ struct RangedJob {
   PartFile& file;    // preallocated to STATE.size
   PartState& state;  // its done ranges grow; saved to STATE_PATH now and then
   std::filesystem::path state_path;
+  // Called on a thread of its own with the end of the downloaded prefix as it grows (hashing).
+  std::function<agent::Done(std::uint64_t prefix_end)> follow_prefix;
 };
 
 struct RangedResult {

@@ -81,9 +81,10 @@ pass "spot machine priced from DescribeSpotPriceHistory (\$$price/h), asked once
 id=$(jq -r '.[] | select(.name == "sp") | .id' "$WORK/out")
 curl -sf -X POST "$SANDBOX_URL/_sandbox/instances/$id/interrupt" >/dev/null
 sleep 1
-expect 0 ls --json
+# --all: the sandbox may have finished terminating it already (1 s), and ls hides terminated ones.
+expect 0 ls --all --json
 assert_eq "$(jq -r '.[] | select(.name == "sp") | .interrupted' "$WORK/out")" true "interrupted in ls --json"
-expect 0 ls
+expect 0 ls --all
 assert_grep '^sp +[a-z-]+ \(spot interrupted\)' "$WORK/out"
 pass "a spot interruption shows in ls"
 
