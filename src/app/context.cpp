@@ -91,6 +91,11 @@ aws::AwsContext Context::aws_context(std::optional<std::string> region) {
   return aws;
 }
 
+const remote::AgentBinary& Context::agent_binary() {
+  if (!agent_binary_) agent_binary_ = core::value_or_throw(remote::find_agent_binary(env_));
+  return *agent_binary_;
+}
+
 net::Http& Context::http() {
   if (!http_) http_ = net::make_curl_http();
   return *http_;

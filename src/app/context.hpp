@@ -13,6 +13,7 @@
 #include "ledger/ledger.hpp"
 #include "net/http.hpp"
 #include "providers/provider.hpp"
+#include "remote/agent_binary.hpp"
 #include "ssh/keys.hpp"
 #include "util/clock.hpp"
 #include "util/env.hpp"
@@ -63,6 +64,8 @@ class Context {
   // Credentials, region and endpoints (secrets registered with the log's redactor).
   aws::AwsContext aws_context(std::optional<std::string> region = std::nullopt);
   net::Http& http();  // the process's one HTTP client (libcurl)
+  // The gpunb-agent to run or upload, found and hashed once per process.
+  const remote::AgentBinary& agent_binary();
 
  private:
   aws::AwsOptions aws_options();
@@ -76,6 +79,7 @@ class Context {
   std::optional<ledger::Ledger> ledger_;
   std::optional<ssh::KeyPair> key_;
   std::unique_ptr<net::Http> http_;
+  std::optional<remote::AgentBinary> agent_binary_;
   std::map<std::string, std::unique_ptr<aws::Ec2Client>> clients_;
   std::map<std::string, std::unique_ptr<providers::Provider>> providers_;
   std::unique_ptr<providers::Provider> ssh_provider_;

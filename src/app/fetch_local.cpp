@@ -14,7 +14,6 @@
 #include "app/fetch.hpp"
 #include "app/fetch_job.hpp"
 #include "app/progress.hpp"
-#include "remote/agent_binary.hpp"
 
 extern char** environ;
 
@@ -101,8 +100,7 @@ FetchReport fetch_local(Context& context, const FetchRequest& request) {
   auto dir = std::filesystem::absolute(request.to).lexically_normal();
   auto job = fetch_job(context, request, dir.string());
   job["id"] = "local";
-  auto binary = core::value_or_throw(remote::find_agent_binary(context.env()));
-  auto child = spawn_agent(binary.local);
+  auto child = spawn_agent(context.agent_binary().local);
   send_job(child, job.dump());
   auto status = read_statuses(context, child);
   int code = wait_child(child.pid);

@@ -71,7 +71,7 @@ ssh::Session open_session(Context& context, const core::Machine& machine) {
 }
 
 remote::Agent start_agent(Context& context, ssh::Session& session) {
-  auto binary = core::value_or_throw(remote::find_agent_binary(context.env()));
+  const auto& binary = context.agent_binary();
   bool uploaded = false;
   auto agent = core::value_or_throw(remote::Agent::start(session, binary, &uploaded));
   context.log().info("agent {} {}", binary.hash, uploaded ? "uploaded" : "already on the machine");
@@ -79,7 +79,7 @@ remote::Agent start_agent(Context& context, ssh::Session& session) {
 }
 
 std::string agent_path(Context& context) {
-  return core::value_or_throw(remote::find_agent_binary(context.env())).remote_path();
+  return context.agent_binary().remote_path();
 }
 
 std::string jupyter_workdir(const core::Machine& machine) {
