@@ -146,11 +146,16 @@ class RangedFetch {
     save(false);
   }
 
-  // Puts CHUNK back; false when the download stops (too many failures, or not a network one).
+  // Keeps the GOT bytes of CHUNK that arrived (they passed the head's checks) and puts the rest
+  // back; false when the download stops (too many failures, or not a network one).
   bool failed(const Chunk& chunk, std::uint64_t got, const Failure& error) {
-    job_.progress.done -= got;
     std::unique_lock lock(mutex_);
-    queue_.push_front(chunk);
+    if (changed_) {
+      job_.progress.done -= got;
+      got = 0;
+    }
+    if (got > 0) add_range(job_.state.done, chunk.start, chunk.start + got);
+    if (chunk.start + got < chunk.end) queue_.push_front({chunk.start + got, chunk.end});
     ++failures_;
     if (changed_ || error.kind != "network" || failures_ > job_.spec.retries) {
       if (!error_) error_ = error;

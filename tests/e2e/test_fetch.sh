@@ -119,7 +119,7 @@ assert_grep "Too many users have viewed or downloaded this file recently" "$WORK
 expect 7 fetch box "https://drive.google.com/uc?id=1PrivateIdAbCdEfGhIjKlMnOpQr&export=download" --to drive
 assert_grep "not shared publicly" "$WORK/err"
 expect 5 fetch box "https://drive.google.com/file/d/1MissingIdAbCdEfGhIjKlMnOpQ/view" --to drive
-[ -z "$(find "$home/work/box/drive" -name '*.html' -o -name 'download*' | head -1)" ] || fail "a Drive page was saved"
+[ -z "$(find "$home/work/box/drive" \( -name '*.html' -o -name 'download*' \) -print -quit)" ] || fail "a Drive page was saved"
 unset GPUNB_GDRIVE_ENDPOINT
 pass "Google Drive: large-file form followed, small file direct, quota/permission/missing said with Google's words"
 
@@ -130,7 +130,7 @@ s3env() { AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER "$@"; }
 s3env expect 0 fetch --local s3://gpunb-test/many/ --to "$WORK/s3all" --json
 [ "$(find "$WORK/s3all" -type f | wc -l)" = 2500 ] || fail "prefix: $(find "$WORK/s3all" -type f | wc -l) files"
 [ "$(jq .files "$WORK/out")" = 2500 ] || fail "prefix json: $(head -c 300 "$WORK/out")"
-one=$(cd "$WORK/s3all" && find . -type f | head -1 | sed 's|^\./||')
+one=$(cd "$WORK/s3all" && find . -type f -print -quit | sed 's|^\./||')
 s3env expect 0 fetch --local "s3://gpunb-test/many/$one" --to "$WORK/s3one"
 cmp "$WORK/s3all/$one" "$WORK/s3one/$(basename "$one")" || fail "single key"
 expect 0 fetch --local s3://gpunb-test/many/ --no-sign-request --to "$WORK/s3anon"
