@@ -9,6 +9,7 @@
 
 #include <array>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 
 namespace gpunb::agent {
@@ -52,9 +53,11 @@ bool wait_for(int fd, short events, Clock::time_point deadline) {
   return n > 0;
 }
 
-Done connect_local(const Socket& s, int port, Clock::time_point deadline) {
+Done connect_to(const Socket& s, const Endpoint& endpoint, Clock::time_point deadline) {
   if (s.fd() < 0) return failure("internal", std::string("socket: ") + std::strerror(errno));
-  sockaddr_in addr = loopback(port);
+  sockaddr_in addr = loopback(endpoint.port);
+  if (::inet_pton(AF_INET, endpoint.ip.c_str(), &addr.sin_addr) != 1)
+    return failure("usage", "not an IPv4 address: " + endpoint.ip);
   if (::connect(s.fd(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) return {};
   if (errno != EINPROGRESS) return failure("network", "connection refused");
   if (!wait_for(s.fd(), POLLOUT, deadline)) return failure("network", "connect timed out");
@@ -89,6 +92,16 @@ Outcome<std::string> receive_all(const Socket& s, Clock::time_point deadline) {
   }
 }
 
+std::string request_text(const Endpoint& endpoint, const HttpCall& call) {
+  std::string text = call.method + " " + call.path + " HTTP/1.1\r\nHost: " + endpoint.ip + ":" +
+                     std::to_string(endpoint.port) +
+                     "\r\nUser-Agent: gpunb-agent\r\nConnection: close\r\n";
+  for (const auto& [name, value] : call.headers) text += name + ": " + value + "\r\n";
+  if (!call.body.empty() || call.method != "GET")
+    text += "Content-Length: " + std::to_string(call.body.size()) + "\r\n";
+  return text + "\r\n" + call.body;
+}
+
 }  // namespace
 
 HttpReply parse_http_reply(const std::string& raw) {
@@ -104,23 +117,45 @@ HttpReply parse_http_reply(const std::string& raw) {
   return reply;
 }
 
-Outcome<HttpReply> http_get_local(int port, const std::string& path, const std::string& token,
-                                  std::chrono::milliseconds timeout) {
-  auto deadline = Clock::now() + timeout;
+Outcome<Endpoint> parse_endpoint(const std::string& url) {
+  const std::string scheme = "http://";
+  if (!url.starts_with(scheme)) return failure("usage", "endpoint must start with http://");
+  std::string rest = url.substr(scheme.size());
+  if (auto slash = rest.find('/'); slash != std::string::npos) rest.resize(slash);
+  Endpoint endpoint{rest, 80};
+  if (auto colon = rest.find(':'); colon != std::string::npos) {
+    endpoint.ip = rest.substr(0, colon);
+    endpoint.port = std::atoi(rest.c_str() + colon + 1);
+  }
+  in_addr probe{};
+  if (::inet_pton(AF_INET, endpoint.ip.c_str(), &probe) != 1 || endpoint.port <= 0 ||
+      endpoint.port > 65535)
+    return failure("usage", "endpoint must be http://IPv4[:PORT], not " + url);
+  return endpoint;
+}
+
+Outcome<HttpReply> http_call(const Endpoint& endpoint, const HttpCall& call) {
+  auto deadline = Clock::now() + call.timeout;
   Socket s;
-  if (auto ok = connect_local(s, port, deadline); !ok) return tl::unexpected(ok.error());
-  std::string request = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) +
-                        "\r\nUser-Agent: gpunb-agent\r\nConnection: close\r\n";
-  if (!token.empty()) request += "Authorization: token " + token + "\r\n";
-  if (auto ok = send_all(s, request + "\r\n", deadline); !ok) return tl::unexpected(ok.error());
+  if (auto ok = connect_to(s, endpoint, deadline); !ok) return tl::unexpected(ok.error());
+  if (auto ok = send_all(s, request_text(endpoint, call), deadline); !ok)
+    return tl::unexpected(ok.error());
   auto raw = receive_all(s, deadline);
   if (!raw) return tl::unexpected(raw.error());
   return parse_http_reply(*raw);
 }
 
+Outcome<HttpReply> http_get_local(int port, const std::string& path, const std::string& token,
+                                  std::chrono::milliseconds timeout) {
+  HttpCall call{"GET", path, {}, "", timeout};
+  if (!token.empty()) call.headers.emplace_back("Authorization", "token " + token);
+  return http_call({"127.0.0.1", port}, call);
+}
+
 bool local_port_open(int port) {
   Socket s;
-  return static_cast<bool>(connect_local(s, port, Clock::now() + std::chrono::milliseconds(500)));
+  return static_cast<bool>(
+      connect_to(s, {"127.0.0.1", port}, Clock::now() + std::chrono::milliseconds(500)));
 }
 
 bool local_port_free(int port) {

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "agent/idle_policy.hpp"
-#include "agent/watch_http.hpp"
+#include "agent/http.hpp"
 #include "agent/watch_signals.hpp"
 
 namespace gpunb::agent {

@@ -11,7 +11,7 @@
 
 #include "agent/idle_policy.hpp"
 #include "agent/watch_boot.hpp"
-#include "agent/watch_http.hpp"
+#include "agent/http.hpp"
 #include "agent/watch_power.hpp"
 #include "agent/watch_settings.hpp"
 #include "agent/watch_signals.hpp"
