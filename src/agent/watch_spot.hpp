@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "agent/idle_policy.hpp"
 #include "agent/http.hpp"
+#include "agent/idle_policy.hpp"
 #include "agent/watch_signals.hpp"
 
 namespace gpunb::agent {

@@ -9,9 +9,9 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "agent/http.hpp"
 #include "agent/idle_policy.hpp"
 #include "agent/watch_boot.hpp"
-#include "agent/http.hpp"
 #include "agent/watch_power.hpp"
 #include "agent/watch_settings.hpp"
 #include "agent/watch_signals.hpp"
