@@ -44,6 +44,10 @@ STOPPING_S = 1.0
 SHUTTING_DOWN_S = 1.0
 MAX_LIVE_INSTANCES = 240          # addresses on the /24 bridge, all regions together
 
+class _Garbage(Exception):
+    """Leaves the EC2 handler's try block when a fault asks for a broken reply."""
+
+
 STATE_CODES = {"pending": 0, "running": 16, "shutting-down": 32, "terminated": 48, "stopping": 64, "stopped": 80}
 
 ERROR_DEFAULTS = {
@@ -1512,6 +1516,7 @@ class Handler(BaseHTTPRequestHandler):
         region = None
         status, code = 200, None
         after = None
+        reply = garbage = None
         try:
             try:
                 _, region = sbxauth.verify(self.command, path, qpairs, self.headers.items(), body, c.keys,
@@ -1529,8 +1534,8 @@ class Handler(BaseHTTPRequestHandler):
                     time.sleep(float(f["delay_s"]))
                 if f.get("garbage"):
                     status, code = 200, "garbage"
-                    self._garbage(f["garbage"], action, rid)
-                    return
+                    garbage = f["garbage"]
+                    raise _Garbage()
                 if f.get("error") or f.get("status"):
                     R = c.rs(region)
                     inp = None
@@ -1555,21 +1560,28 @@ class Handler(BaseHTTPRequestHandler):
                 out = c.model.serialize(action, data, rid)
             if after:
                 after()
-            self._send(200, out, rid=rid)
+            reply = out
+        except _Garbage:
+            pass
         except ApiError as e:
             status, code = e.status, e.code
-            self._send(e.status, error_xml(e.code, e.message, rid), rid=rid)
+            reply = error_xml(e.code, e.message, rid)
         except Exception as e:
             log("internal error on %s: %s\n%s" % (action, e, traceback.format_exc()))
             status, code = 500, "InternalError"
-            self._send(500, error_xml("InternalError", "An internal error has occurred", rid), rid=rid)
-        finally:
-            with c.calls_lock:
-                c.calls.append({"action": action, "region": region, "status": status, "error_code": code,
-                                "time": t_start, "ms": round((time.time() - t_start) * 1000, 2),
-                                "request_id": rid})
-                if len(c.calls) > 200000:
-                    del c.calls[:100000]
+            reply = error_xml("InternalError", "An internal error has occurred", rid)
+        # The call is logged before its reply leaves, so a client that reads /_sandbox/calls right
+        # after a reply always finds its own call there.
+        with c.calls_lock:
+            c.calls.append({"action": action, "region": region, "status": status, "error_code": code,
+                            "time": t_start, "ms": round((time.time() - t_start) * 1000, 2),
+                            "request_id": rid})
+            if len(c.calls) > 200000:
+                del c.calls[:100000]
+        if garbage:
+            self._garbage(garbage, action, rid)
+        else:
+            self._send(status, reply, rid=rid)
 
     def _garbage(self, kind, action, rid):
         if kind == "disconnect":

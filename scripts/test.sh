@@ -30,6 +30,7 @@ echo "== sandbox cloud"
 /usr/bin/python3 -m unittest discover -s tests/sandbox >/tmp/gpunb-sandbox.log 2>&1
 status=$?
 tail -4 /tmp/gpunb-sandbox.log
+[ "$status" = 0 ] || sed -n '/^=\{20,\}$/,/^Ran /p' /tmp/gpunb-sandbox.log | head -150
 record sandbox "$status" "$(sed -n 's/^Ran \([0-9]*\) test.*/\1/p' /tmp/gpunb-sandbox.log)"
 
 for suite in ${E2E:-$(ls tests/e2e/test_*.sh | sed 's|.*/test_||; s|\.sh$||')}; do

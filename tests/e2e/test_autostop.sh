@@ -118,8 +118,12 @@ check_stop_time "${ID[tun]}"
 pass "an idle open tunnel did not keep its machine alive ($(since "${T0[tun]}")s)"
 
 # Past the window, the busy ones still run.
+# (This point can come late on a slow host; once the cell has ended, its stop is checked below.)
 wait_until 60 past "${T0[cell]}" $((AUTOSTOP + 8))
-is_state "${ID[cell]}" running || fail "the machine running a cell was stopped"
+if kill -0 "$CELL_PID" 2>/dev/null; then
+  is_state "${ID[cell]}" running \
+    || fail "the machine running a cell was stopped: $(agent_log "${ID[cell]}" | tail -5)"
+fi
 pass "a cell running 40 s kept its machine alive past the ${AUTOSTOP}s window"
 wait_until 60 past "${T0[gpu]}" $((AUTOSTOP + 8))
 is_state "${ID[gpu]}" running || fail "the machine with GPU load was stopped"
@@ -161,7 +165,9 @@ check_stop_time "${ID[gpu]}" "$T_GPU"
 pass "once the GPU went idle its machine stopped (${idle_s}s later)"
 wait_until 90 gone_or "${ID[cell]}" stopping stopped
 wait "$CELL_PID" || fail "the 40 s cell did not finish: $(cat "$WORK/cell.json")"
-pass "the cell finished; then its machine stopped ($(since "${T0[cell]}")s)"
+# kernel.py writes its result line when the cell ends: idleness may not start before that.
+check_stop_time "${ID[cell]}" $(( $(stat -c %Y "$WORK/cell.json") - 1 ))
+pass "the cell finished; then its machine stopped (${idle_s}s after it went idle)"
 wait_until 60 gone_or "${ID[xfer]}" stopping stopped
 cmp "$WORK/srv/slow.bin" "$(instance_field "${ID[xfer]}" home_dir)/work/xfer/slow/slow.bin" \
   || fail "the fetch did not finish before its machine stopped"
