@@ -7,6 +7,7 @@
 #include "app/machines.hpp"
 #include "app/remote.hpp"
 #include "app/sync.hpp"
+#include "app/watch_report.hpp"
 #include "util/clock.hpp"
 
 namespace gpunb::app {
@@ -96,6 +97,7 @@ nlohmann::json configure_watch(Context& context, const core::Machine& machine, r
   add_tuning(context, request);
   auto reply = core::value_or_throw(agent.call("watch.configure", request));
   record_setting(context, machine, reply);
+  remember_watch(context, machine, reply);
   return reply;
 }
 
@@ -108,12 +110,15 @@ nlohmann::json set_autostop(Context& context, const std::string& name,
   }
   auto session = open_session(context, machine);
   auto agent = start_agent(context, session);
-  if (!setting.seconds) return watch_status(agent);
+  if (!setting.seconds) return watch_status(context, machine, agent);
   return configure_watch(context, machine, agent, setting);
 }
 
-nlohmann::json watch_status(remote::Agent& agent) {
-  return core::value_or_throw(agent.call("watch.status"));
+nlohmann::json watch_status(Context& context, const core::Machine& machine, remote::Agent& agent,
+                            std::chrono::milliseconds timeout) {
+  auto reply = core::value_or_throw(agent.call("watch.status", nlohmann::json::object(), timeout));
+  remember_watch(context, machine, reply);
+  return reply;
 }
 
 }  // namespace gpunb::app

@@ -3,6 +3,7 @@
 // machine by itself, laptop closed or not. See src/agent/watch.hpp.
 #pragma once
 
+#include <chrono>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -33,7 +34,8 @@ nlohmann::json configure_watch(Context& context, const core::Machine& machine, r
 nlohmann::json set_autostop(Context& context, const std::string& name,
                             const AutostopSetting& setting);
 
-// The watcher's report (watch.status) on an agent already open.
-nlohmann::json watch_status(remote::Agent& agent);
+// The watcher's report (watch.status) on an agent already open; kept for `ls` (watch_report.hpp).
+nlohmann::json watch_status(Context& context, const core::Machine& machine, remote::Agent& agent,
+                            std::chrono::milliseconds timeout = std::chrono::seconds(30));
 
 }  // namespace gpunb::app

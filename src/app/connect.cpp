@@ -17,6 +17,7 @@
 #include "app/ssh_cidr.hpp"
 #include "app/sync.hpp"
 #include "app/tunnel_state.hpp"
+#include "app/watch_report.hpp"
 #include "remote/jupyter.hpp"
 #include "ssh/tunnel.hpp"
 #include "sync/report.hpp"
@@ -69,16 +70,19 @@ long long deadline_of(const nlohmann::json& reply) {
   return steady_ms() + 1000 * (stop_at - reply.value("now", stop_at));
 }
 
-// Asks the machine's watcher (watch.status) every 30 s on a session of its own: an exec channel
-// is not activity to the watcher (no pty, no forwarded connection), so asking keeps nothing alive.
-std::jthread start_countdown(Context& context, const core::Machine& machine,
-                             AutostopDeadline deadline) {
+// Asks the machine's watcher (watch.status) every 30 s on a session of its own, for the status
+// line's countdown and for `ls` (the report is kept: watch_report.hpp). An exec channel is not
+// activity to the watcher (no pty, no forwarded connection), so asking keeps nothing alive.
+// Until the watcher has sampled once (just after `up`), it asks again after 2 s.
+std::jthread start_watch_poll(Context& context, const core::Machine& machine,
+                              AutostopDeadline deadline) {
   return std::jthread([&context, machine, deadline](const std::stop_token& stop) {
     std::mutex mutex;
     std::condition_variable_any wake;
     std::unique_lock lock(mutex);
     std::unique_ptr<ssh::Session> session;
     std::unique_ptr<remote::Agent> agent;
+    auto period = std::chrono::seconds(30);
     do {
       try {
         if (!agent) {
@@ -86,15 +90,17 @@ std::jthread start_countdown(Context& context, const core::Machine& machine,
           agent = std::make_unique<remote::Agent>(start_agent(context, *session));
         }
         // a short timeout: leaving the tunnel waits for this call
-        auto reply = agent->call("watch.status", nlohmann::json::object(), std::chrono::seconds(5));
-        deadline->store(deadline_of(core::value_or_throw(std::move(reply))));
+        auto reply = watch_status(context, machine, *agent, std::chrono::seconds(5));
+        deadline->store(deadline_of(reply));
+        bool sampled = reply.value("state", nlohmann::json()).is_object();
+        period = std::chrono::seconds(reply.value("running", false) && !sampled ? 2 : 30);
       } catch (const std::exception&) {  // the machine is away: the tunnel says so already
         agent.reset();
         session.reset();
         deadline->store(-1);
+        period = std::chrono::seconds(30);
       }
-    } while (!wake.wait_for(lock, stop, std::chrono::seconds(30),
-                            [&stop] { return stop.stop_requested(); }));
+    } while (!wake.wait_for(lock, stop, period, [&stop] { return stop.stop_requested(); }));
     agent.reset();
   });
 }
@@ -152,8 +158,7 @@ std::jthread start_autopull(Context& context, const core::Machine& machine, int 
 int serve(Context& context, const core::Machine& machine, ssh::Session session, ssh::Tunnel tunnel,
           int autopull_minutes, const AutostopDeadline& deadline) {
   auto puller = start_autopull(context, machine, autopull_minutes);
-  std::jthread counter;
-  if (context.output().tty) counter = start_countdown(context, machine, deadline);
+  auto poll = start_watch_poll(context, machine, deadline);
   auto status = tunnel.run(std::move(session), interrupt_flag());
   if (context.output().tty) fmt::print(context.output().err, "\n");
   fmt::print(context.output().err,
@@ -173,6 +178,7 @@ int serve(Context& context, const core::Machine& machine, ssh::Session session, 
     ::setsid();
     redirect_to_log(context, machine.name);
     auto puller = start_autopull(context, machine, autopull_minutes);
+    auto poll = start_watch_poll(context, machine, std::make_shared<std::atomic<long long>>(-1));
     auto status = tunnel.run(std::move(session), interrupt_flag());
     std::_Exit(status ? 0 : 1);
   }

@@ -72,8 +72,12 @@ providers::Provider& Context::provider(const std::string& region) {
   auto found = providers_.find(region);
   if (found != providers_.end()) return *found->second;
   auto aws = aws_context(region);
+  // An HTTP client per region: providers of different regions may be used on threads of their
+  // own (`ls --all-regions` asks every region at once).
+  auto& http = region_http_[region];
+  http = net::make_curl_http();
   auto& client = clients_[region];
-  client = std::make_unique<aws::Ec2Client>(http(), clock_, log_, std::move(aws));
+  client = std::make_unique<aws::Ec2Client>(*http, clock_, log_, std::move(aws));
   providers::ec2::Ec2Settings settings;
   settings.public_key = key().public_openssh;
   settings.owner = owner();

@@ -58,7 +58,9 @@ class Context {
   // The region a new machine goes to: --region, env, config, AWS profile. Throws when none.
   std::string default_region();
   std::optional<std::string> region_if_known();
-  providers::Provider& provider(const std::string& region);         // EC2 in that region
+  // EC2 in that region. Made on first use (not thread-safe); once made, providers of different
+  // regions share nothing and may be used on different threads.
+  providers::Provider& provider(const std::string& region);
   providers::Provider& provider_for(const core::Machine& machine);  // the one that made it
   std::string owner() const;                                        // user@host
   // Credentials, region and endpoints (secrets registered with the log's redactor).
@@ -80,6 +82,7 @@ class Context {
   std::optional<ssh::KeyPair> key_;
   std::unique_ptr<net::Http> http_;
   std::optional<remote::AgentBinary> agent_binary_;
+  std::map<std::string, std::unique_ptr<net::Http>> region_http_;
   std::map<std::string, std::unique_ptr<aws::Ec2Client>> clients_;
   std::map<std::string, std::unique_ptr<providers::Provider>> providers_;
   std::unique_ptr<providers::Provider> ssh_provider_;

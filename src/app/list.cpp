@@ -1,8 +1,11 @@
 #include "app/list.hpp"
 
 #include <algorithm>
+#include <exception>
+#include <map>
 #include <optional>
 #include <set>
+#include <thread>
 
 #include "app/cost.hpp"
 #include "app/machines.hpp"
@@ -35,28 +38,72 @@ bool same_observation(const core::Machine& a, const core::Machine& b) {
          a.zone == b.zone && a.launched_at == b.launched_at;
 }
 
+bool ours_in(const std::vector<core::Machine>& known, const std::string& region) {
+  return std::any_of(known.begin(), known.end(), [&](const core::Machine& m) {
+    return m.provider == "ec2" && m.region == region && m.state != MachineState::terminated;
+  });
+}
+
+// One region's answer: the cloud's gpunb machines, nothing (not required and no credentials), or
+// the error to raise.
+struct RegionListing {
+  std::optional<std::vector<core::Machine>> machines;
+  std::exception_ptr error;
+};
+
 // The cloud's gpunb machines in `region`. When the ledger has none there (only the default
 // region is looked at, e.g. by a user of ssh hosts alone), missing credentials are no error.
-std::optional<std::vector<core::Machine>> cloud_list(Context& context, const std::string& region,
-                                                     bool required) {
+RegionListing cloud_list(Context& context, providers::Provider& provider, const std::string& region,
+                         bool required) {
   try {
-    return core::value_or_throw(context.provider(region).list());
+    return {core::value_or_throw(provider.list()), nullptr};
   } catch (const core::Fatal& fatal) {
-    if (required || fatal.error().kind != core::ErrorKind::credentials) throw;
+    if (required || fatal.error().kind != core::ErrorKind::credentials)
+      return {std::nullopt, std::current_exception()};
     context.log().debug("not listing {}: {}", region, fatal.error().message);
-    return std::nullopt;
+    return {};
+  } catch (const std::exception&) {
+    return {std::nullopt, std::current_exception()};
   }
+}
+
+// Every region at once, each on a thread with its own provider (a round trip per region, not
+// one after the other); the first region's error, in region order, is raised.
+std::map<std::string, std::optional<std::vector<core::Machine>>> list_regions(
+    Context& context, const std::set<std::string>& regions,
+    const std::vector<core::Machine>& known) {
+  std::map<std::string, RegionListing> answers;
+  std::vector<std::pair<std::string, providers::Provider*>> providers;
+  for (const auto& region : regions) {
+    providers.emplace_back(region, &context.provider(region));  // made here, used on the threads
+    answers[region];
+  }
+  {
+    std::vector<std::jthread> threads;
+    for (auto& [region, provider] : providers) {
+      bool required = ours_in(known, region);
+      auto& answer = answers[region];
+      auto run = [&context, provider, &region, required, &answer] {
+        answer = cloud_list(context, *provider, region, required);
+      };
+      if (providers.size() == 1)
+        run();
+      else
+        threads.emplace_back(run);
+    }
+  }
+  std::map<std::string, std::optional<std::vector<core::Machine>>> out;
+  for (auto& [region, answer] : answers) {
+    if (answer.error) std::rethrow_exception(answer.error);
+    out[region] = std::move(answer.machines);
+  }
+  return out;
 }
 
 // Updates the ledger's machines of `region` from the cloud's list; returns what it lacks.
 std::vector<core::Machine> reconcile(Context& context, const std::string& region,
+                                     std::vector<core::Machine> cloud,
                                      std::vector<core::Machine>& known) {
-  bool ours = std::any_of(known.begin(), known.end(), [&](const core::Machine& m) {
-    return m.provider == "ec2" && m.region == region && m.state != MachineState::terminated;
-  });
-  auto listed = cloud_list(context, region, ours);
-  if (!listed) return {};
-  auto cloud = std::move(*listed);
   for (auto& mine : known) {
     if (mine.provider != "ec2" || mine.region != region || mine.state == MachineState::terminated)
       continue;
@@ -87,7 +134,7 @@ bool interrupted_by_cloud(const core::Machine& machine) {
 
 // Prices the ledger's EC2 machine; a spot interruption the cloud reports is kept as an event.
 ListedMachine priced(Context& context, core::Machine machine, std::int64_t now) {
-  ListedMachine listed{std::move(machine), false, std::nullopt, 0};
+  ListedMachine listed{std::move(machine), false, std::nullopt, 0, std::nullopt, std::nullopt};
   const auto& m = listed.machine;
   if (m.provider != "ec2" || m.state == MachineState::intent) return listed;
   auto cost = machine_cost(context, m, 0, now);
@@ -99,6 +146,8 @@ ListedMachine priced(Context& context, core::Machine machine, std::int64_t now) 
   if (m.state == MachineState::running) {
     auto since = m.launched_at > 0 ? m.launched_at : cost.facts.running_since.value_or(now);
     listed.uptime_seconds = std::max<std::int64_t>(0, now - since);
+    listed.watch = recall_watch(context, m, now);
+    if (listed.watch) listed.autostop_left_seconds = listed.watch->left_at(now);
   }
   listed.cost = std::move(cost);
   return listed;
@@ -109,9 +158,11 @@ ListedMachine priced(Context& context, core::Machine machine, std::int64_t now) 
 std::vector<ListedMachine> list(Context& context, const ListRequest& request) {
   auto known = core::value_or_throw(context.ledger().all());
   std::vector<ListedMachine> listed;
-  for (const auto& region : regions_to_scan(context, known, request.all_regions)) {
-    for (auto& orphan : reconcile(context, region, known))
-      listed.push_back({std::move(orphan), true, std::nullopt, 0});
+  auto regions = regions_to_scan(context, known, request.all_regions);
+  for (auto& [region, cloud] : list_regions(context, regions, known)) {
+    if (!cloud) continue;
+    for (auto& orphan : reconcile(context, region, std::move(*cloud), known))
+      listed.push_back({std::move(orphan), true, std::nullopt, 0, std::nullopt, std::nullopt});
   }
   auto now = util::unix_seconds(context.clock().now());
   for (auto& machine : known) {

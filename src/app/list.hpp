@@ -6,6 +6,7 @@
 
 #include "app/context.hpp"
 #include "app/cost_report.hpp"
+#include "app/watch_report.hpp"
 #include "core/machine.hpp"
 
 namespace gpunb::app {
@@ -16,6 +17,9 @@ struct ListedMachine {
   // The ledger's machines on EC2: price, spend since launch, autostop, interruption.
   std::optional<MachineCost> cost;
   std::int64_t uptime_seconds = 0;  // of the current run; 0 unless running
+  // What its idle watcher last told this laptop, when recent (running machines only).
+  std::optional<WatchReport> watch;
+  std::optional<std::int64_t> autostop_left_seconds;  // idle and counting down, from `watch`
 };
 
 struct ListRequest {

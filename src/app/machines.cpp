@@ -52,6 +52,17 @@ bool can_still_reach(MachineState state, MachineState target) {
   return true;
 }
 
+// When the new state began. The machine's idle watcher may have stopped it hours before gpunb
+// looked, so take the cloud's time where it gives one, kept between the machine's newest event
+// and now so the history stays in order. A machine with no history yet starts it now.
+std::int64_t state_change_time(ledger::Ledger& ledger, const core::Machine& machine,
+                               std::int64_t now) {
+  if (machine.state_since <= 0) return now;
+  auto events = core::value_or_throw(ledger.events(machine.name));  // oldest first
+  if (events.empty()) return now;
+  return std::min(std::max(machine.state_since, events.back().time), now);
+}
+
 }  // namespace
 
 void record(Context& context, const core::Machine& machine) {
@@ -60,8 +71,9 @@ void record(Context& context, const core::Machine& machine) {
   core::value_or_throw(ledger.upsert(machine));
   if (!before || before->state != machine.state) {
     auto now = util::unix_seconds(context.clock().now());
+    auto time = state_change_time(ledger, machine, now);
     core::value_or_throw(
-        ledger.add_event(machine.name, "state", core::to_string(machine.state), now));
+        ledger.add_event(machine.name, "state", core::to_string(machine.state), time));
   }
 }
 

@@ -7,6 +7,7 @@
 #include <optional>
 #include <pugixml.hpp>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "aws/ec2_client.hpp"
@@ -140,9 +141,15 @@ struct Instance {
   std::string client_token;
   std::string lifecycle;     // "spot" for spot instances, empty for on-demand
   std::string state_reason;  // StateReason code, e.g. "Server.SpotInstanceTermination"
+  // From StateTransitionReason "... (YYYY-MM-DD HH:MM:SS GMT)", unix seconds; 0: none.
+  std::int64_t transition_time = 0;
   Tags tags;
   std::vector<std::string> security_group_ids;
 };
+
+// The time in EC2's StateTransitionReason, e.g. "User initiated (2024-02-03 04:05:06 GMT)" or
+// "Service initiated (...)", as unix seconds; 0 when the text has none or it is malformed.
+std::int64_t parse_transition_time(std::string_view reason);
 
 struct StateChange {
   std::string id;

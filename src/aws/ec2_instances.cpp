@@ -21,6 +21,7 @@ Instance parse_instance(const pugi::xml_node& item) {
   instance.client_token = child_text(item, "clientToken");
   instance.lifecycle = child_text(item, "instanceLifecycle");
   instance.state_reason = item.child("stateReason").child_value("code");
+  instance.transition_time = parse_transition_time(child_text(item, "reason"));
   instance.tags = parse_tags(item.child("tagSet"));
   for (const auto& group : items(item, "groupSet"))
     instance.security_group_ids.push_back(child_text(group, "groupId"));
@@ -52,6 +53,15 @@ core::Result<std::vector<StateChange>> change_state(Ec2Client& client, const std
 }
 
 }  // namespace
+
+std::int64_t parse_transition_time(std::string_view reason) {
+  constexpr std::string_view kStampEnd = " GMT)";
+  constexpr size_t kStampSize = 19;  // "YYYY-MM-DD HH:MM:SS"
+  auto end = reason.find(kStampEnd);
+  if (end == std::string_view::npos || end < kStampSize + 1) return 0;
+  if (reason[end - kStampSize - 1] != '(') return 0;
+  return parse_iso8601(reason.substr(end - kStampSize, kStampSize));
+}
 
 Params run_instances_params(const RunRequest& request) {
   Params params = {{"ImageId", request.image_id},

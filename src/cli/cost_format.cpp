@@ -50,11 +50,19 @@ std::string dollars(std::optional<double> value) {
 }
 
 std::string autostop_text(const app::MachineCost& cost) {
-  // The setting, not a countdown: the idle time so far is known only on the machine.
   auto text = cost.autostop_minutes == 0
                   ? std::string("off")
                   : duration(std::int64_t{cost.autostop_minutes} * 60) + " idle";
   return cost.autostop_from_ledger ? text : text + "*";
+}
+
+std::string autostop_text(const app::ListedMachine& listed) {
+  if (!listed.cost || listed.machine.state != core::MachineState::running) return "-";
+  if (!listed.watch) return autostop_text(*listed.cost);  // no recent word from the machine
+  if (listed.watch->autostop_s == 0) return "off";
+  if (listed.watch->busy) return "busy";
+  if (listed.autostop_left_seconds) return "in " + duration(*listed.autostop_left_seconds);
+  return autostop_text(*listed.cost);
 }
 
 nlohmann::json cost_json(const app::MachineCost& cost) {
@@ -82,6 +90,14 @@ nlohmann::json ls_json(const app::ListedMachine& listed) {
   json["gpu"] = core::gpu_of(listed.machine.type);
   json["uptime_seconds"] = listed.uptime_seconds;
   json["interrupted"] = false;
+  json["autostop_left_seconds"] = listed.autostop_left_seconds
+                                      ? nlohmann::json(*listed.autostop_left_seconds)
+                                      : nlohmann::json(nullptr);
+  json["watch"] = listed.watch ? nlohmann::json{{"busy", listed.watch->busy},
+                                                {"reasons", listed.watch->reasons},
+                                                {"autostop_seconds", listed.watch->autostop_s},
+                                                {"seen_at", listed.watch->seen_at}}
+                               : nlohmann::json(nullptr);
   if (!listed.cost) return json;
   json.update(cost_json(*listed.cost));
   json["hourly_price"] = json["price_per_hour"];
@@ -101,7 +117,7 @@ std::string ls_table(const std::vector<app::ListedMachine>& machines) {
                     gpu.empty() ? "-" : gpu, listed.cost ? price_text(*listed.cost) : "-",
                     running ? duration(listed.uptime_seconds) : "-",
                     listed.cost ? dollars(listed.cost->spend.known()) : "-",
-                    listed.cost && running ? autostop_text(*listed.cost) : "-"});
+                    autostop_text(listed)});
   }
   return columns(rows);
 }

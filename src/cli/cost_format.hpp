@@ -16,6 +16,9 @@ std::string duration(std::int64_t seconds);        // "45s", "12m", "3h05m", "2d
 std::string dollars(std::optional<double> value);  // "$1.23", "$0.0042", "-" for unknown
 // The setting: "60m idle", "off", "60m idle*" (the configured default).
 std::string autostop_text(const app::MachineCost& cost);
+// For `ls`: the time left ("in 12m") or "busy" when the machine's watcher told us lately,
+// else the setting; "-" unless running.
+std::string autostop_text(const app::ListedMachine& listed);
 
 nlohmann::json cost_json(const app::MachineCost& cost);  // prices, usage, spend, autostop
 nlohmann::json ls_json(const app::ListedMachine& listed);

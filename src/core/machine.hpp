@@ -53,8 +53,9 @@ struct Machine {
   std::string image_id;
   bool spot = false;
   int ssh_port = 22;
-  std::string workspace;     // the local folder mirrored to ~/work/NAME (absolute)
-  std::string state_reason;  // the cloud's, e.g. "Server.SpotInstanceTermination"; not stored
+  std::string workspace;         // the local folder mirrored to ~/work/NAME (absolute)
+  std::string state_reason;      // the cloud's, e.g. "Server.SpotInstanceTermination"; not stored
+  std::int64_t state_since = 0;  // when the cloud says this state began (0: unknown); not stored
 };
 
 }  // namespace gpunb::core

@@ -131,6 +131,15 @@ assert_grep 'busy \(gpu 80%\)' <(agent_log "${ID[gpu]}")
 echo 0 >"$(sysdir "${ID[gpu]}")/gpu/util"
 T_GPU=$(( $(date +%s) - 1 ))
 pass "GPU utilization 80% (no kernel) kept its machine alive"
+# `autostop NAME` asks the watcher and keeps its report: `ls` then says busy, not the setting.
+expect 0 autostop gpu
+expect 0 ls --json
+assert_eq "$(jq -r '.[] | select(.name == "gpu") | .watch.busy' "$WORK/out")" true "gpu busy in ls"
+jq -e '.[] | select(.name == "gpu") | .watch.reasons | index("gpu 80%")' "$WORK/out" >/dev/null \
+  || fail "ls does not say why gpu is busy: $(cat "$WORK/out")"
+expect 0 ls
+grep -qE '^gpu .* busy$' "$WORK/out" || fail "ls's AUTOSTOP column does not say busy: $(cat "$WORK/out")"
+pass "ls shows the machine busy (gpu 80%), as its watcher said"
 wait_until 60 past "${T0[xfer]}" $((AUTOSTOP + 8))
 is_state "${ID[xfer]}" running || fail "the machine with a running transfer was stopped"
 assert_grep 'busy \(transfer running\)' <(agent_log "${ID[xfer]}")
@@ -199,10 +208,20 @@ assert_eq "$(jq -r .notice.action "$spot_json")" terminate "the notice recorded"
   || fail "no checkpoint of nb.ipynb"
 pass "a spot interruption notice made the agent checkpoint the open notebook (recorded in spot.json)"
 
+# The background tunnel asks the watcher every 30 s; `ls` shows the time left from its report.
+expect 0 autostop sp 4m
+sp_idle() { "$GPUNB_BIN" autostop sp --json 2>/dev/null | jq -e '.state.busy == false' >/dev/null; }
+wait_until 20 sp_idle  # past the 5 s activity window: idle, with 4 minutes to go
+rm "$XDG_STATE_HOME/gpunb/watch/sp.json"  # kept by `autostop`: now only the tunnel can bring it back
+sp_left() { "$GPUNB_BIN" ls --json 2>/dev/null | jq -r '.[] | select(.name == "sp") | .autostop_left_seconds'; }
+sp_counting() { local left; left=$(sp_left); [ "$left" != null ] && [ "$left" -gt 0 ] && [ "$left" -le 240 ]; }
+wait_until 40 sp_counting
+expect 0 ls
+grep -qE '^sp .* in [0-9]+m$' "$WORK/out" || fail "ls's AUTOSTOP column has no time left: $(cat "$WORK/out")"
+pass "ls shows the time left until autostop ($(sp_left)s), from the background tunnel's report"
+
 # A foreground tunnel (on a pty) counts down the last 5 minutes on its status line.
 expect 0 disconnect sp
-expect 0 autostop sp 4m
-sleep 6  # past the 5 s activity window: idle, with 4 minutes to go
 exec 7< <(sleep 120)  # script's stdin, open while the tunnel runs
 BG_PIDS+=($!)
 script -qfec "exec $GPUNB_BIN connect sp --no-browser" "$WORK/tty.txt" >/dev/null 2>&1 <&7 &
@@ -218,5 +237,15 @@ wait "$SCRIPT_PID" || true
 exec 7<&-
 assert_grep 'Tunnel closed' "$WORK/tty.txt"
 pass "the foreground tunnel's status line counts down: $(tr '\r' '\n' <"$WORK/tty.txt" | grep -ao 'autostop in [^-]*' | tail -1)"
+
+# The idle machine stopped while gpunb was not looking: the ledger dates the stop from EC2's
+# StateTransitionReason, not from when `ls` first saw it.
+stop_line=$(agent_log "${ID[idle]}" | grep -E 'watch: idle since .*: stopping now' | tail -1)
+stop_epoch=$(date -d "${stop_line%% *}" +%s)
+stopped_at=$(sqlite3 "$XDG_STATE_HOME/gpunb/ledger.db" "SELECT time FROM events WHERE machine = 'idle' \
+  AND kind = 'state' AND detail IN ('stopping', 'stopped') ORDER BY id LIMIT 1")
+[ -n "$stopped_at" ] && [ $((stopped_at - stop_epoch)) -ge -1 ] && [ $((stopped_at - stop_epoch)) -le 3 ] \
+  || fail "the ledger dates idle's stop at ${stopped_at:-nothing}, the watcher stopped it at $stop_epoch"
+pass "the ledger dates the stop from EC2 ($((stopped_at - stop_epoch))s off the watcher's log), not from when gpunb next looked"
 
 finish

@@ -103,9 +103,29 @@ TEST(Ec2Instances, ParsesAPageAcrossReservations) {
   EXPECT_EQ(stopped.state, "stopped");
   EXPECT_EQ(stopped.public_ip, "") << "a stopped instance has no public IP";
   EXPECT_EQ(stopped.lifecycle, "");
+  EXPECT_EQ(spot.transition_time, 0) << "<reason/> is empty while running";
+  EXPECT_EQ(stopped.transition_time, 1706933106) << "User initiated (2024-02-03 04:05:06 GMT)";
   EXPECT_EQ(parse_next_token(Xml("describe_instances_page1.xml").root()),
             "eyJ2IjoiMiIsImMiOiJwYWdlMiJ9");
   EXPECT_EQ(parse_next_token(Xml("describe_instances_page2.xml").root()), "");
+}
+
+TEST(Ec2Instances, TransitionTimeFromTheReasonText) {
+  EXPECT_EQ(parse_transition_time("User initiated (2024-02-03 04:05:06 GMT)"), 1706933106);
+  EXPECT_EQ(parse_transition_time("Service initiated (2026-11-27 05:00:00 GMT)"), 1795755600);
+  EXPECT_EQ(parse_transition_time("Client.UserInitiatedShutdown: (2024-02-03 04:05:06 GMT) x"),
+            1706933106)
+      << "anywhere in the text";
+}
+
+TEST(Ec2Instances, TransitionTimeAbsentOrMalformedIsZero) {
+  for (const char* reason :
+       {"", "User initiated", "User initiated ()", "(2024-02-03 04:05:06)", " GMT)",
+        "User initiated (2024-02-03T04:05:06Z)", "User initiated (2024-13-03 04:05:06 GMT)",
+        "User initiated (2024-02-30 04:05:06 GMT)", "User initiated (2024-02-03 24:05:06 GMT)",
+        "User initiated (2024-02-03 04:05 GMT)", "User initiated 2024-02-03 04:05:06 GMT)",
+        "User initiated (2024/02/03 04:05:06 GMT)"})
+    EXPECT_EQ(parse_transition_time(reason), 0) << reason;
 }
 
 TEST(Ec2Instances, DescribeFollowsNextToken) {

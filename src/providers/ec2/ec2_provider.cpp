@@ -22,6 +22,17 @@ std::string security_group_name(const std::string& machine_name) {
   return "gpunb-" + machine_name;
 }
 
+namespace {
+
+// EC2's StateTransitionReason dates only the way down: stopping, stopped, shutting down, gone.
+bool transition_is_dated(core::MachineState state) {
+  using core::MachineState;
+  return state == MachineState::stopping || state == MachineState::stopped ||
+         state == MachineState::shutting_down || state == MachineState::terminated;
+}
+
+}  // namespace
+
 core::Machine to_machine(const aws::Instance& instance, const std::string& region) {
   core::Machine machine;
   auto tag = [&](const char* key) {
@@ -41,6 +52,7 @@ core::Machine to_machine(const aws::Instance& instance, const std::string& regio
   machine.image_id = instance.image_id;
   machine.spot = instance.lifecycle == "spot";
   machine.state_reason = instance.state_reason;
+  if (transition_is_dated(machine.state)) machine.state_since = instance.transition_time;
   return machine;
 }
 
