@@ -13,7 +13,8 @@ namespace gpunb::data {
 
 namespace {
 
-constexpr size_t kMinIdLength = 10;
+// Drive file ids are 28 (old) or 33 characters; shorter words are more likely local names.
+constexpr size_t kMinIdLength = 25;
 
 bool is_id_char(char c) {
   return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' || c == '-';

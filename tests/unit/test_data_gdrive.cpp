@@ -69,7 +69,8 @@ TEST(GdriveLink, OtherTextIsNotADriveSource) {
   const std::string id = kId;
   for (const std::string& text :
        {std::string(), std::string("short_id"), std::string("data/train.csv"),
-        std::string("s3://bucket/") + id, std::string("https://example.com/file/d/") + id,
+        std::string("my_dataset_v2_final_copy"), std::string("s3://bucket/") + id,
+        std::string("https://example.com/file/d/") + id,
         std::string("https://drive.google.com/file/d/short/view"),
         std::string("https://drive.google.com/drive/folders/") + id,
         std::string("https://drive.google.com/uc?export=download"), id + " ", id + "/x"}) {
