@@ -69,6 +69,7 @@ class Downloader {
   const DownloadSpec& spec_;
   Progress& progress_;
   std::optional<PartPaths> paths_;
+  std::optional<PartLock> lock_;  // of paths_'s file
   PartState state_;
   std::optional<PartFile> file_;
   std::optional<Digest> digest_;
@@ -224,7 +225,11 @@ Done Downloader::on_body(const char* data, size_t size) {
 }
 
 Done Downloader::adopt(const std::string& name, bool provisional) {
-  paths_.emplace(spec_.dir, name);
+  PartPaths paths(spec_.dir, name);
+  auto lock = PartLock::take(paths);
+  if (!lock) return tl::unexpected(lock.error());
+  lock_ = std::move(*lock);  // the previous name's, if any, goes
+  paths_.emplace(std::move(paths));
   auto loaded = load_state(paths_->state);
   std::error_code ec;
   auto size = fs::file_size(paths_->part, ec);

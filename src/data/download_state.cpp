@@ -1,6 +1,7 @@
 #include "data/download_state.hpp"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -57,7 +58,45 @@ std::uint64_t range_bytes(const Ranges& ranges) {
 PartPaths::PartPaths(const std::filesystem::path& dir, const std::string& name)
     : final(dir / name),
       part(dir / ("." + name + ".gpunb-part")),
-      state(dir / ("." + name + ".gpunb-part.json")) {}
+      state(dir / ("." + name + ".gpunb-part.json")),
+      lock(dir / ("." + name + ".gpunb-part.lock")) {}
+
+agent::Outcome<PartLock> PartLock::take(const PartPaths& paths) {
+  // The holder removes the file before letting go: a lock taken on a file that is no longer
+  // at the path is let go and taken again on the new one.
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    Fd fd(::open(paths.lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+    if (!fd.valid()) return tl::unexpected(io_failure("cannot create", paths.lock).error());
+    if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
+      if (errno != EWOULDBLOCK)
+        return tl::unexpected(io_failure("cannot lock", paths.lock).error());
+      return failure("refused", "another fetch is writing " + paths.final.string() +
+                                    " right now; let it finish (its progress: fetch --status)");
+    }
+    struct stat held {};
+    struct stat current {};
+    if (::fstat(fd.get(), &held) == 0 && ::stat(paths.lock.c_str(), &current) == 0 &&
+        held.st_ino == current.st_ino && held.st_dev == current.st_dev) {
+      return PartLock(std::move(fd), paths.lock);
+    }
+  }
+  return failure("internal", "cannot lock " + paths.lock.string());
+}
+
+PartLock& PartLock::operator=(PartLock&& other) noexcept {
+  if (this != &other) {
+    release();
+    fd_ = std::move(other.fd_);
+    path_ = std::exchange(other.path_, {});
+  }
+  return *this;
+}
+
+void PartLock::release() {
+  if (!fd_.valid()) return;
+  ::unlink(path_.c_str());  // first, so that no one takes a lock on a file about to be orphaned
+  fd_.reset();
+}
 
 std::optional<PartState> load_state(const std::filesystem::path& path) {
   std::ifstream in(path);

@@ -24,10 +24,31 @@ bool covers(const Ranges& ranges, std::uint64_t start, std::uint64_t end);
 std::uint64_t prefix_end(const Ranges& ranges);  // where the run of bytes from 0 ends
 std::uint64_t range_bytes(const Ranges& ranges);
 
-// DIR/NAME, DIR/.NAME.gpunb-part and DIR/.NAME.gpunb-part.json.
+// DIR/NAME, DIR/.NAME.gpunb-part, DIR/.NAME.gpunb-part.json and DIR/.NAME.gpunb-part.lock.
 struct PartPaths {
-  std::filesystem::path final, part, state;
+  std::filesystem::path final, part, state, lock;
   PartPaths(const std::filesystem::path& dir, const std::string& name);
+};
+
+// Held while a download writes NAME: a second download of the same file into the same folder
+// at the same time (two fetches, or a rerun while the first still runs) is refused instead of
+// writing the same part file. The lock file goes away with the lock.
+class PartLock {
+ public:
+  static agent::Outcome<PartLock> take(const PartPaths& paths);
+  PartLock(PartLock&& other) noexcept
+      : fd_(std::move(other.fd_)), path_(std::exchange(other.path_, {})) {}
+  PartLock& operator=(PartLock&& other) noexcept;
+  PartLock(const PartLock&) = delete;
+  PartLock& operator=(const PartLock&) = delete;
+  ~PartLock() { release(); }
+
+ private:
+  PartLock(Fd fd, std::filesystem::path path) : fd_(std::move(fd)), path_(std::move(path)) {}
+  void release();
+
+  Fd fd_;
+  std::filesystem::path path_;
 };
 
 struct PartState {

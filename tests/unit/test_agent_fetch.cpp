@@ -34,9 +34,9 @@ TEST(AgentFetchSpec, ReadsItemsLimitsAndSha) {
 
 TEST(AgentFetchSpec, ClassifiesOneUrl) {
   auto drive = parse_fetch_spec(Json::parse(
-      R"({"id":"f2","dir":"/d","url":"https://drive.google.com/file/d/1AbCdEfGhIjKlMnOpQrStUv/view"})"));
+      R"({"id":"f2","dir":"/d","url":"https://drive.google.com/file/d/1AbCdEfGhIjKlMnOpQrStUvWxYz012345/view"})"));
   ASSERT_TRUE(drive) << drive.error().message;
-  EXPECT_EQ(drive->gdrive_id, "1AbCdEfGhIjKlMnOpQrStUv");
+  EXPECT_EQ(drive->gdrive_id, "1AbCdEfGhIjKlMnOpQrStUvWxYz012345");
   EXPECT_TRUE(drive->items.empty());
   auto http =
       parse_fetch_spec(Json::parse(R"({"id":"f3","dir":"/d","url":"https://example.org/x.zip"})"));

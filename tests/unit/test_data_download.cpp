@@ -5,6 +5,7 @@
 
 #include "agent/sha256.hpp"
 #include "data/download.hpp"
+#include "data/download_state.hpp"
 #include "test_data_origin.hpp"
 
 namespace gpunb::data {
@@ -216,6 +217,29 @@ TEST_F(DataDownload, HeadCheckRefusalKeepsNoFile) {
   auto missing = download(client_, spec("/nothing-here"), progress_);
   ASSERT_FALSE(missing);
   EXPECT_EQ(missing.error().kind, "not_found");
+}
+
+TEST_F(DataDownload, ASecondWriterOfTheSameFileIsRefused) {
+  put("data.bin", 100'000, 12);
+  auto s = spec("/data.bin");
+  fs::create_directories(s.dir);
+  {
+    auto first = PartLock::take(PartPaths(s.dir, "data.bin"));  // a download under way
+    ASSERT_TRUE(first) << first.error().message;
+    EXPECT_FALSE(PartLock::take(PartPaths(s.dir, "data.bin")));
+    auto got = download(client_, s, progress_);
+    ASSERT_FALSE(got);
+    EXPECT_EQ(got.error().kind, "refused");
+    EXPECT_NE(got.error().message.find("another fetch is writing"), std::string::npos);
+    EXPECT_EQ(listing(s.dir), std::vector<std::string>{".data.bin.gpunb-part.lock"});
+    write_file(origin_.www() / "other.bin", random_bytes(1000, 13));
+    auto other = download(client_, spec("/other.bin"), progress_);  // other files go on
+    ASSERT_TRUE(other) << other.error().message;
+  }
+  auto got = download(client_, s, progress_);  // the first let go: its lock file is gone
+  ASSERT_TRUE(got) << got.error().message;
+  EXPECT_TRUE(read_file(got->path) == body_);
+  EXPECT_FALSE(fs::exists(s.dir / ".data.bin.gpunb-part.lock"));
 }
 
 TEST_F(DataDownload, StreamToGetsEveryByteInOrderAfterAResume) {
