@@ -20,6 +20,7 @@
 
 #include "agent/fs_list.hpp"
 #include "agent/fs_path.hpp"
+#include "agent/fs_receive_batch.hpp"
 #include "agent/fs_stream.hpp"
 #include "agent/sha256.hpp"
 #include "agent/transfer_mark.hpp"
@@ -28,35 +29,12 @@ namespace gpunb::agent {
 namespace {
 
 using Json = nlohmann::json;
-constexpr size_t kFsyncEachUpTo = 8;  // files of a batch flushed one by one; more: syncfs()
 
 struct Header {
   std::string path;
   std::uint64_t size = 0;
   std::uint32_t mode = 0644;
   std::optional<std::int64_t> mtime_ns;  // none: the time of writing
-};
-
-struct Pending {
-  int dir_fd;
-  std::string temp, name, path, sha256;
-  std::uint64_t size;
-};
-
-// Complete temp files waiting for their commit, and the folders they are in (held open until then).
-struct Batch {
-  RootDir dirs;
-  std::vector<Pending> files;
-  std::uint64_t bytes = 0;
-};
-
-// What a commit did: the replies for its files, and the folders, closed, for another batch.
-struct Committed {
-  RootDir dirs;
-  std::vector<Json> replies;
-  size_t files = 0;
-  std::uint64_t bytes = 0;
-  Done status;
 };
 
 Outcome<Header> parse_header(const Json& json) {
@@ -87,57 +65,6 @@ struct Temp {
     ::unlinkat(dir_fd, temp.c_str(), 0);
   }
 };
-
-// The batch's temp files onto the disk: one syncfs() (ext4 then commits its journal once for
-// all), or for a few files an fsync() each, which does not wait for the rest of the machine's
-// dirty data as syncfs() does.
-Done flush_batch(const Batch& batch) {
-  if (batch.files.size() > kFsyncEachUpTo) {
-    if (::syncfs(batch.dirs.fd()) == 0) return {};
-    return failure("internal", "syncfs failed: " + errno_text());
-  }
-  for (const Pending& file : batch.files) {
-    int fd = ::openat(file.dir_fd, file.temp.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-    bool ok = fd >= 0 && ::fsync(fd) == 0;
-    if (fd >= 0) ::close(fd);
-    if (!ok) return failure("internal", "cannot flush " + file.path + ": " + errno_text());
-  }
-  return {};
-}
-
-// The folders' new entries onto the disk: an fsync() each, or for more than a few one syncfs()
-// (ext4 without a journal writes each folder on its own, a few milliseconds apiece).
-Done flush_dirs(const RootDir& dirs) {
-  if (dirs.open_dirs() < kFsyncEachUpTo) return dirs.sync_dirs();
-  if (::syncfs(dirs.fd()) == 0) return {};
-  return failure("internal", "syncfs failed: " + errno_text());
-}
-
-// One flush for the batch, then the renames, then the folders' flush. The replies count only
-// when all of it worked. Runs on a thread of its own while the next batch arrives.
-Committed commit_batch(Batch batch) {
-  Done flushed = flush_batch(batch);
-  Committed done{std::move(batch.dirs), {}, 0, 0, flushed};
-  if (!done.status) {
-    for (const Pending& file : batch.files) ::unlinkat(file.dir_fd, file.temp.c_str(), 0);
-    done.dirs.close_dirs();
-    return done;
-  }
-  for (const Pending& file : batch.files) {
-    if (::renameat(file.dir_fd, file.temp.c_str(), file.dir_fd, file.name.c_str()) == 0) {
-      done.replies.push_back({{"path", file.path}, {"sha256", file.sha256}});
-      ++done.files;
-      done.bytes += file.size;
-      continue;
-    }
-    done.replies.push_back(
-        {{"path", file.path}, {"error", "cannot rename into place: " + errno_text()}});
-    ::unlinkat(file.dir_fd, file.temp.c_str(), 0);
-  }
-  done.status = flush_dirs(done.dirs);
-  done.dirs.close_dirs();
-  return done;
-}
 
 // Receives into one batch while the previous one commits on its own thread: the flush of batch
 // N, its renames and folder fsyncs overlap the arrival of batch N+1. One commit at a time, and

@@ -54,6 +54,10 @@ std::optional<WatchReport> report_of(const nlohmann::json& reply, const std::str
   if (!reply.value("running", false) || !state.is_object() || !settings.is_object())
     return std::nullopt;
   try {
+    // A sample older than the setting (just changed) was judged by the old one.
+    auto configured_at = settings.value("configured_at", std::int64_t{0});
+    if (configured_at > 0 && configured_at >= state.value("now", std::int64_t{0}))
+      return std::nullopt;
     WatchReport report;
     report.id = id;
     report.seen_at = seen_at;

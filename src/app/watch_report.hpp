@@ -29,7 +29,7 @@ struct WatchReport {
 };
 
 // From a watch.status or watch.configure reply; none when the watcher is not running or has not
-// sampled yet.
+// sampled since the setting last changed.
 std::optional<WatchReport> report_of(const nlohmann::json& reply, const std::string& id,
                                      std::int64_t seen_at);
 

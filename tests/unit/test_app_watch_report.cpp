@@ -17,7 +17,8 @@ nlohmann::json reply(bool busy, std::int64_t now, std::int64_t stop_at, std::int
           {"now", now},
           {"settings", {{"autostop_s", autostop_s}, {"autodown", false}}},
           {"state",
-           {{"busy", busy},
+           {{"now", now - 1},
+            {"busy", busy},
             {"reasons", busy ? nlohmann::json{"kernel executing"} : nlohmann::json::array()},
             {"idle_since", now - 100},
             {"stop_at", busy ? 0 : stop_at}}}};
@@ -64,6 +65,11 @@ TEST(WatchReport, NoReportWhileTheWatcherIsDownOrHasNotSampled) {
   fresh["state"] = nullptr;
   EXPECT_FALSE(report_of(fresh, "i-1", kT0));
   EXPECT_FALSE(report_of(nlohmann::json::object(), "i-1", kT0));
+  auto changed = reply(false, 5000, 5600, 3600);
+  changed["settings"]["configured_at"] = 4999;  // the sample (at 4999) was judged by the old one
+  EXPECT_FALSE(report_of(changed, "i-1", kT0));
+  changed["settings"]["configured_at"] = 4998;
+  EXPECT_TRUE(report_of(changed, "i-1", kT0));
 }
 
 TEST_F(WatchReportTest, KeptForTwoMinutesForTheSameInstanceOnly) {
