@@ -51,20 +51,24 @@ struct RegionListing {
   std::exception_ptr error;
 };
 
-// The cloud's gpunb machines in `region`. When the ledger has none there (only the default
-// region is looked at, e.g. by a user of ssh hosts alone), missing credentials are no error.
-RegionListing cloud_list(Context& context, providers::Provider& provider, const std::string& region,
-                         bool required) {
+// Runs STEP (making the region's provider, or listing); false when it failed. When the ledger has
+// no machine there (only the default region is looked at, e.g. by a user of ssh hosts alone),
+// missing credentials are no error; any other failure is kept in ANSWER, to be raised.
+template <typename Step>
+bool guarded(Context& context, const std::string& region, bool required, RegionListing& answer,
+             Step&& step) {
   try {
-    return {core::value_or_throw(provider.list()), nullptr};
+    step();
+    return true;
   } catch (const core::Fatal& fatal) {
     if (required || fatal.error().kind != core::ErrorKind::credentials)
-      return {std::nullopt, std::current_exception()};
-    context.log().debug("not listing {}: {}", region, fatal.error().message);
-    return {};
+      answer.error = std::current_exception();
+    else
+      context.log().debug("not listing {}: {}", region, fatal.error().message);
   } catch (const std::exception&) {
-    return {std::nullopt, std::current_exception()};
+    answer.error = std::current_exception();
   }
+  return false;
 }
 
 // Every region at once, each on a thread with its own provider (a round trip per region, not
@@ -72,21 +76,29 @@ RegionListing cloud_list(Context& context, providers::Provider& provider, const 
 std::map<std::string, std::optional<std::vector<core::Machine>>> list_regions(
     Context& context, const std::set<std::string>& regions,
     const std::vector<core::Machine>& known) {
+  struct Job {
+    const std::string& region;
+    providers::Provider* provider;
+    bool required;
+    RegionListing& answer;
+  };
   std::map<std::string, RegionListing> answers;
-  std::vector<std::pair<std::string, providers::Provider*>> providers;
+  std::vector<Job> jobs;
   for (const auto& region : regions) {
-    providers.emplace_back(region, &context.provider(region));  // made here, used on the threads
-    answers[region];
+    bool required = ours_in(known, region);
+    auto& answer = answers[region];
+    providers::Provider* provider = nullptr;  // made here, used on the threads
+    if (guarded(context, region, required, answer, [&] { provider = &context.provider(region); }))
+      jobs.push_back({region, provider, required, answer});
   }
   {
     std::vector<std::jthread> threads;
-    for (auto& [region, provider] : providers) {
-      bool required = ours_in(known, region);
-      auto& answer = answers[region];
-      auto run = [&context, provider, &region, required, &answer] {
-        answer = cloud_list(context, *provider, region, required);
+    for (const auto& job : jobs) {
+      auto run = [&context, &job] {
+        guarded(context, job.region, job.required, job.answer,
+                [&job] { job.answer.machines = core::value_or_throw(job.provider->list()); });
       };
-      if (providers.size() == 1)
+      if (jobs.size() == 1)
         run();
       else
         threads.emplace_back(run);

@@ -29,7 +29,10 @@ pass "up --host: Jupyter and the tunnel on a box with no cloud"
 expect 0 ls --json
 assert_eq "$(jq -c '.[0] | {name, provider, state, public_ip, user}' "$WORK/out")" \
   "{\"name\":\"box\",\"provider\":\"ssh\",\"state\":\"running\",\"public_ip\":\"$ADDR\",\"user\":\"ubuntu\"}" "ls of the box"
-pass "ls lists the box without any AWS settings"
+AWS_REGION=eu-west-1 "$GPUNB_BIN" ls --json >"$WORK/ls-region.json" 2>"$WORK/ls-region.err" \
+  || fail "ls with a region but no credentials failed: $(cat "$WORK/ls-region.err")"
+assert_eq "$(jq -r '.[0].name' "$WORK/ls-region.json")" box "ls with a region but no credentials"
+pass "ls lists the box without any AWS settings, or with a region and no credentials"
 
 expect 0 ssh box -- 'echo via-$(id -un)'
 assert_eq "$(cat "$WORK/out")" via-ubuntu "gpunb ssh output"
