@@ -86,21 +86,37 @@ class Client:
             "parent_header": {}, "metadata": {}, "content": content, "channel": channel, "buffers": [],
         }
 
-    async def run(self, kernel_id, code):
+    async def connect(self, kernel_id):
         url = "%sapi/kernels/%s/channels?session_id=%s" % (self.ws, urllib.parse.quote(kernel_id), self.session)
-        conn = await websocket_connect(HTTPRequest(url, headers=self.headers(), connect_timeout=self.timeout,
+        return await websocket_connect(HTTPRequest(url, headers=self.headers(), connect_timeout=self.timeout,
                                                    request_timeout=self.timeout))
-        try:
-            # kernel_info first: a kernel that was just started answers it once it is ready
+
+    async def ready(self, conn, seconds):
+        """kernel_info until it is answered: a kernel that was just started answers once it is up."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + seconds
+        while loop.time() < deadline:
             info = self.msg("kernel_info_request", {}, "shell")
-            info_id = info["header"]["msg_id"]
-            while True:
-                conn.write_message(json.dumps(info))
-                got = await self._wait_reply(conn, info_id, 2.0)
-                if got:
-                    break
-                info = self.msg("kernel_info_request", {}, "shell")
-                info_id = info["header"]["msg_id"]
+            conn.write_message(json.dumps(info))
+            if await self._wait_reply(conn, info["header"]["msg_id"], 2.0):
+                return True
+        return False
+
+    async def run(self, kernel_id, code):
+        # A kernel that does not answer on this connection within 20 s gets a new connection, then
+        # a restart (Jupyter's own clients do the same: a kernel or its channels can be stuck at
+        # start on a loaded host; that is not what the suites test).
+        conn = await self.connect(kernel_id)
+        for attempt in range(3):
+            if await self.ready(conn, 20.0):
+                break
+            conn.close()
+            sys.stderr.write("kernel.py: kernel %s silent for 20 s; %s\n"
+                             % (kernel_id, "reconnecting" if attempt == 0 else "restarting it"))
+            if attempt > 0:
+                self.api("POST", "api/kernels/%s/restart" % urllib.parse.quote(kernel_id), {})
+            conn = await self.connect(kernel_id)
+        try:
             if code is None:
                 return {"status": "ok", "stdout": "", "stderr": "", "result": "", "error": None}
             req = self.msg("execute_request", {"code": code, "silent": False, "store_history": True,
