@@ -134,8 +134,6 @@ pass "a cell running a 3-minute loop kept its machine alive past the ${AUTOSTOP}
 wait_until 60 past "${T0[gpu]}" $((AUTOSTOP + 8))
 is_state "${ID[gpu]}" running || fail "the machine with GPU load was stopped"
 assert_grep 'busy \(gpu 80%\)' <(agent_log "${ID[gpu]}")
-echo 0 >"$(sysdir "${ID[gpu]}")/gpu/util"
-T_GPU=$(( $(date +%s) - 1 ))
 pass "GPU utilization 80% (no kernel) kept its machine alive"
 # `autostop NAME` asks the watcher and keeps its report: `ls` then says busy, not the setting.
 expect 0 autostop gpu
@@ -146,6 +144,8 @@ jq -e '.[] | select(.name == "gpu") | .watch.reasons | index("gpu 80%")' "$WORK/
 expect 0 ls
 grep -qE '^gpu .* busy$' "$WORK/out" || fail "ls's AUTOSTOP column does not say busy: $(cat "$WORK/out")"
 pass "ls shows the machine busy (gpu 80%), as its watcher said"
+echo 0 >"$(sysdir "${ID[gpu]}")/gpu/util"  # the GPU goes idle: its stop is checked below
+T_GPU=$(( $(date +%s) - 1 ))
 wait_until 60 past "${T0[xfer]}" $((AUTOSTOP + 8))
 is_state "${ID[xfer]}" running || fail "the machine with a running transfer was stopped"
 assert_grep 'busy \(transfer running\)' <(agent_log "${ID[xfer]}")
