@@ -63,11 +63,9 @@ std::string status_line(const std::string& name, int port, const ssh::TunnelStat
 
 // The deadline from a watch.status reply: only while the watcher runs and finds the machine idle.
 long long deadline_of(const nlohmann::json& reply) {
-  const auto& state = reply.contains("state") ? reply["state"] : nlohmann::json();
-  if (!reply.value("running", false) || !state.is_object() || state.value("busy", true)) return -1;
-  long long stop_at = state.value("stop_at", 0LL);
-  if (stop_at <= 0) return -1;
-  return steady_ms() + 1000 * (stop_at - reply.value("now", stop_at));
+  auto report = report_of(reply, "", 0);
+  if (!report || !report->stop_in) return -1;
+  return steady_ms() + 1000 * *report->stop_in;
 }
 
 // Asks the machine's watcher (watch.status) every 30 s on a session of its own, for the status

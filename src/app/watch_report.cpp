@@ -47,6 +47,14 @@ std::optional<std::int64_t> WatchReport::left_at(std::int64_t now) const {
   return std::max<std::int64_t>(0, *stop_in - (now - seen_at));
 }
 
+bool sample_predates_setting(const nlohmann::json& reply) {
+  const auto state = reply.value("state", nlohmann::json());
+  const auto settings = reply.value("settings", nlohmann::json());
+  if (!state.is_object() || !settings.is_object()) return false;
+  auto configured_at = settings.value("configured_at", std::int64_t{0});
+  return configured_at > 0 && configured_at >= state.value("now", std::int64_t{0});
+}
+
 std::optional<WatchReport> report_of(const nlohmann::json& reply, const std::string& id,
                                      std::int64_t seen_at) {
   const auto state = reply.value("state", nlohmann::json());
@@ -54,10 +62,7 @@ std::optional<WatchReport> report_of(const nlohmann::json& reply, const std::str
   if (!reply.value("running", false) || !state.is_object() || !settings.is_object())
     return std::nullopt;
   try {
-    // A sample older than the setting (just changed) was judged by the old one.
-    auto configured_at = settings.value("configured_at", std::int64_t{0});
-    if (configured_at > 0 && configured_at >= state.value("now", std::int64_t{0}))
-      return std::nullopt;
+    if (sample_predates_setting(reply)) return std::nullopt;
     WatchReport report;
     report.id = id;
     report.seen_at = seen_at;

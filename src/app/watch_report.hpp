@@ -28,6 +28,10 @@ struct WatchReport {
   std::optional<std::int64_t> left_at(std::int64_t now) const;
 };
 
+// True when the reply's last sample is older than its setting (just changed): it was judged by
+// the old setting, so its busy/stop_at say nothing about the new one.
+bool sample_predates_setting(const nlohmann::json& reply);
+
 // From a watch.status or watch.configure reply; none when the watcher is not running or has not
 // sampled since the setting last changed.
 std::optional<WatchReport> report_of(const nlohmann::json& reply, const std::string& id,

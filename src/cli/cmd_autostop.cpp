@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "app/autostop.hpp"
+#include "app/watch_report.hpp"
 #include "cli/commands.hpp"
 
 namespace gpunb::cli {
@@ -29,9 +30,7 @@ std::string setting_text(const nlohmann::json& settings) {
 std::string state_text(const nlohmann::json& reply) {
   const auto& state = reply["state"];
   if (!reply.value("running", false) || !state.is_object()) return "the watcher is not running";
-  const auto& settings = reply["settings"];
-  if (settings.is_object() && settings.value("configured_at", 0LL) >= state.value("now", 0LL))
-    return "the idle clock restarts now";  // the watcher's last sample predates this setting
+  if (app::sample_predates_setting(reply)) return "the idle clock restarts now";
   if (state.value("busy", false)) {
     std::string reasons;
     for (const auto& reason : state["reasons"])
