@@ -80,8 +80,9 @@ pass "spot machine priced from DescribeSpotPriceHistory (\$$price/h), asked once
 
 id=$(jq -r '.[] | select(.name == "sp") | .id' "$WORK/out")
 curl -sf -X POST "$SANDBOX_URL/_sandbox/instances/$id/interrupt" >/dev/null
-sleep 1
-# --all: the sandbox may have finished terminating it already (1 s), and ls hides terminated ones.
+# --all: the sandbox may have finished terminating it already, and ls hides terminated ones.
+sp_interrupted() { "$GPUNB_BIN" ls --all --json 2>/dev/null | jq -e '.[] | select(.name == "sp") | .interrupted' >/dev/null; }
+wait_until 20 sp_interrupted
 expect 0 ls --all --json
 assert_eq "$(jq -r '.[] | select(.name == "sp") | .interrupted' "$WORK/out")" true "interrupted in ls --json"
 expect 0 ls --all
