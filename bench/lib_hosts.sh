@@ -81,6 +81,9 @@ start_testhost() {
   HOST_HOME=$(jq -r .home "$HOST_STATE/out")
   HOST_CTL=(ctl --state-dir "$HOST_STATE/state")
   jq -r .known_hosts_line "$HOST_STATE/out" >"$HOST_STATE/known_hosts"
+  # The user has reached this host before: its key is in their known_hosts, for ssh and for gpunb
+  # (which fails closed on a key nothing vouches for).
+  mkdir -p -m 700 "$HOME/.ssh" && cp "$HOST_STATE/known_hosts" "$HOME/.ssh/known_hosts"
   SSH_OPTS=(-F /dev/null -i "$KEY" -o IdentitiesOnly=yes -o StrictHostKeyChecking=yes
     -o UserKnownHostsFile="$HOST_STATE/known_hosts" -o BatchMode=yes -o ConnectTimeout=10
     -o ControlMaster=no -o ControlPath=none -o LogLevel=ERROR)

@@ -31,6 +31,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import sbxauth  # noqa: E402  (imports botocore: fail at startup, not on the first request)
 import sbxcatalog as cat  # noqa: E402
+import sbxconsole  # noqa: E402
 import sbxhost  # noqa: E402
 import sbxpower  # noqa: E402
 from sbxmodel import ApiError, Model, error_xml, iso  # noqa: E402
@@ -221,8 +222,6 @@ class Instance:
         self.oplock = threading.Lock()
         self.gen = 0
         self.booted = False
-        self.console = None
-        self.console_time = None
         self.error = None
         self.public_ip = None
         self.state_reason = None
@@ -497,7 +496,6 @@ class Cloud:
                     i.host.start(i.public_ip, rules)
                 with self.lock:
                     i.host_keys = i.host.host_public_keys()
-                    i.console_text = self._console_text(i)
             remaining = i.pending_since + self.delay(PENDING_S) - time.time()
             if remaining > 0:
                 time.sleep(remaining)
@@ -505,8 +503,7 @@ class Cloud:
                 if i.gen == gen and i.state == "pending":
                     self._set_state(i, "running", reason=False)
                     i.booted = True
-                    i.console = i.console_text
-                    i.console_time = time.time()
+                    sbxconsole.on_running(i)
         except Exception as e:  # launch failure: like EC2, the instance ends up terminated
             log("instance %s failed to start: %s" % (i.id, e))
             i.error = str(e)
@@ -564,63 +561,6 @@ class Cloud:
                 self._set_state(i, final)
                 if final == "terminated":
                     R.private_ips.discard(i.private_ip)
-
-    def _console_text(self, i):
-        keys = i.host_keys
-        host = i.hostname
-        ts = time.strftime("%a, %d %b %Y %H:%M:%S +0000", time.gmtime())
-        lines = [
-            "[    0.000000] Linux version 5.15.0-1063-aws (buildd@lcy02-amd64-048) (gcc (Ubuntu 11.4.0-1ubuntu1~22.04) "
-            "11.4.0, GNU ld (GNU Binutils for Ubuntu) 2.38) #69-Ubuntu SMP Fri May 10 19:01:34 UTC 2024 (Ubuntu "
-            "5.15.0-1063.69-aws 5.15.152)",
-            "[    0.000000] Command line: BOOT_IMAGE=/boot/vmlinuz-5.15.0-1063-aws root=PARTUUID=9b1fd3b8-01 ro "
-            "console=tty1 console=ttyS0 nvme_core.io_timeout=4294967295 panic=-1",
-            "[    2.904111] EXT4-fs (nvme0n1p1): mounted filesystem with ordered data mode. Opts: (null). Quota mode: none.",
-            "[  OK  ] Started OpenBSD Secure Shell server.",
-            "Cloud-init v. 24.1.3-0ubuntu1~22.04.1 running 'init' at %s. Up 9.61 seconds." % ts,
-            "ci-info: ++++++++++++++++++++++++++++++++++++++Net device info++++++++++++++++++++++++++++++++++++++",
-            "ci-info: |  eth0  | True |        %s        | 255.255.240.0 | global | 0a:ff:c4:3b:2e:91 |" % i.private_ip,
-            "Generating public/private ed25519 key pair.",
-            "Your identification has been saved in /etc/ssh/ssh_host_ed25519_key",
-            "Your public key has been saved in /etc/ssh/ssh_host_ed25519_key.pub",
-            "The key fingerprint is:",
-            "%s root@%s" % (ssh_fp(keys["ed25519"]), host),
-            "Cloud-init v. 24.1.3-0ubuntu1~22.04.1 running 'modules:config' at %s. Up 12.02 seconds." % ts,
-            "Cloud-init v. 24.1.3-0ubuntu1~22.04.1 running 'modules:final' at %s. Up 12.88 seconds." % ts,
-            "ci-info: no authorized SSH keys fingerprints found for user ubuntu." if not i.key_name else
-            "ci-info: +++++++++++++++++++++++++++++++++++++Authorized keys from /home/ubuntu/.ssh/authorized_keys "
-            "for user ubuntu++++++++++++++++++++++++++++++++++++++",
-            "<14>%s: #############################################################" % "Aug 26 07:12:44 ec2",
-            "-----BEGIN SSH HOST KEY FINGERPRINTS-----",
-            "256 %s root@%s (ECDSA)" % (ssh_fp(keys["ecdsa"]), host),
-            "256 %s root@%s (ED25519)" % (ssh_fp(keys["ed25519"]), host),
-            "-----END SSH HOST KEY FINGERPRINTS-----",
-            "#############################################################",
-            "-----BEGIN SSH HOST KEY KEYS-----",
-            "%s root@%s" % (" ".join(keys["ecdsa"].split()[:2]), host),
-            "%s root@%s" % (" ".join(keys["ed25519"].split()[:2]), host),
-            "-----END SSH HOST KEY KEYS-----",
-            "Cloud-init v. 24.1.3-0ubuntu1~22.04.1 finished at %s. Datasource DataSourceEc2Local.  Up 13.37 seconds" % ts,
-        ]
-        # the fingerprint block is written through syslog on Ubuntu: "ec2: " prefixed lines
-        fixed = []
-        in_fp = False
-        for l in lines:
-            if l.startswith("<14>"):
-                fixed.append("ec2: #############################################################")
-                continue
-            if l == "-----BEGIN SSH HOST KEY FINGERPRINTS-----":
-                in_fp = True
-            if in_fp:
-                fixed.append("ec2: " + l)
-                if l == "-----END SSH HOST KEY FINGERPRINTS-----":
-                    in_fp = False
-                    fixed.append("ec2: #############################################################")
-                continue
-            if l.startswith("#####"):
-                continue
-            fixed.append(l)
-        return "\r\n".join(fixed) + "\r\n"
 
     # ================================================================== actions
     def DescribeRegions(self, R, inp):
@@ -1168,7 +1108,8 @@ class Cloud:
                          shutdown_behavior=inp.get("InstanceInitiatedShutdownBehavior", "stop"),
                          disable_api_termination=bool(inp.get("DisableApiTermination")),
                          volumes=[dict(v, volume_id="vol-" + rand_hex()) for v in volumes],
-                         created=now, launch_time=now, state="pending", seq=self.seq, host_keys={})
+                         created=now, launch_time=now, state="pending", seq=self.seq, host_keys={},
+                         console_mode=sbxconsole.default_mode())
             i.host = sbxhost.Host(self, os.path.join(self.state_dir, "instances", iid), hostname, self.uid)
             i.authorized_key = key["PublicKey"] if key else None
             R.instances[iid] = i
@@ -1301,6 +1242,8 @@ class Cloud:
                     return
                 try:
                     i.host.restart_processes(rules)
+                    with self.lock:
+                        sbxconsole.on_running(i)
                 except Exception as e:
                     log("reboot of %s failed: %s" % (i.id, e))
                     i.error = str(e)
@@ -1347,12 +1290,7 @@ class Cloud:
         return None
 
     def GetConsoleOutput(self, R, inp):
-        i = self.find_instances(R, [inp["InstanceId"]])[0]
-        out = {"InstanceId": i.id}
-        if i.console:
-            out["Output"] = base64.b64encode(i.console.encode()).decode()
-            out["Timestamp"] = i.console_time
-        return out
+        return sbxconsole.get_console_output(self, R, inp)
 
     ACTIONS = ("DescribeRegions DescribeAvailabilityZones DescribeImages DescribeInstanceTypes "
                "DescribeInstanceTypeOfferings ImportKeyPair DescribeKeyPairs DeleteKeyPair CreateSecurityGroup "
@@ -1642,6 +1580,12 @@ class Handler(BaseHTTPRequestHandler):
                         return self._json(409, {"error": "instance is %s" % i.state})
                     c.reboot(R, i)
                     return self._json(200, {"ok": True})
+                if parts[2:] == ["console"] and m == "POST":
+                    try:
+                        sbxconsole.set_instance_mode(i, (data or {}).get("mode", "real"))
+                    except ValueError as e:
+                        return self._json(400, {"error": str(e)})
+                    return self._json(200, {"ok": True, "mode": i.console_mode})
                 if parts[2:] == ["network"] and m == "POST":
                     up = bool((data or {}).get("up", True))
                     with i.oplock:
@@ -1677,6 +1621,12 @@ class Handler(BaseHTTPRequestHandler):
                 if m == "DELETE":
                     c.faults.clear()
                     return self._json(200, {"ok": True})
+            if parts == ["console"] and m == "POST":
+                try:
+                    sbxconsole.set_default_mode((data or {}).get("mode", "real"))
+                except ValueError as e:
+                    return self._json(400, {"error": str(e)})
+                return self._json(200, {"ok": True})
             if parts == ["health"]:
                 return self._json(200, {"ok": True})
             return self._json(404, {"error": "unknown control path %s %s" % (m, self.path)})

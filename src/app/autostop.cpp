@@ -57,19 +57,6 @@ void record_setting(Context& context, const core::Machine& machine, const nlohma
 
 }  // namespace
 
-std::optional<long long> parse_duration_s(std::string_view text) {
-  if (text == "off" || text == "0") return 0;
-  if (text.empty() || !std::isdigit(static_cast<unsigned char>(text.front()))) return std::nullopt;
-  size_t digits = 0;
-  while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits]))) ++digits;
-  if (digits > 9) return std::nullopt;
-  long long value = std::stoll(std::string(text.substr(0, digits)));
-  auto unit = text.substr(digits);
-  long long scale = unit == "s" ? 1 : unit == "m" || unit.empty() ? 60 : unit == "h" ? 3600 : 0;
-  if (scale == 0 || value * scale > kMaxSeconds) return std::nullopt;
-  return value * scale;
-}
-
 std::string human_duration(long long seconds) {
   if (seconds <= 0) return "off";
   if (seconds < 60) return fmt::format("{}s", seconds);

@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "app/context.hpp"
+#include "core/config.hpp"
 #include "core/machine.hpp"
 #include "remote/agent.hpp"
 
@@ -20,8 +21,7 @@ struct AutostopSetting {
   bool autodown = false;             // terminate instead of stop, once the workspace is pulled
 };
 
-// "30m", "2h", "45s", "90" (minutes) or "off" (0); nullopt when it is none of these (up to 30 d).
-std::optional<long long> parse_duration_s(std::string_view text);
+using core::parse_duration_s;                   // "30m", "2h", "45s", "90" (minutes), "off"
 std::string human_duration(long long seconds);  // "1h 30m", "45s"
 
 // On an open agent (connect, up): the watcher started and configured. With no explicit seconds

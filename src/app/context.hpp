@@ -34,6 +34,13 @@ struct Output {
   bool stdin_tty = false;
 };
 
+// How a first SSH contact settles a host key nothing has pinned yet (up, start, connect).
+struct HostKeyPolicy {
+  std::optional<long long> wait_s;         // --host-key-wait; else config's host_key_wait, or 5 min
+  bool trust_first_use = false;            // --trust-first-use: accept a key nothing vouches for
+  std::optional<std::string> fingerprint;  // --host-key SHA256:...: the key the user checked
+};
+
 class Context {
  public:
   Context(const util::Env& env, util::Logger& log, util::Clock& clock, Output output,
@@ -48,6 +55,8 @@ class Context {
   const Output& output() const { return output_; }
   const GlobalOptions& global() const { return global_; }
   const core::Config& config();
+  const HostKeyPolicy& host_key_policy() const { return host_key_policy_; }
+  void set_host_key_policy(HostKeyPolicy policy) { host_key_policy_ = std::move(policy); }
 
   std::filesystem::path state_dir() const;   // $XDG_STATE_HOME/gpunb
   std::filesystem::path config_dir() const;  // $XDG_CONFIG_HOME/gpunb
@@ -78,6 +87,7 @@ class Context {
   Output output_;
   GlobalOptions global_;
   std::optional<core::Config> config_;
+  HostKeyPolicy host_key_policy_;
   std::optional<ledger::Ledger> ledger_;
   std::optional<ssh::KeyPair> key_;
   std::unique_ptr<net::Http> http_;

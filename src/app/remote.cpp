@@ -1,5 +1,6 @@
 #include "app/remote.hpp"
 
+#include "app/host_keys.hpp"
 #include "app/machines.hpp"
 #include "app/progress.hpp"
 #include "remote/agent_binary.hpp"
@@ -40,6 +41,7 @@ ssh::ConnectOptions connect_options(Context& context, const core::Machine& machi
   options.host_key.known_hosts = known_hosts_path(context);
   options.host_key.alias = host_alias(machine);
   options.host_key.expected_fingerprints = std::move(expected);
+  options.host_key.forget_name = machine.name;
   return options;
 }
 
@@ -53,21 +55,12 @@ ssh::Session open_session(Context& context, const core::Machine& machine) {
   wait_for_ssh(context, machine, progress,
                booting ? std::chrono::seconds(180) : std::chrono::seconds(15));
   progress.done();
-  std::vector<std::string> expected;
-  if (!is_pinned(context, machine)) {
-    auto console = context.provider_for(machine).console_output(machine);
-    if (console) expected = ssh::fingerprints_from_console(*console);
-    if (expected.empty()) {
-      context.log().info("no host key fingerprints published for {}; trusting the key on first use",
-                         machine.name);
-    }
-  }
-  auto session = ssh::Session::connect(connect_options(context, machine, std::move(expected)));
-  if (!session && session.error().kind == core::ErrorKind::refused) {
-    session.error().hint = "if " + machine.name + " was rebuilt, run `gpunb forget-host " +
-                           machine.name + "`; otherwise someone may be intercepting the connection";
-  }
-  return core::value_or_throw(std::move(session));
+  auto options = connect_options(context, machine);
+  bool first_contact = !is_pinned(context, machine);
+  if (first_contact) prepare_first_contact(context, machine, progress, options.host_key);
+  auto session = core::value_or_throw(ssh::Session::connect(options));
+  if (first_contact) report_first_contact(context, machine, session);
+  return session;
 }
 
 remote::Agent start_agent(Context& context, ssh::Session& session) {

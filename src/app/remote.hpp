@@ -19,8 +19,10 @@ bool is_pinned(Context& context, const core::Machine& machine);
 ssh::ConnectOptions connect_options(Context& context, const core::Machine& machine,
                                     std::vector<std::string> expected = {});
 
-// Connects with host-key verification: the first time, the key is checked against the
-// fingerprints the cloud printed (EC2 console output) when there are any, then pinned.
+// Connects with host-key verification: a pinned key must match; the first time, the key must be
+// one the cloud printed (EC2 console output, waited for), the user's known_hosts lists (a box), the
+// user passed (--host-key) or accepted (a prompt, --trust-first-use); then it is pinned. Nothing
+// else reaches the host before. Throws refused (exit 7) otherwise.
 ssh::Session open_session(Context& context, const core::Machine& machine);
 
 remote::Agent start_agent(Context& context, ssh::Session& session);

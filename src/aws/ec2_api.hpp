@@ -175,8 +175,11 @@ core::Result<std::vector<StateChange>> terminate_instances(Ec2Client& client,
                                                            const std::vector<std::string>& ids);
 std::vector<StateChange> parse_state_changes(const pugi::xml_node& response);
 
-// The decoded console text; empty when EC2 has none yet.
-core::Result<std::string> get_console_output(Ec2Client& client, const std::string& instance_id);
+// The decoded console text; empty when EC2 has none yet. `latest`: the live serial console
+// (Nitro types only; EC2 answers UnsupportedOperation elsewhere) instead of the buffered copy,
+// which EC2 posts minutes after the instance runs.
+core::Result<std::string> get_console_output(Ec2Client& client, const std::string& instance_id,
+                                             bool latest);
 std::string parse_console_output(const pugi::xml_node& response);
 
 // ---- prices ----

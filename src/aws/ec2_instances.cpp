@@ -154,8 +154,11 @@ std::vector<StateChange> parse_state_changes(const pugi::xml_node& response) {
   return changes;
 }
 
-core::Result<std::string> get_console_output(Ec2Client& client, const std::string& instance_id) {
-  auto document = client.call("GetConsoleOutput", {{"InstanceId", instance_id}});
+core::Result<std::string> get_console_output(Ec2Client& client, const std::string& instance_id,
+                                             bool latest) {
+  Params params = {{"InstanceId", instance_id}};
+  if (latest) params.emplace_back("Latest", "true");
+  auto document = client.call("GetConsoleOutput", params);
   if (!document) return tl::unexpected(document.error());
   return parse_console_output((*document)->document_element());
 }

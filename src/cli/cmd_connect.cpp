@@ -14,9 +14,11 @@ struct ConnectOptions {
   std::string name;
   app::ConnectRequest request;
   bool no_browser = false;
+  app::HostKeyPolicy host_key;
 };
 
 int run_connect(app::Context& context, ConnectOptions options) {
+  context.set_host_key_policy(options.host_key);
   options.request.open_browser = !options.no_browser;
   auto machine = app::require_machine(context, options.name);
   if (machine.state != core::MachineState::running) {
@@ -45,6 +47,7 @@ void add_connect(CLI::App& app, CommandTable& table) {
                 [=](app::Context& context) { return run_connect(context, *connect); });
   connect_cmd->add_option("NAME", connect->name, "Machine name")->required();
   add_connect_options(*connect_cmd, connect->request, connect->no_browser);
+  add_host_key_options(*connect_cmd, connect->host_key);
 
   auto open = std::make_shared<ConnectOptions>();
   auto* open_cmd =

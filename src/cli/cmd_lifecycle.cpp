@@ -12,8 +12,9 @@ namespace {
 
 struct Target {
   std::string name;
-  bool flag = false;   // --no-connect for start, --yes for down
-  bool force = false;  // stop/down without the work pulled home
+  bool flag = false;            // --no-connect for start, --yes for down
+  bool force = false;           // stop/down without the work pulled home
+  app::HostKeyPolicy host_key;  // start
 };
 
 int print_result(app::Context& context, const core::Machine& machine) {
@@ -34,10 +35,12 @@ bool print_box(app::Context& context, const core::Machine& machine, const char* 
 void add_lifecycle(CLI::App& app, CommandTable& table) {
   auto start = std::make_shared<Target>();
   auto* start_cmd = table.add(app, "start", "Start a stopped machine", [=](app::Context& context) {
+    context.set_host_key_policy(start->host_key);
     return print_result(context, app::start(context, start->name, start->flag));
   });
   start_cmd->add_option("NAME", start->name, "Machine name")->required();
   start_cmd->add_flag("--no-connect", start->flag, "Return as soon as the machine runs");
+  add_host_key_options(*start_cmd, start->host_key);
 
   auto stop = std::make_shared<Target>();
   auto* stop_cmd =

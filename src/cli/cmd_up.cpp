@@ -1,6 +1,9 @@
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cctype>
 #include <memory>
+#include <string_view>
 
 #include "app/autostop.hpp"
 #include "app/up.hpp"
@@ -17,6 +20,7 @@ struct UpOptions {
   app::UpRequest request;
   std::string types;
   bool no_browser = false;
+  app::HostKeyPolicy host_key;
 };
 
 std::vector<std::string> split_types(const std::string& types) {
@@ -28,6 +32,7 @@ std::vector<std::string> split_types(const std::string& types) {
 }
 
 int run_up(app::Context& context, const UpOptions& options) {
+  context.set_host_key_policy(options.host_key);
   auto request = options.request;
   request.types = split_types(options.types);
   request.connect.open_browser = !options.no_browser;
@@ -40,7 +45,37 @@ int run_up(app::Context& context, const UpOptions& options) {
   return app::connect(context, machine, request.connect);
 }
 
+// OpenSSH's form: SHA256: and 43 characters of unpadded base64.
+bool is_sha256_fingerprint(const std::string& text) {
+  constexpr std::string_view kPrefix = "SHA256:";
+  if (text.size() != kPrefix.size() + 43 || text.rfind(kPrefix, 0) != 0) return false;
+  return std::all_of(text.begin() + kPrefix.size(), text.end(),
+                     [](unsigned char c) { return std::isalnum(c) || c == '+' || c == '/'; });
+}
+
 }  // namespace
+
+void add_host_key_options(CLI::App& command, app::HostKeyPolicy& policy) {
+  command
+      .add_option_function<std::string>(
+          "--host-key-wait",
+          [&policy](const std::string& text) { policy.wait_s = core::parse_duration_s(text); },
+          "How long to wait for the host key fingerprints in an EC2 machine's console output "
+          "(e.g. 10m; default: config's host_key_wait, or 5m)")
+      ->check([](const std::string& text) {
+        auto seconds = core::parse_duration_s(text);
+        return seconds && *seconds > 0 ? std::string() : "a duration such as 5m or 90s";
+      });
+  command.add_flag("--trust-first-use", policy.trust_first_use,
+                   "Accept a host key nothing verifies on first contact (it is pinned after)");
+  command
+      .add_option_function<std::string>(
+          "--host-key", [&policy](const std::string& text) { policy.fingerprint = text; },
+          "The host key you checked, SHA256:... (as `ssh-keygen -lf` prints it)")
+      ->check([](const std::string& text) {
+        return is_sha256_fingerprint(text) ? std::string() : "a fingerprint such as SHA256:AbC...";
+      });
+}
 
 void add_connect_options(CLI::App& command, app::ConnectRequest& request, bool& no_browser) {
   command
@@ -102,6 +137,7 @@ void add_up(CLI::App& app, CommandTable& table) {
   command->add_flag("--no-connect", request.no_connect,
                     "Return as soon as the machine runs (no Jupyter)");
   add_connect_options(*command, request.connect, options->no_browser);
+  add_host_key_options(*command, options->host_key);
 }
 
 }  // namespace gpunb::cli

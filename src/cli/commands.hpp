@@ -34,5 +34,7 @@ void add_fetch(CLI::App& app, CommandTable& table);      // fetch
 void add_cost(CLI::App& app, CommandTable& table);       // cost
 void add_autostop(CLI::App& app, CommandTable& table);   // autostop
 void add_connect_options(CLI::App& command, app::ConnectRequest& request, bool& no_browser);
+// --host-key-wait, --trust-first-use, --host-key: how a first contact verifies the host key.
+void add_host_key_options(CLI::App& command, app::HostKeyPolicy& policy);
 
 }  // namespace gpunb::cli

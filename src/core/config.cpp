@@ -4,6 +4,7 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cmath>
 
@@ -16,6 +17,7 @@ namespace {
 
 constexpr int kMaxDiskGb = 65536;
 constexpr int kMaxAutostopMinutes = 30 * 24 * 60;
+constexpr long long kMaxDurationSeconds = 30LL * 24 * 3600;
 
 // A value found in the file, with what error messages need to point at it.
 struct Key {
@@ -69,6 +71,16 @@ Status set_disk(Config& config, const Key& key) {
     return tl::unexpected(bad_value(key, fmt::format("a whole number of GB, 1 to {}", kMaxDiskGb)));
   }
   config.disk_gb = static_cast<int>(value->get());
+  return {};
+}
+
+Status set_host_key_wait(Config& config, const Key& key) {
+  std::optional<long long> seconds;
+  if (const auto* minutes = key.node.as_integer())
+    seconds = parse_duration_s(std::to_string(minutes->get()));
+  if (const auto* text = key.node.as_string()) seconds = parse_duration_s(text->get());
+  if (!seconds) return tl::unexpected(bad_value(key, R"(a duration such as "5m" or "90s")"));
+  config.host_key_wait_s = *seconds;
   return {};
 }
 
@@ -155,6 +167,7 @@ const std::map<std::string_view, Setter>& setters() {
       {"type", set_types},
       {"disk", set_disk},
       {"autostop", set_autostop},
+      {"host_key_wait", set_host_key_wait},
       {"prices", set_prices},
       {"machines", set_machines},
   };
@@ -237,6 +250,19 @@ Result<int> parse_autostop(std::string_view text) {
         fmt::format("autostop must be like 60m, 2h or off (at most 30 days), not '{}'", text));
   }
   return value * unit;
+}
+
+std::optional<long long> parse_duration_s(std::string_view text) {
+  if (text == "off" || text == "0") return 0;
+  if (text.empty() || !std::isdigit(static_cast<unsigned char>(text.front()))) return std::nullopt;
+  size_t digits = 0;
+  while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits]))) ++digits;
+  if (digits > 9) return std::nullopt;
+  long long value = std::stoll(std::string(text.substr(0, digits)));
+  auto unit = text.substr(digits);
+  long long scale = unit == "s" ? 1 : unit == "m" || unit.empty() ? 60 : unit == "h" ? 3600 : 0;
+  if (scale == 0 || value * scale > kMaxDurationSeconds) return std::nullopt;
+  return value * scale;
 }
 
 }  // namespace gpunb::core

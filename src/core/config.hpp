@@ -22,6 +22,7 @@ struct Config {
   std::vector<std::string> types;               // `type`: first choice, then fallbacks
   std::optional<int> disk_gb;                   // `disk`
   std::optional<int> autostop_minutes;          // `autostop`; 0 means off
+  std::optional<long long> host_key_wait_s;     // `host_key_wait`: for the cloud's fingerprints
   std::map<std::string, std::string> prices;    // [prices]: instance type -> dollars per hour
   std::map<std::string, std::string> machines;  // [machines.NAME] host = "user@addr[:port]"
   std::vector<std::string> unknown_keys;        // ignored; the CLI warns about them
@@ -38,5 +39,8 @@ bool is_ipv4_cidr(std::string_view text);
 
 // "60m", "2h", "90" (minutes) or "off" (0). Shared by the config file and `--autostop`.
 Result<int> parse_autostop(std::string_view text);
+
+// "30m", "2h", "45s", "90" (minutes) or "off" (0), up to 30 days; nullopt when it is none of these.
+std::optional<long long> parse_duration_s(std::string_view text);
 
 }  // namespace gpunb::core

@@ -58,7 +58,10 @@ core::Status configure(ssh_session session, const ConnectOptions& options,
   if (status) status = option(session, SSH_OPTIONS_CIPHERS_C_S, kCiphers, "ciphers");
   if (status) status = option(session, SSH_OPTIONS_CIPHERS_S_C, kCiphers, "ciphers");
   if (status) status = option(session, SSH_OPTIONS_HOSTKEYS, hostkeys.c_str(), "host keys");
-  // libssh only reads these (to order host key algorithms); ~/.ssh/known_hosts is never touched.
+  // libssh only reads these (to order host key algorithms, and for a box to look its key up);
+  // it writes no known_hosts file unless asked, and we never ask. A box keeps libssh's defaults,
+  // the user's own files (~/.ssh/known_hosts, the config's UserKnownHostsFile, /etc/ssh/...).
+  if (options.host_key.consult_user_known_hosts) return status;
   if (status) status = option(session, SSH_OPTIONS_KNOWNHOSTS, known.c_str(), "known hosts");
   if (status) status = option(session, SSH_OPTIONS_GLOBAL_KNOWNHOSTS, known.c_str(), "known hosts");
   return status;
@@ -78,6 +81,19 @@ core::Result<HostKey> server_key(ssh_session session) {
   HostKey host{ssh_key_type_to_char(ssh_key_type(key.get())), base64.get(), {}};
   host.fingerprint = fingerprint_of(host.type + " " + host.base64);
   return host;
+}
+
+// What the user's own known_hosts files say of the key this session was shown.
+UserKnownHosts user_known_hosts(ssh_session session, const HostKeyCheck& check) {
+  if (!check.consult_user_known_hosts) return UserKnownHosts::not_asked;
+  switch (ssh_session_is_known_server(session)) {
+    case SSH_KNOWN_HOSTS_OK:
+      return UserKnownHosts::match;
+    case SSH_KNOWN_HOSTS_CHANGED:
+      return UserKnownHosts::changed;
+    default:  // another key type on record, not found, no file: as OpenSSH, the user decides
+      return UserKnownHosts::unknown;
+  }
 }
 
 bool try_identity(ssh_session session, const std::filesystem::path& path, std::string& skipped) {
@@ -143,13 +159,18 @@ core::Result<Session> Session::connect(const ConnectOptions& options) {
   }
   auto key = server_key(session.get());
   if (!key) return tl::unexpected(key.error());
-  if (auto verified = verify_host_key(options.host_key, *key); !verified) {
-    return tl::unexpected(verified.error());
-  }
+  // As OpenSSH names a host in known_hosts and at its question: host, or [host]:port.
+  auto address =
+      options.port == 22 ? options.host : "[" + options.host + "]:" + std::to_string(options.port);
+  auto trust = verify_host_key(options.host_key, *key,
+                               user_known_hosts(session.get(), options.host_key), address);
+  if (!trust) return tl::unexpected(trust.error());
+  // Only now, with the key verified, does anything of ours go to the host.
   if (auto status = authenticate(session.get(), options, target); !status) {
     return tl::unexpected(status.error());
   }
-  auto impl = std::make_unique<Impl>(Impl{share(std::move(session)), key->fingerprint, target, {}});
+  auto impl =
+      std::make_unique<Impl>(Impl{share(std::move(session)), key->fingerprint, target, {}, *trust});
   return Session(std::move(impl));
 }
 

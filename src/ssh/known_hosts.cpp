@@ -26,22 +26,12 @@ std::string changed_hint(const HostKeyCheck& check) {
          "`; otherwise someone may be intercepting the connection";
 }
 
-bool expected(const HostKeyCheck& check, const HostKey& key) {
+bool vouched(const HostKeyCheck& check, const HostKey& key) {
   const auto& list = check.expected_fingerprints;
   return std::find(list.begin(), list.end(), key.fingerprint) != list.end();
 }
 
-core::Status pin_new_key(const HostKeyCheck& check, const HostKey& key) {
-  if (!check.expected_fingerprints.empty() && !expected(check, key)) {
-    return core::fail(
-        core::ErrorKind::refused,
-        "host key " + key.fingerprint + " of " + check.alias + " is not one the cloud reported",
-        "someone may be intercepting the connection; try again in a minute");
-  }
-  if (check.expected_fingerprints.empty() && !check.pin_unknown) {
-    return core::fail(core::ErrorKind::refused,
-                      "host key " + key.fingerprint + " of " + check.alias + " is unknown");
-  }
+core::Status pin(const HostKeyCheck& check, const HostKey& key) {
   try {
     pin_key(check.known_hosts, check.alias, key);
   } catch (const std::exception& error) {
@@ -49,6 +39,41 @@ core::Status pin_new_key(const HostKeyCheck& check, const HostKey& key) {
                       std::string("cannot pin the host key: ") + error.what());
   }
   return {};
+}
+
+core::Error refusal(std::string message, std::string hint) {
+  return {core::ErrorKind::refused, std::move(message), std::move(hint)};
+}
+
+// Nothing pinned yet: the first contact. Returns how the key is trusted, or the refusal.
+core::Result<HostKeyTrust> judge_new_key(const HostKeyCheck& check, const HostKey& key,
+                                         UserKnownHosts user, const std::string& target) {
+  const auto& fingerprint = key.fingerprint;
+  if (!check.expected_fingerprints.empty()) {
+    if (vouched(check, key)) return HostKeyTrust::vouched;
+    return tl::unexpected(refusal("host key " + fingerprint + " of " + target + " is not the one " +
+                                      check.vouched_by + " reported; nothing was pinned",
+                                  "someone may be intercepting the connection"));
+  }
+  if (user == UserKnownHosts::match) return HostKeyTrust::user_known_hosts;
+  if (user == UserKnownHosts::changed) {
+    return tl::unexpected(refusal(
+        "host key " + fingerprint + " of " + target + " differs from the one in your known_hosts",
+        "someone may be intercepting the connection; if the box was rebuilt, remove its old key "
+        "with `ssh-keygen -R HOST`"));
+  }
+  if (check.trust_first_use) return HostKeyTrust::first_use;
+  if (check.confirm) {
+    if (check.confirm(key, target)) return HostKeyTrust::confirmed;
+    return tl::unexpected(refusal("host key " + fingerprint + " of " + target + " not accepted",
+                                  "nothing was pinned"));
+  }
+  auto reason =
+      check.unverified_reason.empty() ? "nothing vouches for it" : check.unverified_reason;
+  return tl::unexpected(refusal(
+      "host key " + fingerprint + " of " + target + " is not verified: " + reason,
+      check.unverified_hint.empty() ? "pass --host-key " + fingerprint + " once you have checked it"
+                                    : check.unverified_hint));
 }
 
 }  // namespace
@@ -79,15 +104,21 @@ void pin_key(const std::filesystem::path& known_hosts, const std::string& alias,
   util::write_file_atomic(known_hosts, content, 0600);
 }
 
-core::Status verify_host_key(const HostKeyCheck& check, const HostKey& key) {
+core::Result<HostKeyTrust> verify_host_key(const HostKeyCheck& check, const HostKey& key,
+                                           UserKnownHosts user, const std::string& target) {
   auto pinned = pinned_keys(check.known_hosts, check.alias);
-  if (pinned.empty()) return pin_new_key(check, key);
-  for (const auto& known : pinned) {
-    if (known.fingerprint == key.fingerprint) return {};
+  if (pinned.empty()) {
+    auto trust = judge_new_key(check, key, user, target);
+    if (!trust) return trust;
+    if (auto pinned_now = pin(check, key); !pinned_now) return tl::unexpected(pinned_now.error());
+    return trust;
   }
-  return core::fail(core::ErrorKind::refused,
-                    "the host key of " + check.alias + " changed (now " + key.fingerprint + ")",
-                    changed_hint(check));
+  for (const auto& known : pinned) {
+    if (known.fingerprint == key.fingerprint) return HostKeyTrust::pinned;
+  }
+  return tl::unexpected(
+      refusal("the host key of " + check.alias + " changed (now " + key.fingerprint + ")",
+              changed_hint(check)));
 }
 
 std::string hostkey_preference(const std::vector<HostKey>& pinned) {

@@ -11,12 +11,6 @@
 
 namespace gpunb::ssh {
 
-struct HostKey {
-  std::string type;         // "ssh-ed25519"
-  std::string base64;       // the key blob
-  std::string fingerprint;  // "SHA256:..."
-};
-
 // The keys pinned under ALIAS (usually zero or one).
 std::vector<HostKey> pinned_keys(const std::filesystem::path& known_hosts,
                                  const std::string& alias);
@@ -25,8 +19,13 @@ std::vector<HostKey> pinned_keys(const std::filesystem::path& known_hosts,
 void pin_key(const std::filesystem::path& known_hosts, const std::string& alias,
              const HostKey& key);
 
-// The whole decision: ok (maybe after pinning on first use) or refused.
-core::Status verify_host_key(const HostKeyCheck& check, const HostKey& key);
+// What the user's own known_hosts files say of a box's key (libssh reads them as OpenSSH does).
+enum class UserKnownHosts { not_asked, match, changed, unknown };
+
+// The whole decision: how the key is trusted (pinned now if it was not), or refused with nothing
+// pinned. TARGET names the host in messages and at the prompt.
+core::Result<HostKeyTrust> verify_host_key(const HostKeyCheck& check, const HostKey& key,
+                                           UserKnownHosts user, const std::string& target);
 
 // Host key algorithms for the KEX offer, the pinned key's type first, so that a server with
 // several host keys shows the one we know.

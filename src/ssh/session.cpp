@@ -116,4 +116,8 @@ std::string Session::host_fingerprint() const {
   return impl_->fingerprint;
 }
 
+HostKeyTrust Session::host_key_trust() const {
+  return impl_->trust;
+}
+
 }  // namespace gpunb::ssh

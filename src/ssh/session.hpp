@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -14,13 +15,39 @@
 
 namespace gpunb::ssh {
 
+struct HostKey {
+  std::string type;         // "ssh-ed25519"
+  std::string base64;       // the key blob
+  std::string fingerprint;  // "SHA256:..."
+};
+
+// How the key of a session came to be trusted.
+enum class HostKeyTrust {
+  pinned,            // gpunb pinned it before
+  vouched,           // one of expected_fingerprints (the cloud's console output, --host-key)
+  user_known_hosts,  // the user's own known_hosts lists it (an ssh box)
+  confirmed,         // the user said yes at the prompt
+  first_use,         // not verified: trust_first_use
+};
+
+// What decides a host key. Fails closed: a key nothing vouches for is refused unless the caller
+// trusts it on first use or the user confirms it.
 struct HostKeyCheck {
   std::filesystem::path known_hosts;  // gpunb's own file (OpenSSH format), never ~/.ssh/known_hosts
   std::string alias;                  // the name the key is pinned under, e.g. "gpunb-i-0abc..."
-  // SHA256:... fingerprints the cloud vouches for (EC2 console output); when not empty, the
-  // server's key must be one of them before it is pinned.
+  // SHA256:... fingerprints vouched for out of band; when not empty, the server's key must be
+  // one of them before it is pinned.
   std::vector<std::string> expected_fingerprints;
-  bool pin_unknown = true;  // trust on first use when nothing is pinned and nothing is expected
+  std::string vouched_by = "the cloud";  // who gave them, for messages ("--host-key")
+  // An ssh box: the user's ~/.ssh/known_hosts (and /etc/ssh/ssh_known_hosts, and the config's
+  // UserKnownHostsFile), read by libssh as OpenSSH reads them, never written.
+  bool consult_user_known_hosts = false;
+  bool trust_first_use = false;  // pin a key nothing vouches for (--trust-first-use)
+  // Asked when nothing vouches for the key (on a terminal): true pins it. Empty: refuse.
+  std::function<bool(const HostKey& key, const std::string& target)> confirm;
+  // Why nothing vouches for the key, and what to do: the words of that refusal.
+  std::string unverified_reason;
+  std::string unverified_hint;
   // The name the user knows the machine by, for the hint `gpunb forget-host NAME` when the key
   // changed; the alias when empty.
   std::string forget_name;
@@ -93,9 +120,10 @@ class Sftp {
 
 class Session {
  public:
-  // Connects, verifies (and on first use pins) the host key, authenticates. Errors: network
-  // (unreachable, timeout), refused (host key changed or not the one the cloud vouches for:
-  // the message names `gpunb forget-host`), credentials (no key accepted).
+  // Connects, verifies (and on first contact pins) the host key, then authenticates: nothing of
+  // ours reaches a host whose key is not verified. Errors: network (unreachable, timeout),
+  // refused (host key changed, not the one vouched for, or unverified), credentials (no key
+  // accepted).
   static core::Result<Session> connect(const ConnectOptions& options);
   Session(Session&&) noexcept;
   Session& operator=(Session&&) noexcept;
@@ -107,6 +135,7 @@ class Session {
   core::Result<Sftp> sftp();
   std::string home();                    // the remote login home, asked once
   std::string host_fingerprint() const;  // SHA256:... of the verified host key
+  HostKeyTrust host_key_trust() const;
 
   struct Impl;
   Impl& impl() { return *impl_; }

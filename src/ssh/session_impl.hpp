@@ -14,6 +14,7 @@ struct Session::Impl {
   std::string fingerprint;  // SHA256:... of the verified host key
   std::string target;       // user@host:port, for messages
   std::optional<std::string> home;
+  HostKeyTrust trust = HostKeyTrust::pinned;
 };
 
 // Members in this order: the session is released last.

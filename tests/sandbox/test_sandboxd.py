@@ -181,6 +181,9 @@ class SandboxTest(unittest.TestCase):
         r = self.ec2.describe_instances(InstanceIds=[iid])
         return r["Reservations"][0]["Instances"][0]
 
+    def console(self, iid, **kw):  # botocore decodes the base64 Output itself
+        return self.ec2.get_console_output(InstanceId=iid, **kw).get("Output", "")
+
     def wait_state(self, iid, want, timeout=15):
         return wait_for(lambda: self.state(iid)["State"]["Name"] == want and self.state(iid), timeout,
                         "%s to be %s" % (iid, want))
@@ -386,7 +389,10 @@ class SandboxTest(unittest.TestCase):
         d = self.sb.aws("describe-instances", "--filters", "Name=client-token,Values=cli-token-1",
                         "Name=instance-type,Values=g5.*")
         self.assertEqual(len(d["Reservations"][0]["Instances"]), 2)
-        co = self.sb.aws("get-console-output", "--instance-id", ids[0])
+        co = wait_for(lambda: "(ED25519)" in self.sb.aws("get-console-output", "--instance-id", ids[0],
+                                                         "--latest").get("Output", "") and
+                      self.sb.aws("get-console-output", "--instance-id", ids[0], "--latest"), 10,
+                      "the fingerprints on the latest console output")
         text = co["Output"]
         fp_line = [l for l in text.splitlines() if "(ED25519)" in l][0]
         hk = self.sb.instance(ids[0])["host_public_keys"]["ed25519"]
@@ -412,6 +418,57 @@ class SandboxTest(unittest.TestCase):
         self.assertIn("IncorrectInstanceState", p.stderr)
 
     # ---------------------------------------------------------------- instances
+    def test_console_output_comes_late_latest_sooner_fingerprints_once(self):
+        def run(itype):
+            r = self.ec2.run_instances(ImageId=self.ami, InstanceType=itype, MinCount=1, MaxCount=1,
+                                       KeyName="testkey", SecurityGroupIds=[self.sg])
+            return r["Instances"][0]["InstanceId"]
+
+        iid = run("g5.xlarge")
+        self.wait_state(iid, "running")
+        ran = time.time()
+        self.assertEqual(self.console(iid), "", "the buffered console output is empty right after running")
+        self.assertNotIn("FINGERPRINTS", self.console(iid, Latest=True), "the live console has no fingerprints yet")
+        wait_for(lambda: "BEGIN SSH HOST KEY FINGERPRINTS" in self.console(iid, Latest=True), 10, "latest fingerprints")
+        latest_s = time.time() - ran
+        self.assertEqual(self.console(iid), "", "the buffered copy comes later than the live console")
+        wait_for(lambda: "BEGIN SSH HOST KEY FINGERPRINTS" in self.console(iid), 20, "buffered fingerprints")
+        self.assertGreater(time.time() - ran, latest_s)
+        fp = self.console(iid, Latest=True)
+        # a reboot is a new boot: cloud-init prints the fingerprints once per instance
+        self.sb.call("POST", "/_sandbox/instances/%s/reboot" % iid)
+        wait_for(lambda: "FINGERPRINTS" not in self.console(iid, Latest=True), 10, "a fresh console after reboot")
+        time.sleep(self.sb.info["delay_scale"] * 4)  # past LATEST_S: still no block on a later boot
+        self.assertNotIn("FINGERPRINTS", self.console(iid, Latest=True))
+        self.assertIn("Linux version", self.console(iid, Latest=True))
+        self.ec2.terminate_instances(InstanceIds=[iid])
+        self.assertIn("ED25519", fp)
+
+        xen = run("p3.2xlarge")
+        self.assertApiError("UnsupportedOperation", self.ec2.get_console_output, InstanceId=xen, Latest=True)
+        self.ec2.terminate_instances(InstanceIds=[xen])
+
+    def test_console_modes_none_and_other(self):
+        def fingerprints(iid):
+            return [w for w in self.console(iid, Latest=True).split() if w.startswith("SHA256:")]
+
+        self.sb.call("POST", "/_sandbox/console", {"mode": "none"})
+        try:
+            iid = self.ec2.run_instances(ImageId=self.ami, InstanceType="g5.xlarge", MinCount=1, MaxCount=1,
+                                         KeyName="testkey", SecurityGroupIds=[self.sg])["Instances"][0]["InstanceId"]
+        finally:
+            self.sb.call("POST", "/_sandbox/console", {"mode": "real"})
+        self.wait_state(iid, "running")
+        wait_for(lambda: "finished at" in self.console(iid, Latest=True), 10, "cloud-init finished")
+        self.assertEqual(fingerprints(iid), [], "mode none: never any fingerprint")
+        self.sb.call("POST", "/_sandbox/instances/%s/console" % iid, {"mode": "other"})
+        hk = self.sb.instance(iid)["host_public_keys"]["ed25519"]
+        real = "SHA256:" + base64.b64encode(hashlib.sha256(base64.b64decode(hk.split()[1])).digest()).decode().rstrip("=")
+        got = fingerprints(iid)
+        self.assertEqual(len(got), 2)
+        self.assertNotIn(real, got, "mode other: fingerprints of another key")
+        self.ec2.terminate_instances(InstanceIds=[iid])
+
     def test_state_machine_ssh_and_home(self):
         iid = self.launch(TagSpecifications=[{"ResourceType": "instance", "Tags": [{"Key": "Name", "Value": "sm"}]}])[0]
         inst = self.state(iid)

@@ -198,15 +198,18 @@ TEST(Ec2Instances, ConsoleOutputIsDecoded) {
   Harness h;
   h.http.reply_file("get_console_output.xml");
   h.http.reply_file("get_console_output_empty.xml");
-  auto text = get_console_output(h.client, "i-1234567890abcdef0");
+  auto text = get_console_output(h.client, "i-1234567890abcdef0", false);
   ASSERT_TRUE(text);
   EXPECT_EQ(text->rfind("Linux version 5.15.0-1063-aws\r\n", 0), 0u) << *text;
   EXPECT_NE(text->find("Cloud-init v. 23.4 finished"), std::string::npos);
   expect_params(h.http.requests[0],
                 {{"Action", "GetConsoleOutput"}, {"InstanceId", "i-1234567890abcdef0"}});
-  auto empty = get_console_output(h.client, "i-1234567890abcdef0");
+  auto empty = get_console_output(h.client, "i-1234567890abcdef0", true);
   ASSERT_TRUE(empty);
   EXPECT_EQ(*empty, "");
+  expect_params(
+      h.http.requests[1],
+      {{"Action", "GetConsoleOutput"}, {"InstanceId", "i-1234567890abcdef0"}, {"Latest", "true"}});
 }
 
 TEST(Ec2Instances, CreateTagsSendsResourcesAndTags) {

@@ -93,6 +93,19 @@ TEST_F(ConfigTest, AutostopForms) {
   EXPECT_NE(bad.error().message.find("`autostop`"), std::string::npos);
 }
 
+TEST_F(ConfigTest, HostKeyWaitTakesDurationsAndRefusesOthers) {
+  auto text = load("host_key_wait = \"90s\"\n");
+  ASSERT_TRUE(text) << text.error().message;
+  EXPECT_EQ(text->host_key_wait_s, 90);
+  auto minutes = load("host_key_wait = 10\n");
+  ASSERT_TRUE(minutes);
+  EXPECT_EQ(minutes->host_key_wait_s, 600);
+  EXPECT_FALSE(load("")->host_key_wait_s);
+  auto bad = load("host_key_wait = \"later\"\n");
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message.find("`host_key_wait`"), std::string::npos);
+}
+
 TEST_F(ConfigTest, ParseErrorNamesFileLineAndColumn) {
   auto config = load("region = \"eu-west-1\"\ndisk = = 3\n");
   ASSERT_FALSE(config);

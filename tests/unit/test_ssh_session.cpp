@@ -1,7 +1,9 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <chrono>
 #include <filesystem>
+#include <thread>
 
 #include "ssh/session.hpp"
 #include "ssh_fixture.hpp"
@@ -83,26 +85,79 @@ TEST_F(SshSession, ChangedHostKeyIsRefusedUntilForgotten) {
   EXPECT_EQ(again->host_fingerprint(), other.fingerprint("key_b"));
 }
 
-TEST_F(SshSession, ExpectedFingerprintsDecideTheFirstPin) {
+TEST_F(SshSession, ExpectedFingerprintsDecideTheFirstPinEvenWithTrustOnFirstUse) {
   auto opts = options("gpunb-cloud");
   opts.host_key.expected_fingerprints = {"SHA256:notthisone"};
   auto refused = ssh::Session::connect(opts);
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error().kind, core::ErrorKind::refused);
-  EXPECT_NE(refused.error().message.find("is not one the cloud reported"), std::string::npos);
+  EXPECT_NE(refused.error().message.find("is not the one the cloud reported; nothing was pinned"),
+            std::string::npos)
+      << refused.error().message;
+  EXPECT_NE(refused.error().hint.find("someone may be intercepting the connection"),
+            std::string::npos);
   EXPECT_FALSE(fs::exists(opts.host_key.known_hosts));
   opts.host_key.expected_fingerprints = {"SHA256:notthisone", sshd_->fingerprint()};
-  opts.host_key.pin_unknown = false;
-  ASSERT_TRUE(ssh::Session::connect(opts));
+  opts.host_key.trust_first_use = false;
+  auto session = ssh::Session::connect(opts);
+  ASSERT_TRUE(session) << session.error().message;
+  EXPECT_EQ(session->host_key_trust(), ssh::HostKeyTrust::vouched);
   EXPECT_TRUE(fs::exists(opts.host_key.known_hosts));
 }
 
-TEST_F(SshSession, UnknownKeyRefusedWithoutTrustOnFirstUse) {
+TEST_F(SshSession, UnverifiedKeyIsRefusedBeforeAnyAuthentication) {
   auto opts = options();
-  opts.host_key.pin_unknown = false;
+  opts.host_key.trust_first_use = false;
+  opts.host_key.unverified_reason = "no fingerprints within 5m";
+  opts.host_key.unverified_hint = "retry later";
+  auto log_before = sshd_->log().size();
   auto refused = ssh::Session::connect(opts);
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error().kind, core::ErrorKind::refused);
+  EXPECT_NE(refused.error().message.find(sshd_->fingerprint() + " of [127.0.0.1]:"),
+            std::string::npos)
+      << refused.error().message;
+  EXPECT_NE(refused.error().message.find("is not verified: no fingerprints within 5m"),
+            std::string::npos);
+  EXPECT_EQ(refused.error().hint, "retry later");
+  EXPECT_FALSE(fs::exists(opts.host_key.known_hosts));
+  // sshd saw the connection end before any authentication: our public key never left
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (sshd_->log().substr(log_before).find("preauth") == std::string::npos &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  auto seen = sshd_->log().substr(log_before);
+  EXPECT_NE(seen.find("preauth"), std::string::npos) << seen;
+  EXPECT_EQ(seen.find("publickey"), std::string::npos) << seen;
+}
+
+TEST_F(SshSession, TrustOnFirstUseIsToldToTheCaller) {
+  auto session = ssh::Session::connect(options("gpunb-tofu"));
+  ASSERT_TRUE(session);
+  EXPECT_EQ(session->host_key_trust(), ssh::HostKeyTrust::first_use);
+  auto again = ssh::Session::connect(options("gpunb-tofu"));
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->host_key_trust(), ssh::HostKeyTrust::pinned);
+}
+
+TEST_F(SshSession, ConfirmationDecidesAKeyNothingVouchesFor) {
+  auto opts = options("gpunb-asked");
+  opts.host_key.trust_first_use = false;
+  std::string shown;
+  opts.host_key.confirm = [&shown](const ssh::HostKey& key, const std::string& target) {
+    shown = key.fingerprint + " " + target;
+    return false;
+  };
+  auto refused = ssh::Session::connect(opts);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(shown, sshd_->fingerprint() + " [127.0.0.1]:" + std::to_string(sshd_->port()));
+  EXPECT_FALSE(fs::exists(opts.host_key.known_hosts));
+  opts.host_key.confirm = [](const ssh::HostKey&, const std::string&) { return true; };
+  auto session = ssh::Session::connect(opts);
+  ASSERT_TRUE(session) << session.error().message;
+  EXPECT_EQ(session->host_key_trust(), ssh::HostKeyTrust::confirmed);
+  EXPECT_TRUE(fs::exists(opts.host_key.known_hosts));
 }
 
 TEST_F(SshSession, NetworkErrorNamesHostAndPort) {

@@ -3,8 +3,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <set>
 
 #include "aws/ec2_api.hpp"
+#include "aws/ec2_errors.hpp"
 #include "providers/ec2/launch.hpp"
 #include "providers/ec2/prepare.hpp"
 #include "util/crypto.hpp"
@@ -135,8 +137,15 @@ class Ec2Provider : public Provider {
     return true;
   }
 
+  // The live serial console first (it shows cloud-init's fingerprints minutes before the buffered
+  // copy); types that cannot give it (Xen) are asked for the buffered copy from then on.
   core::Result<std::string> console_output(const core::Machine& machine) override {
-    return aws::get_console_output(client_, machine.id);
+    if (!no_latest_.contains(machine.id)) {
+      auto latest = aws::get_console_output(client_, machine.id, true);
+      if (latest || !refuses_latest(latest.error())) return latest;
+      no_latest_.insert(machine.id);
+    }
+    return aws::get_console_output(client_, machine.id, false);
   }
 
   core::Status release(const core::Machine& machine) override {
@@ -153,8 +162,14 @@ class Ec2Provider : public Provider {
 
   const std::string& region() const { return client_.context().region; }
 
+  static bool refuses_latest(const core::Error& error) {
+    return aws::has_ec2_code(error, "UnsupportedOperation") ||
+           aws::has_ec2_code(error, "InvalidParameterCombination");
+  }
+
   aws::Ec2Client& client_;
   Ec2Settings settings_;
+  std::set<std::string> no_latest_;  // instances whose type has no live console output
 };
 
 }  // namespace
