@@ -14,6 +14,7 @@ trap 'for p in "${ORIGIN_PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
 # origin NAME [ip netns exec NS] CMD...: starts a server that prints "READY <port>"; sets PORT_NAME.
 origin() {
   local name=$1; shift
+  : >"$WORK/$name.out"  # a restarted origin's old READY line must not be read as the new one's
   "$@" >"$WORK/$name.out" 2>"$WORK/$name.err" &
   ORIGIN_PIDS+=($!)
   eval "PID_$name=$!"
