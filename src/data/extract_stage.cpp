@@ -48,6 +48,40 @@ agent::Outcome<std::vector<std::string>> names_in(int dir) {
   return names;
 }
 
+agent::Done merge(int from, int to, const std::string& rel, bool move);
+
+// Entry NAME of staged folder FROM against its place in TO (PATH below the target).
+agent::Done merge_entry(int from, int to, const std::string& name, const std::string& path,
+                        bool move) {
+  struct stat staged {
+  }, there{};
+  if (::fstatat(from, name.c_str(), &staged, AT_SYMLINK_NOFOLLOW) != 0) {
+    return tl::unexpected(system_failure("cannot read the staged " + shown(path)));
+  }
+  bool exists = ::fstatat(to, name.c_str(), &there, AT_SYMLINK_NOFOLLOW) == 0;
+  if (!exists && errno != ENOENT) return tl::unexpected(system_failure("cannot read " + path));
+  if (exists && S_ISDIR(staged.st_mode)) {
+    if (!S_ISDIR(there.st_mode)) {
+      return refuse(path + "/", shown(path) + " is a symlink or a file, not a folder");
+    }
+    Fd inner_from(::openat(from, name.c_str(), kDirFlags));
+    Fd inner_to(::openat(to, name.c_str(), kDirFlags));
+    if (!inner_from || !inner_to) return tl::unexpected(system_failure("cannot open " + path));
+    if (auto done = merge(inner_from.get(), inner_to.get(), path, move); !done) return done;
+    // The folder keeps its mode; its times are the archive's, as a folder moved in whole.
+    timespec times[2] = {staged.st_atim, staged.st_mtim};
+    if (move) ::futimens(inner_to.get(), times);
+    return {};
+  }
+  if (exists && S_ISDIR(there.st_mode))
+    return refuse(path, shown(path) + " is a folder, not a file");
+  if (!move || ::renameat(from, name.c_str(), to, name.c_str()) == 0) return {};
+  if (S_ISDIR(staged.st_mode) && (errno == ENOTEMPTY || errno == EEXIST)) {
+    return merge_entry(from, to, name, path, move);  // another archive's commit just made it
+  }
+  return tl::unexpected(system_failure("cannot move " + shown(path) + " into place"));
+}
+
 // Staged folder FROM against its place TO in the target (REL below it): with MOVE, renames each
 // entry into place, else only checks that every rename can happen.
 agent::Done merge(int from, int to, const std::string& rel, bool move) {
@@ -55,32 +89,7 @@ agent::Done merge(int from, int to, const std::string& rel, bool move) {
   if (!names) return tl::unexpected(names.error());
   for (const auto& name : *names) {
     std::string path = rel.empty() ? name : rel + "/" + name;
-    struct stat staged {
-    }, there{};
-    if (::fstatat(from, name.c_str(), &staged, AT_SYMLINK_NOFOLLOW) != 0) {
-      return tl::unexpected(system_failure("cannot read the staged " + shown(path)));
-    }
-    bool exists = ::fstatat(to, name.c_str(), &there, AT_SYMLINK_NOFOLLOW) == 0;
-    if (!exists && errno != ENOENT) return tl::unexpected(system_failure("cannot read " + path));
-    if (exists && S_ISDIR(staged.st_mode)) {
-      if (!S_ISDIR(there.st_mode)) {
-        return refuse(path + "/", shown(path) + " is a symlink or a file, not a folder");
-      }
-      Fd inner_from(::openat(from, name.c_str(), kDirFlags));
-      Fd inner_to(::openat(to, name.c_str(), kDirFlags));
-      if (!inner_from || !inner_to) return tl::unexpected(system_failure("cannot open " + path));
-      if (auto done = merge(inner_from.get(), inner_to.get(), path, move); !done) return done;
-      // The folder keeps its mode; its times are the archive's, as a folder moved in whole.
-      timespec times[2] = {staged.st_atim, staged.st_mtim};
-      if (move) ::futimens(inner_to.get(), times);
-      continue;
-    }
-    if (exists && S_ISDIR(there.st_mode)) {
-      return refuse(path, shown(path) + " is a folder, not a file");
-    }
-    if (move && ::renameat(from, name.c_str(), to, name.c_str()) != 0) {
-      return tl::unexpected(system_failure("cannot move " + shown(path) + " into place"));
-    }
+    if (auto done = merge_entry(from, to, name, path, move); !done) return done;
   }
   return {};
 }
