@@ -16,6 +16,7 @@
 #include "agent/files.hpp"
 #include "agent/transfer_mark.hpp"
 #include "data/download.hpp"
+#include "data/extract_stage.hpp"
 
 namespace gpunb::agent {
 namespace {
@@ -173,15 +174,19 @@ Done FetchRun::fetch_one(data::HttpClient& client, const FetchItem& item,
   return {};
 }
 
-// With STREAM, the bytes also go through a pipe to an extraction thread as they arrive.
+// With STREAM, the bytes also go through a pipe to an extraction thread as they arrive. It unpacks
+// into a stage that joins the folder only once the download passed its checks (length, SHA-256,
+// MD5): on a mismatch nothing of the archive's content remains.
 Outcome<data::Downloaded> FetchRun::download(data::HttpClient& client, data::DownloadSpec& download,
                                              data::Progress& progress, bool stream) {
   if (!stream) return data::download(client, download, progress);
+  auto stage = data::Stage::make(download.dir, download.name);
+  if (!stage) return tl::unexpected(stage.error());
   BytePipe pipe;
   Outcome<data::Extracted> unpacked = failure("internal", "extraction did not run");
   std::thread extractor([&] {
     unpacked = data::extract_stream([&](char* b, size_t n) { return pipe.read(b, n); },
-                                    download.dir, spec_.limits);
+                                    stage->path(), spec_.limits);
     pipe.close_read();
   });
   download.stream_to = [&](const char* data, size_t size) { return pipe.write(data, size); };
@@ -189,11 +194,11 @@ Outcome<data::Downloaded> FetchRun::download(data::HttpClient& client, data::Dow
   pipe.close_write();
   extractor.join();
   if (!unpacked) return tl::unexpected(unpacked.error());
-  if (file) {
-    std::lock_guard lock(mutex_);
-    status_.extracted_entries += unpacked->entries;
-    status_.extracted_bytes += unpacked->bytes;
-  }
+  if (!file) return file;
+  if (auto committed = stage->commit(); !committed) return tl::unexpected(committed.error());
+  std::lock_guard lock(mutex_);
+  status_.extracted_entries += unpacked->entries;
+  status_.extracted_bytes += unpacked->bytes;
   return file;
 }
 

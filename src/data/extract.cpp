@@ -5,6 +5,7 @@
 #include "data/extract_archive.hpp"
 #include "data/extract_dirs.hpp"
 #include "data/extract_entries.hpp"
+#include "data/extract_stage.hpp"
 
 namespace gpunb::data {
 namespace {
@@ -51,7 +52,12 @@ Outcome<Extracted> extract_file(const std::filesystem::path& archive,
                                 const std::filesystem::path& dir, const ExtractLimits& limits) {
   auto reader = ArchiveReader::open_file(archive);
   if (!reader) return tl::unexpected(reader.error());
-  return extract_all(*reader, dir, limits);
+  auto stage = Stage::make(dir, archive.filename().string());
+  if (!stage) return tl::unexpected(stage.error());
+  auto done = extract_all(*reader, stage->path(), limits);
+  if (!done) return done;
+  if (auto committed = stage->commit(); !committed) return tl::unexpected(committed.error());
+  return done;
 }
 
 Outcome<Extracted> extract_stream(const ReadFn& read, const std::filesystem::path& dir,

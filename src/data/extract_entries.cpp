@@ -11,6 +11,8 @@ namespace gpunb::data {
 namespace {
 
 constexpr std::uint64_t kRatioFloor = 64ull << 20;  // the ratio is checked past this many bytes
+// The permission bits an archive may give: no set-id or sticky bits, no write for group or others.
+constexpr mode_t kModeMask = 0755;
 
 agent::Failure system_failure(const std::string& what) {
   return {"internal", what + ": " + std::strerror(errno)};
@@ -71,6 +73,7 @@ class Pending {
 }  // namespace
 
 agent::Done EntryWriter::write(archive_entry* entry) {
+  // NULL when libarchive could not convert the name (a zip flags it UTF-8 but it is not).
   const char* raw = archive_entry_pathname(entry);
   if (!raw) raw = archive_entry_pathname_utf8(entry);
   std::string name = raw ? raw : "";
@@ -81,14 +84,16 @@ agent::Done EntryWriter::write(archive_entry* entry) {
                                            " entries (the entry limit); raise it with "
                                            "--max-extract-entries");
     }
+    if (!raw) return agent::failure("refused", "its name is flagged UTF-8 but is not valid UTF-8");
     auto path = check_entry_path(name);
     if (!path) return tl::unexpected(path.error());
     return write_entry(entry, *path);
   }();
   if (!done && done.error().kind != "network") {  // the stream's own failure stays as it is
     auto& error = done.error();
+    std::string named = raw ? shown(name) : "number " + std::to_string(totals_.entries);
     error.message = (error.kind == "refused" ? "refused archive entry " : "archive entry ") +
-                    shown(name) + ": " + error.message;
+                    named + ": " + error.message;
   }
   return done;
 }
@@ -131,7 +136,7 @@ agent::Done EntryWriter::write_file(archive_entry* entry, const EntryPath& path)
   if (auto done = write_data(fd.get(), declared); !done) return done;
   timespec times[2];
   entry_times(entry, times);
-  if (::fchmod(fd.get(), archive_entry_perm(entry) & 0777) != 0 ||
+  if (::fchmod(fd.get(), archive_entry_perm(entry) & kModeMask) != 0 ||
       (has_times(times) && ::futimens(fd.get(), times) != 0)) {
     return tl::unexpected(system_failure("cannot set the mode or time"));
   }
@@ -185,7 +190,7 @@ agent::Done EntryWriter::count_bytes(size_t size) {
 agent::Done EntryWriter::write_folder(archive_entry* entry, const EntryPath& path) {
   auto dir = dirs_.dir(path.full);
   if (!dir) return tl::unexpected(dir.error());
-  FolderFix fix{path.full, static_cast<mode_t>((archive_entry_perm(entry) & 0777) | 0700), {}};
+  FolderFix fix{path.full, static_cast<mode_t>((archive_entry_perm(entry) & kModeMask) | 0700), {}};
   entry_times(entry, fix.times);
   folders_.push_back(std::move(fix));
   files_.erase(path.full);

@@ -135,7 +135,7 @@ core::Status IncomingFile::write(const char* data, size_t size) {
 
 core::Status IncomingFile::finish(std::uint32_t mode, std::int64_t mtime_ns) {
   timespec times[2] = {{0, UTIME_OMIT}, {mtime_ns / 1000000000, mtime_ns % 1000000000}};
-  if (::fchmod(fd_, mode & 0777) != 0 || ::futimens(fd_, times) != 0)
+  if (::fchmod(fd_, mode & kPulledModeMask) != 0 || ::futimens(fd_, times) != 0)
     return io_error("set times of", temp_);
   if (::close(std::exchange(fd_, -1)) != 0) return io_error("write", temp_);
   return {};

@@ -34,6 +34,10 @@ class Sha256Stream {
 core::Status check_relative_path(std::string_view path);
 bool is_temp_name(std::string_view name);  // ".NAME.gpunb-tmp-..."
 
+// The permission bits a pulled file may get from the machine: no set-id or sticky bits, no write
+// for group or others (a compromised machine must not make the laptop's files writable by all).
+inline constexpr std::uint32_t kPulledModeMask = 0755;
+
 // One file being received, open for writing in its temp file.
 class IncomingFile {
  public:
@@ -44,7 +48,8 @@ class IncomingFile {
   IncomingFile& operator=(IncomingFile&&) = delete;
   ~IncomingFile();  // removes the temp file unless it was finished
   core::Status write(const char* data, size_t size);
-  core::Status finish(std::uint32_t mode, std::int64_t mtime_ns);  // closes; ready to commit
+  // Sets MODE (masked with kPulledModeMask) and the time, closes; ready to commit.
+  core::Status finish(std::uint32_t mode, std::int64_t mtime_ns);
   const std::string& path() const { return path_; }
 
  private:

@@ -157,7 +157,7 @@ core::Status Puller::file(const Json& header) {
   FileResult& file = result_.files[at->second];
   file.size = header["size"].get<std::uint64_t>();
   file.mtime_ns = header["mtime_ns"].get<std::int64_t>();
-  file.mode = header.value("mode", 0644u) & 0777;
+  file.mode = header.value("mode", 0644u) & kPulledModeMask;
   auto local = IncomingFile::create(root_, file.path);
   std::optional<IncomingFile> incoming;
   if (local)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Data lands on the machine (issue 5): HTTP with a cut and a resume, a file changed on the server,
 # Google Drive's pages, S3 (a key, a 2,500-object prefix, signed and anonymous, a wrong region),
-# hostile archives refused, and a fetch that goes on after gpunb on the laptop is killed.
+# hostile archives refused, a streamed tar invisible until its checksum passed, UTF-8 archive names
+# with LC_ALL=C, and a fetch that goes on after gpunb on the laptop is killed.
 # Origins for the machine run inside its network namespace on its loopback; those for --local on
 # this machine's loopback. Nothing else is contacted.
 source "$(dirname "$0")/lib.sh"
@@ -13,6 +14,7 @@ trap 'for p in "${ORIGIN_PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
 # origin NAME [ip netns exec NS] CMD...: starts a server that prints "READY <port>"; sets PORT_NAME.
 origin() {
   local name=$1; shift
+  : >"$WORK/$name.out"  # a restarted origin's old READY line must not be read as the new one's
   "$@" >"$WORK/$name.out" 2>"$WORK/$name.err" &
   ORIGIN_PIDS+=($!)
   eval "PID_$name=$!"
@@ -180,5 +182,50 @@ outside=$(find "$WORK" -name '*escape*.txt' -o -name escaped.txt | grep -v "^$WO
 [ -z "$outside" ] || fail "written outside the folder: $outside"
 [ "$(du -sm "$WORK/x/bomb" | cut -f1)" -lt 150 ] || fail "the bomb filled the disk"
 pass "zip-slip, absolute path, symlink and hard-link escapes and a bomb are refused; nothing outside"
+
+# --- a tar unpacked while it downloads shows nothing until its checksum passed ---------------
+cp "$WORK/srv/tree.tar.gz" "$WORK/evil/"
+mkdir -p "$WORK/x/checked" && echo mine >"$WORK/x/checked/a.txt"
+expect 7 fetch --local "http://127.0.0.1:$PORT_local/tree.tar.gz" --to "$WORK/x/checked" -x \
+  --sha256 "$(printf '0%.0s' {1..64})"
+assert_grep "(sha-?256|SHA-256|checksum)" "$WORK/err"
+assert_eq "$(cat "$WORK/x/checked/a.txt")" mine "a.txt after a failed checksum"
+assert_eq "$(ls -A "$WORK/x/checked")" a.txt "the folder after a failed checksum"
+expect 0 fetch --local "http://127.0.0.1:$PORT_local/tree.tar.gz" --to "$WORK/x/checked" -x \
+  --sha256 "$(sha "$WORK/evil/tree.tar.gz")"
+cmp "$WORK/tree/sub/b.txt" "$WORK/x/checked/sub/b.txt" || fail "tar.gz not unpacked once checked"
+[ -z "$(find "$WORK/x/checked" -name '.*gpunb-unpack*' -print -quit)" ] || fail "a stage was left"
+mkdir -p "$WORK/s3bad/gpunb-test" "$WORK/x/etag" && echo mine >"$WORK/x/etag/a.txt"
+object="$WORK/s3bad/gpunb-test/tree.tar.gz._S3rver_object"  # served with an ETag that is not its MD5
+cp "$WORK/srv/tree.tar.gz" "$object" && printf '0%.0s' {1..32} >"$object.md5"
+echo '{"content-type":"application/gzip"}' >"${object%_object}_metadata.json"
+origin s3bad node "$TOOLS/s3_origin.mjs" --dir "$WORK/s3bad" --objects 1 --size 10 --prefix other/
+AWS_ENDPOINT_URL_S3="http://127.0.0.1:$PORT_s3bad" s3env expect 7 fetch --local \
+  s3://gpunb-test/tree.tar.gz --to "$WORK/x/etag" -x
+assert_eq "$(ls -A "$WORK/x/etag"):$(cat "$WORK/x/etag/a.txt")" a.txt:mine "after an ETag mismatch"
+pass "a tar streamed with a wrong --sha256 or S3 ETag leaves the folder as it was; checked, it lands"
+
+# --- archive names are UTF-8 whatever the locale; modes masked --------------------------------
+/usr/bin/python3 - "$WORK/evil" <<'PY'
+import io, sys, tarfile, zipfile
+d = sys.argv[1]
+names = ["café/naïve.txt", "日本語/データ.csv"]
+with zipfile.ZipFile(f"{d}/names.zip", "w") as z:  # flags the names UTF-8, as Windows and 7-Zip do
+    for name in names:
+        info = zipfile.ZipInfo(name); info.external_attr = 0o100777 << 16
+        z.writestr(info, name)
+with tarfile.open(f"{d}/names.tar.gz", "w:gz", format=tarfile.PAX_FORMAT) as t:
+    for name in names:
+        info = tarfile.TarInfo(name); info.size = len(name.encode()); info.mode = 0o6777
+        t.addfile(info, io.BytesIO(name.encode()))
+PY
+for archive in names.zip names.tar.gz; do
+  LC_ALL=C LANG= expect 0 fetch --local "http://127.0.0.1:$PORT_local/$archive" --to "$WORK/x/$archive" -x
+  for name in "café/naïve.txt" "日本語/データ.csv"; do
+    assert_eq "$(cat "$WORK/x/$archive/$name" 2>/dev/null)" "$name" "$archive: $name"
+    assert_eq "$(stat -c %a "$WORK/x/$archive/$name")" 755 "$archive: the mode of $name"
+  done
+done
+pass "UTF-8 names of a zip and a pax tar unpack under their names with LC_ALL=C; modes masked to 0755"
 
 finish

@@ -96,6 +96,8 @@ TEST(DataExtract, ArchiveNames) {
 TEST(DataExtract, ReplacesFilesWithoutWritingThroughThem) {
   Sandbox box;
   fs::create_directories(box.dir / "top");
+  fs::permissions(box.dir / "top",
+                  static_cast<fs::perms>(0750));  // an existing folder's mode stays
   std::ofstream(box.base / "outside") << "keep";
   fs::create_hard_link(box.base / "outside", box.dir / "top/a.txt");  // a link to outside DIR
   fs::create_symlink(box.base / "outside", box.dir / "top/empty");

@@ -116,6 +116,20 @@ TEST(RemoteTransfer, PullCutMidFileKeepsTheWholeFilesOnly) {
   EXPECT_EQ(local.temp_files(), 0u);
 }
 
+TEST(RemoteTransfer, PulledModesAreMaskedNoWorldWritableNoSetId) {
+  FsTree local;  // what a compromised machine could send
+  CannedChannel channel(frame({"all.sh", "x", 06777, 9}) + frame({"shared.txt", "y", 0666, 9}));
+  auto pulled = remote::pull_stream(channel, local.root, {"all.sh", "shared.txt"});
+  ASSERT_TRUE(pulled.files[0].ok && pulled.files[1].ok);  // the canned stream then just ends
+  EXPECT_EQ(pulled.files[0].mode, 0755u);
+  EXPECT_EQ(pulled.files[1].mode, 0644u);
+  local.expect_file({"all.sh", "x", 0755, 9});
+  local.expect_file({"shared.txt", "y", 0644, 9});
+  struct stat info {};
+  ASSERT_EQ(::stat((local.root / "all.sh").c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 07000, 0u);
+}
+
 TEST(RemoteTransfer, PullRefusesPathsItDidNotAskFor) {
   FsTree local;
   CannedChannel channel(frame({"../evil", "x"}));
