@@ -121,7 +121,7 @@ for id in 1QuotaIdAbCdEfGhIjKlMnOpQrSt 1PrivateIdAbCdEfGhIjKlMnOpQr; do echo x >
 origin drive ip netns exec "$NS" /usr/bin/python3 "$TOOLS/gdrive_origin.py" --dir "$WORK/drive" --large-over 1000000 \
   --quota 1QuotaIdAbCdEfGhIjKlMnOpQrSt --private 1PrivateIdAbCdEfGhIjKlMnOpQr \
   --name 1AbCdEfGhIjKlMnOpQrStUvWxYz012345=weights.bin --name 1SmallFileIdAbCdEfGhIjKlMnOpQr=small.csv \
-  --doc 1DocIdAbCdEfGhIjKlMnOpQrStUvWxYz=document:Lab notes --doc 1SheetIdAbCdEfGhIjKlMnOpQrStUv=spreadsheets:Runs
+  --doc "1DocIdAbCdEfGhIjKlMnOpQrStUvWxYz=document:Lab notes" --doc 1SheetIdAbCdEfGhIjKlMnOpQrStUv=spreadsheets:Runs
 export GPUNB_GDRIVE_ENDPOINT="http://127.0.0.1:$PORT_drive"
 expect 0 fetch box "https://drive.google.com/file/d/1AbCdEfGhIjKlMnOpQrStUvWxYz012345/view?usp=sharing" --to drive
 cmp "$WORK/drive/1AbCdEfGhIjKlMnOpQrStUvWxYz012345" "$home/work/box/drive/weights.bin" || fail "large Drive file"
