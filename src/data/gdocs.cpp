@@ -70,16 +70,17 @@ bool digits(const std::optional<std::string>& text) {
          });
 }
 
-// The kind and ID in SEGMENTS: [u N | a DOMAIN] KIND d ID ...
+// The kind and ID in SEGMENTS: [a DOMAIN] KIND [u N] d ID ...
 std::optional<DocLink> kind_and_id(const std::vector<std::string_view>& segments) {
-  size_t at = 0;
-  if (segments.size() > 2 && (segments[0] == "u" || segments[0] == "a")) at = 2;
-  if (segments.size() < at + 3 || segments[at + 1] != "d" || !is_doc_id(segments[at + 2]))
+  size_t at = segments.size() > 2 && segments[0] == "a" ? 2 : 0;
+  if (segments.size() < at + 3) return std::nullopt;
+  auto kind = std::find_if(kKinds.begin(), kKinds.end(),
+                           [&](const auto& k) { return segments[at] == k.path; });
+  if (kind == kKinds.end()) return std::nullopt;
+  size_t d = segments.size() > at + 4 && segments[at + 1] == "u" ? at + 3 : at + 1;
+  if (segments.size() < d + 2 || segments[d] != "d" || !is_doc_id(segments[d + 1]))
     return std::nullopt;
-  for (const auto& kind : kKinds) {
-    if (segments[at] == kind.path) return DocLink{kind.kind, std::string(segments[at + 2])};
-  }
-  return std::nullopt;
+  return DocLink{kind->kind, std::string(segments[d + 1])};
 }
 
 }  // namespace

@@ -24,7 +24,7 @@ struct DocLink {
 };
 
 // docs.google.com/{document,spreadsheets,presentation}/d/ID/{edit,view,export,...}, also with
-// /u/N/ or /a/DOMAIN/ before the kind, without a scheme, with any query or fragment.
+// /a/DOMAIN/ before the kind or /u/N/ after it, without a scheme, with any query or fragment.
 std::optional<DocLink> gdocs_link(std::string_view source);
 std::string doc_kind_word(DocKind kind);  // "Google Docs document", "... spreadsheet", ...
 

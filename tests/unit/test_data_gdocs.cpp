@@ -20,6 +20,7 @@ TEST(GdocsLink, DocsSheetsAndSlidesLinksGiveTheirKindAndId) {
       {"docs.google.com/document/d/" + id, DocKind::document},
       {"https://docs.google.com/document/u/0/d/" + id + "/edit", DocKind::document},
       {"https://docs.google.com/a/example.org/document/d/" + id + "/edit", DocKind::document},
+      {"https://docs.google.com/spreadsheets/u/1/d/" + id + "/edit", DocKind::spreadsheet},
       {"https://docs.google.com/spreadsheets/d/" + id + "/edit#gid=0", DocKind::spreadsheet},
       {"https://DOCS.GOOGLE.COM/spreadsheets/d/" + id + "/view", DocKind::spreadsheet},
       {"https://docs.google.com/presentation/d/" + id + "/edit#slide=id.p", DocKind::presentation},

@@ -112,6 +112,7 @@ constexpr const char* kDoc = "1DocumentIdAbCdEfGhIjKlMnOpQrStUv";
 constexpr const char* kSheet = "1SheetIdAbCdEfGhIjKlMnOpQrStUvWx";
 constexpr const char* kSlides = "1SlidesIdAbCdEfGhIjKlMnOpQrStUvW";
 constexpr const char* kPrivateDoc = "1PrivateDocAbCdEfGhIjKlMnOpQrSt";
+constexpr const char* kPlain = "1PlainDriveFileAbCdEfGhIjKlMn";
 
 // The agent's fetch job (agent::run_fetch) against the emulator's docs.google.com routes.
 class GdocsOriginTest : public ::testing::Test {
@@ -119,7 +120,7 @@ class GdocsOriginTest : public ::testing::Test {
   void SetUp() override {
     dir_ = fs::temp_directory_path() / ("gpunb-gdocs-" + std::to_string(::getpid()));
     fs::create_directories(dir_ / "drive");
-    std::ofstream(dir_ / "drive" / kSmall) << "plain bytes\n";
+    std::ofstream(dir_ / "drive" / kPlain) << "plain bytes\n";
     origin_ = std::make_unique<testing::OriginProcess>(std::vector<std::string>{
         "/usr/bin/python3", std::string(GPUNB_SOURCE_DIR) + "/tests/tools/gdrive_origin.py",
         "--dir", (dir_ / "drive").string(), "--doc", std::string(kDoc) + "=document:Q3 report",
@@ -205,7 +206,7 @@ TEST_F(GdocsOriginTest, AFormatTheKindCannotExportIsAClearUsageError) {
             "pdf, txt, html, epub, md");
   auto drive = fetch(std::string("https://drive.google.com/file/d/") + kSlides + "/view", "xlsx");
   EXPECT_EQ(drive.error_kind, "usage") << drive.error;
-  auto plain = fetch(std::string("https://drive.google.com/file/d/") + kSmall + "/view", "pdf");
+  auto plain = fetch(std::string("https://drive.google.com/file/d/") + kPlain + "/view", "pdf");
   EXPECT_EQ(plain.error_kind, "usage") << plain.error;
   EXPECT_NE(plain.error.find("plain file"), std::string::npos) << plain.error;
   auto http = fetch("http://127.0.0.1:1/x.bin", "pdf");
