@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "agent/byte_pipe.hpp"
+#include "agent/fetch_gdrive.hpp"
 #include "agent/files.hpp"
 #include "agent/transfer_mark.hpp"
 #include "data/download.hpp"
@@ -22,7 +23,6 @@ namespace gpunb::agent {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-constexpr size_t kMaxPage = size_t{4} << 20;
 constexpr size_t kListedPaths = 100;
 
 bool is_html(const data::HttpHead& head) {
@@ -49,8 +49,7 @@ class FetchRun {
  private:
   void worker();
   Done fetch_one(data::HttpClient& client, const FetchItem& item, data::Progress& progress);
-  Outcome<data::HttpRequest> request_for(data::HttpClient& client, const FetchItem& item);
-  Outcome<data::HttpRequest> resolve_gdrive(data::HttpClient& client);
+  Outcome<GdriveTarget> request_for(data::HttpClient& client, const FetchItem& item);
   Outcome<data::Downloaded> download(data::HttpClient& client, data::DownloadSpec& download,
                                      data::Progress& progress, bool stream);
   void landed(const data::Downloaded& file, const data::Extracted& extracted);
@@ -114,35 +113,11 @@ void FetchRun::worker() {
   }
 }
 
-Outcome<data::HttpRequest> FetchRun::request_for(data::HttpClient& client, const FetchItem& item) {
-  if (item.url.rfind("gdrive:", 0) == 0) return resolve_gdrive(client);
+Outcome<GdriveTarget> FetchRun::request_for(data::HttpClient& client, const FetchItem& item) {
+  if (item.url.rfind("gdrive:", 0) == 0) return resolve_gdrive(client, spec_);
   auto url = data::Url::parse(item.url);
   if (!url) return tl::unexpected(url.error());
-  return data::HttpRequest{"GET", *url};
-}
-
-// Google answers some requests with a page (the virus-scan form of large files, quota, access):
-// follow the form, or fail with Google's words. The file itself is downloaded afterwards.
-Outcome<data::HttpRequest> FetchRun::resolve_gdrive(data::HttpClient& client) {
-  auto request = data::gdrive_request(spec_.gdrive, *spec_.gdrive_id);
-  for (int hop = 0; hop < 4; ++hop) {
-    std::string page;
-    bool html = false;
-    auto head = client.send(
-        request, [&](const data::HttpHead& h) -> Outcome<bool> { return html = is_html(h); },
-        [&](const char* data, size_t size) -> Done {
-          if (page.size() + size > kMaxPage)
-            return failure("refused", "Google Drive page too large");
-          page.append(data, size);
-          return {};
-        });
-    if (!head) return tl::unexpected(head.error());
-    if (!html) return request;
-    auto next = data::gdrive_follow_page(spec_.gdrive, head->url, page);
-    if (!next) return tl::unexpected(next.error());
-    request = std::move(*next);
-  }
-  return failure("refused", "Google Drive kept answering with pages instead of the file");
+  return GdriveTarget{data::HttpRequest{"GET", *url}, ""};
 }
 
 Done FetchRun::fetch_one(data::HttpClient& client, const FetchItem& item,
@@ -150,7 +125,9 @@ Done FetchRun::fetch_one(data::HttpClient& client, const FetchItem& item,
   auto request = request_for(client, item);
   if (!request) return tl::unexpected(request.error());
   std::filesystem::path name(item.name);
-  data::DownloadSpec download{*request, spec_.dir / name.parent_path(), name.filename().string()};
+  data::DownloadSpec download{request->request, spec_.dir / name.parent_path(),
+                              name.filename().string()};
+  download.fallback_name = request->fallback_name;
   download.sha256 = item.sha256;
   download.md5 = item.md5;
   download.size = item.size;
@@ -210,6 +187,7 @@ void FetchRun::landed(const data::Downloaded& file, const data::Extracted& extra
   if (status_.paths.size() < kListedPaths) {
     status_.paths.push_back(file.path.lexically_relative(spec_.dir).string());
   }
+  if (!file.note.empty() && status_.notes.size() < kListedPaths) status_.notes.push_back(file.note);
 }
 
 void FetchRun::fail(const agent::Failure& failure) {

@@ -49,6 +49,11 @@ Done read_items(const Json& json, FetchSpec& spec) {
 Done read_url(const Json& json, FetchSpec& spec) {
   if (!json.contains("url")) return {};
   auto url = json["url"].get<std::string>();
+  if (auto doc = data::gdocs_link(url)) {  // before Drive: an export link may carry id=
+    spec.gdrive_id = doc->id;
+    spec.doc = std::move(doc);
+    return {};
+  }
   if (data::is_gdrive_source(url)) {
     spec.gdrive_id = data::gdrive_file_id(url);
     if (!spec.gdrive_id) return failure("usage", "no file ID in the Google Drive link");
@@ -83,9 +88,12 @@ Outcome<FetchSpec> parse_fetch_spec(const Json& json) try {
   if (auto ok = read_url(json, spec); !ok) return tl::unexpected(ok.error());
   spec.gdrive = data::GdriveEndpoint::from_env();
   if (json.contains("gdrive_endpoint")) {
-    spec.gdrive.drive = spec.gdrive.usercontent = json["gdrive_endpoint"].get<std::string>();
+    spec.gdrive = data::GdriveEndpoint::at(json["gdrive_endpoint"].get<std::string>());
   }
   spec.sha256 = optional_field<std::string>(json, "sha256");
+  spec.format = optional_field<std::string>(json, "format");
+  if (spec.format && !spec.gdrive_id)
+    return failure("usage", "--format is for Google Docs, Sheets and Slides links only");
   spec.extract = json.value("extract", false);
   spec.connections = std::clamp(json.value("connections", 8), 1, 64);
   spec.parallel = std::clamp(json.value("parallel", 16), 1, 64);

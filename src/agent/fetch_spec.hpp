@@ -12,6 +12,7 @@
 
 #include "agent/result.hpp"
 #include "data/extract.hpp"
+#include "data/gdocs.hpp"
 #include "data/gdrive.hpp"
 
 namespace gpunb::agent {
@@ -30,6 +31,8 @@ struct FetchSpec {
   std::filesystem::path dir;
   std::vector<FetchItem> items;          // HTTP(S) and presigned S3 objects ("items", or "url")
   std::optional<std::string> gdrive_id;  // or one Google Drive file
+  std::optional<data::DocLink> doc;      // which is a Google Docs/Sheets/Slides link
+  std::optional<std::string> format;     // --format: the export format of a document
   data::GdriveEndpoint gdrive;
   std::optional<std::string> sha256;  // --sha256: the one file's
   bool extract = false;

@@ -26,6 +26,7 @@ Json status_json(const FetchStatus& s) {
             {"paths", s.paths}};
   json["extracted"] = {{"entries", s.extracted_entries}, {"bytes", s.extracted_bytes}};
   if (!s.error.empty()) json["error"] = {{"kind", s.error_kind}, {"message", s.error}};
+  if (!s.notes.empty()) json["notes"] = s.notes;
   return json;
 }
 
@@ -44,6 +45,7 @@ std::optional<FetchStatus> status_from_json(const Json& json) try {
   s.files_total = json.value("files_total", std::uint64_t{0});
   s.rate = json.value("rate", 0.0);
   s.paths = json.value("paths", std::vector<std::string>{});
+  s.notes = json.value("notes", std::vector<std::string>{});
   if (json.contains("extracted")) {
     s.extracted_entries = json["extracted"].value("entries", std::uint64_t{0});
     s.extracted_bytes = json["extracted"].value("bytes", std::uint64_t{0});

@@ -25,6 +25,7 @@ struct FetchStatus {
   std::string error;               // one line when failed
   std::string error_kind;          // "network", "refused", ...
   std::vector<std::string> paths;  // what landed, relative to dir (the first 100)
+  std::vector<std::string> notes;  // for humans: a server's name that was taken, and so on
 };
 
 nlohmann::json status_json(const FetchStatus& status);

@@ -17,6 +17,7 @@ struct FetchRequest {
   std::string to = "data";  // relative to the workspace (or the current folder with --local)
   bool extract = false;
   std::optional<std::string> sha256;
+  std::optional<std::string> format;  // Google Docs/Sheets/Slides: the export format
   int connections = 8;
   bool no_sign_request = false;  // S3: anonymous
   bool detach = false;           // start it and return

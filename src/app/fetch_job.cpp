@@ -30,6 +30,7 @@ Json fetch_job(Context& context, const FetchRequest& request, const std::string&
            {"connections", request.connections},
            {"limits", limits(request)}};
   if (request.sha256) job["sha256"] = util::to_lower(*request.sha256);
+  if (request.format) job["format"] = *request.format;
   if (request.source.starts_with("s3://")) {
     job["items"] = s3_job_items(context, request);
   } else {

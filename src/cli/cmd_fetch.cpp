@@ -61,6 +61,12 @@ void check(const FetchOptions& options) {
   if (sha &&
       (sha->size() != 64 || sha->find_first_not_of("0123456789abcdefABCDEF") != std::string::npos))
     throw usage("--sha256 takes 64 hex digits", "e.g. the output of `sha256sum FILE`");
+  const auto& format = options.request.format;
+  if (format && (format->empty() || format->size() > 8 ||
+                 format->find_first_not_of("abcdefghijklmnopqrstuvwxyz") != std::string::npos))
+    throw usage("--format takes an export format such as docx, xlsx, pptx, pdf, csv", "");
+  if (format && !options.args.empty() && options.args.back().starts_with("s3://"))
+    throw usage("--format is for Google Docs, Sheets and Slides links only", "");
   if (options.request.connections < 1 || options.request.connections > 64)
     throw usage("--connections takes 1 to 64", "");
   if (options.args.size() != (options.local ? 1u : 2u)) {
@@ -85,6 +91,8 @@ int run_fetch(app::Context& context, FetchOptions options) {
                report.status.value("id", ""), options.args[0], options.args[0]);
   } else {
     fmt::print(context.output().out, "{}\n", summary(report.status));
+    for (const auto& note : report.status.value("notes", std::vector<std::string>{}))
+      fmt::print(context.output().out, "note: {}\n", note);
   }
   return 0;
 }
@@ -99,12 +107,15 @@ void add_fetch(CLI::App& app, CommandTable& table) {
   command->add_option(
       "NAME SOURCE", options->args,
       "Machine name and source: s3://bucket/key, s3://bucket/prefix/, a Google Drive "
-      "share link or file ID, or an http(s):// URL");
+      "share link or file ID, a Google Docs/Sheets/Slides link, or an http(s):// URL");
   auto& r = options->request;
   command->add_option("--to", r.to, "Folder, relative to the workspace (default: data)");
   command->add_flag("--extract,-x", r.extract, "Unpack .zip/.tar[.gz|.bz2|.xz|.zst] archives");
   command->add_flag("--unzip", options->unzip, "The same as --extract");
   command->add_option("--sha256", r.sha256, "Expected SHA-256 of the file");
+  command->add_option("--format", r.format,
+                      "Google Docs/Sheets/Slides: export as docx|odt|pdf|txt|md|..., "
+                      "xlsx|ods|csv|tsv|pdf, pptx|odp|pdf|txt|png (default docx, xlsx, pptx)");
   command->add_option("--connections", r.connections, "Connections for one large file (default 8)");
   command->add_flag("--no-sign-request", r.no_sign_request, "S3: a public bucket, no credentials");
   command->add_flag("--detach", r.detach, "Start the fetch on the machine and return");

@@ -27,7 +27,9 @@ Outcome<Downloaded> Downloader::run() {
   if (ec) return failure("internal", "cannot make " + spec_.dir.string() + ": " + ec.message());
   // Without a name, the URL's is tried first: the server may name the file otherwise.
   provisional_ = spec_.name.empty();
-  auto name = provisional_ ? name_from_url(spec_.request.url) : sanitize_file_name(spec_.name);
+  auto name = !provisional_                  ? sanitize_file_name(spec_.name)
+              : !spec_.fallback_name.empty() ? sanitize_file_name(spec_.fallback_name)
+                                             : name_from_url(spec_.request.url);
   if (auto done = adopt(name, provisional_); !done) return tl::unexpected(done.error());
   // A file known to be small is asked for whole: one request.
   probe_range_ =
@@ -94,7 +96,9 @@ Outcome<bool> Downloader::on_head(const HttpHead& head) {
     provisional_ = false;
     auto disposition = header(head.headers, "Content-Disposition");
     auto named = disposition ? content_disposition_name(*disposition) : std::nullopt;
-    auto name = named ? sanitize_file_name(*named) : name_from_url(head.url);
+    auto name = named                          ? sanitize_file_name(*named)
+                : !spec_.fallback_name.empty() ? sanitize_file_name(spec_.fallback_name)
+                                               : name_from_url(head.url);
     if (name != paths_->final.filename().string()) {
       state_ = PartState{};
       carried_ = 0;

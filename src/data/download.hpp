@@ -6,6 +6,10 @@
 // connections into a preallocated file. A network failure is retried (resuming) SPEC.retries
 // times before the download fails with kind "network"; the part file then stays for a rerun.
 // A wrong length or digest fails with kind "refused" and removes the part file.
+// A name the server chose (SPEC.name empty: Content-Disposition, Google Drive, the final URL's
+// last segment) never replaces a file that is there: the same bytes keep the file and drop the
+// download; other bytes land under the first free "NAME (1).EXT", "NAME (2).EXT"... and
+// Downloaded::note says so. A name the caller gives (S3 keys) replaces the file, as aws s3 cp.
 #pragma once
 
 #include <atomic>
@@ -26,13 +30,14 @@ struct Progress {  // shared with the status reporter; updated as bytes arrive
 };
 
 struct DownloadSpec {
-  HttpRequest request;                    // usually a GET of the URL
-  std::filesystem::path dir;              // where the file lands (made if absent)
-  std::string name;                       // empty: from Content-Disposition, else the URL path
-  std::optional<std::string> sha256;      // lowercase hex
-  std::optional<std::string> md5;         // lowercase hex (an S3 single-part ETag)
-  std::optional<std::uint64_t> size;      // expected length when known beforehand
-  int connections = 4;                    // ranged connections for one large file
+  HttpRequest request;                // usually a GET of the URL
+  std::filesystem::path dir;          // where the file lands (made if absent)
+  std::string name;                   // empty: from Content-Disposition, else the URL path
+  std::string fallback_name;          // with NAME empty: used instead of the URL path's (exports)
+  std::optional<std::string> sha256;  // lowercase hex
+  std::optional<std::string> md5;     // lowercase hex (an S3 single-part ETag)
+  std::optional<std::uint64_t> size;  // expected length when known beforehand
+  int connections = 4;                // ranged connections for one large file
   std::uint64_t min_split = 16ull << 20;  // files smaller than this use one connection
   // Flush the file and its folder before it appears under its name. False: the caller flushes
   // once when a whole batch is in (many small files; a crash then may lose them, never mix them).
@@ -52,6 +57,7 @@ struct Downloaded {
   std::uint64_t size = 0;
   std::string sha256;    // always computed
   bool resumed = false;  // some bytes came from an earlier, interrupted run
+  std::string note;      // for humans: the server's name was taken, what was done instead
 };
 
 // File names from the server are cut to their last component and cleaned: no '/', no NUL or

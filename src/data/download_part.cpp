@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <vector>
 
+#include "data/download_place.hpp"
 #include "data/download_private.hpp"
 
 namespace gpunb::data {
@@ -161,13 +162,28 @@ Outcome<Downloaded> Downloader::finish() {
   if (spec_.durable) {
     if (auto done = file_->sync(false); !done) return tl::unexpected(done.error());
   }
+  if (auto placed = place(out); !placed) return tl::unexpected(placed.error());
+  if (spec_.durable) sync_dir(spec_.dir);
+  std::error_code ec;
+  fs::remove(paths_->state, ec);
+  return out;
+}
+
+// The part file under its final name: the caller's name replaces what is there, the server's
+// never does (data/download_place.hpp).
+Done Downloader::place(Downloaded& out) {
+  if (spec_.name.empty()) {
+    auto placed = place_without_replacing(paths_->part, paths_->final, out.size, out.sha256);
+    if (!placed) return tl::unexpected(placed.error());
+    out.path = placed->path;
+    out.note = placed->note;
+    return {};
+  }
   std::error_code ec;
   fs::rename(paths_->part, paths_->final, ec);
   if (ec)
     return failure("internal", "cannot rename to " + paths_->final.string() + ": " + ec.message());
-  if (spec_.durable) sync_dir(spec_.dir);
-  fs::remove(paths_->state, ec);
-  return out;
+  return {};
 }
 
 Failure Downloader::discard(Failure failure) {

@@ -39,6 +39,7 @@ class Downloader {
   Done restart();
   void persist(bool now);
   Outcome<Downloaded> finish();
+  Done place(Downloaded& out);
   agent::Failure discard(agent::Failure failure);
 
   HttpClient& client_;

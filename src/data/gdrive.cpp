@@ -120,11 +120,13 @@ std::optional<std::string> gdrive_resource_key(std::string_view source) {
 GdriveEndpoint GdriveEndpoint::from_env() {
   GdriveEndpoint endpoint;
   const char* value = std::getenv("GPUNB_GDRIVE_ENDPOINT");  // NOLINT(concurrency-mt-unsafe)
-  if (value != nullptr && *value != '\0') {
-    endpoint.drive = without_trailing_slash(value);
-    endpoint.usercontent = endpoint.drive;
-  }
+  if (value != nullptr && *value != '\0') return at(value);
   return endpoint;
+}
+
+GdriveEndpoint GdriveEndpoint::at(const std::string& base) {
+  auto trimmed = without_trailing_slash(base);
+  return {trimmed, trimmed, trimmed};
 }
 
 HttpRequest gdrive_request(const GdriveEndpoint& endpoint, const std::string& id,

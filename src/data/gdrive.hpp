@@ -21,10 +21,12 @@ bool is_gdrive_source(std::string_view source);
 // The resourcekey= of a link (files shared before 2021's security update need it), if any.
 std::optional<std::string> gdrive_resource_key(std::string_view source);
 
-struct GdriveEndpoint {  // $GPUNB_GDRIVE_ENDPOINT replaces both (tests: http://127.0.0.1:PORT)
+struct GdriveEndpoint {  // $GPUNB_GDRIVE_ENDPOINT replaces all three (tests: http://127.0.0.1:PORT)
   std::string drive = "https://drive.google.com";
   std::string usercontent = "https://drive.usercontent.google.com";
+  std::string docs = "https://docs.google.com";  // Docs, Sheets and Slides exports
   static GdriveEndpoint from_env();
+  static GdriveEndpoint at(const std::string& base);  // every host replaced by BASE
 };
 
 // The first request for file ID: GET {usercontent}/download?id=ID&export=download (plus
@@ -43,5 +45,9 @@ HttpRequest gdrive_request(const GdriveEndpoint& endpoint, const std::string& id
 // 401/403 when the page itself says little.
 Outcome<HttpRequest> gdrive_follow_page(const GdriveEndpoint& endpoint, const Url& page_url,
                                         std::string_view html, int status = 200);
+// Whether a page that is neither the form, the quota page nor an access refusal may be Drive's
+// answer for a Google Docs, Sheets or Slides document (a 404 or 5xx, an unknown page): its editor
+// ({drive}/open?id=ID) then tells.
+bool gdrive_may_be_document(const Url& page_url, std::string_view html, int status);
 
 }  // namespace gpunb::data

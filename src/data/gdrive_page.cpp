@@ -38,7 +38,7 @@ std::string rewrite_host(const GdriveEndpoint& endpoint, const std::string& acti
   const std::array<std::pair<std::string_view, const std::string*>, 3> hosts{{
       {"https://drive.usercontent.google.com", &endpoint.usercontent},
       {"https://drive.google.com", &endpoint.drive},
-      {"https://docs.google.com", &endpoint.drive},
+      {"https://docs.google.com", &endpoint.docs},
   }};
   for (const auto& [google, ours] : hosts) {
     if (!action.starts_with(google)) continue;
@@ -131,6 +131,11 @@ Outcome<HttpRequest> gdrive_follow_page(const GdriveEndpoint& endpoint, const Ur
     }
   }
   return tl::unexpected(classify(page_url, html, status));
+}
+
+bool gdrive_may_be_document(const Url& page_url, std::string_view html, int status) {
+  auto text = html_text(html);
+  return !contains(text, kQuota) && !looks_private(page_url, text, status);
 }
 
 }  // namespace gpunb::data

@@ -1,5 +1,5 @@
 // HttpClient: a pool of kept-alive connections per scheme://host:port (shared by threads), the
-// TLS context made on first use, and redirects.
+// TLS context made on first use, and redirects (never from https to http).
 #include "data/http.hpp"
 
 #include <algorithm>
@@ -157,7 +157,13 @@ Outcome<HttpHead> HttpClient::send(const HttpRequest& request, const HeadCheck& 
         return failure("network", "too many redirects from " + request.url.redacted());
       }
       impl_->finish_redirect(current.url, std::move(connection), *head);
-      current = redirected(current, head->head.status, *location);
+      auto next = redirected(current, head->head.status, *location);
+      if (current.url.scheme == "https" && next.url.scheme != "https") {
+        return failure("refused", current.url.redacted() + " redirects to plain http (" +
+                                      next.url.redacted() + "): not followed, the download " +
+                                      "would travel unencrypted; ask for an https link");
+      }
+      current = std::move(next);
       continue;
     }
     auto wanted = check ? check(head->head) : Outcome<bool>(true);

@@ -1,6 +1,8 @@
 // The agent's HTTP(S) client: HTTP/1.1 over plain TCP or OpenSSL TLS (always verified against a
 // CA bundle: $SSL_CERT_FILE, else the usual distribution paths), names resolved by
-// data/resolver.hpp (never glibc's NSS: see STATIC-AGENT.md). Redirects followed for GET/HEAD.
+// data/resolver.hpp (never glibc's NSS: see STATIC-AGENT.md). Redirects followed for GET/HEAD,
+// never from https to plain http (kind "refused"). A body without a length over TLS must end
+// with close_notify: a bare close there is a network failure (resumable), not the end.
 // Bodies are streamed to a sink; nothing is buffered whole unless asked (get_text).
 #pragma once
 

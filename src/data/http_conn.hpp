@@ -27,6 +27,8 @@ class Connection {
   Outcome<size_t> read_some(char* data, size_t size);
   // One line without its CRLF; fails on EOF or when longer than MAX.
   Outcome<std::string> read_line(size_t max = 64 * 1024);
+  // False after a TLS peer closed without close_notify (see TlsStream::truncated).
+  bool closed_cleanly() const { return !tls_ || !tls_->truncated(); }
   // Idle, nothing buffered, and not closed by the peer: fit for another request.
   bool reusable() const;
 

@@ -85,6 +85,10 @@ Done copy_body(Connection& connection, std::optional<std::uint64_t> length, cons
   while (left > 0) {
     auto got = connection.read_some(buffer.data(), std::min<std::uint64_t>(left, buffer.size()));
     if (!got) return tl::unexpected(got.error());
+    if (*got == 0 && !length && !connection.closed_cleanly()) {
+      return failure("network",
+                     "the TLS connection closed without close_notify: the body may be cut short");
+    }
     if (*got == 0 && !length) return {};
     if (*got == 0) return failure("network", "the connection was cut in the middle of the body");
     if (auto done = sink(buffer.data(), *got); !done) return done;

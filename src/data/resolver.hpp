@@ -1,6 +1,8 @@
 // Name resolution without glibc's NSS (a static binary must never reach getaddrinfo on a name:
 // see STATIC-AGENT.md): IP literals as they are, then /etc/hosts, then DNS over UDP (A, then AAAA)
-// to the nameservers of /etc/resolv.conf. "localhost" is 127.0.0.1 even without /etc/hosts.
+// to the nameservers of /etc/resolv.conf, and over TCP when a reply comes truncated. Only a reply
+// that answers the question asked (id, name, type, class) counts; any other datagram is ignored.
+// "localhost" is 127.0.0.1 even without /etc/hosts.
 #pragma once
 
 #include <netinet/in.h>
@@ -32,21 +34,28 @@ struct ResolvConf {
   std::vector<IpAddress> nameservers;       // in file order, at most 3 (as glibc)
   std::chrono::milliseconds timeout{5000};  // per query ("options timeout:N")
   int attempts = 2;                         // rounds over the servers ("options attempts:N")
+  int port = 53;                            // the servers' port (tests)
 };
 
 // The addresses /etc/hosts-style CONTENT gives NAME (any case), in file order.
 std::vector<IpAddress> hosts_lookup(std::string_view content, std::string_view name);
 ResolvConf parse_resolv_conf(std::string_view content);
 
-// DNS messages (RFC 1035): a recursive query for NAME of TYPE (1: A, 28: AAAA), and the
-// addresses of that type in the answer section of a reply to query ID (CNAME chains included).
+// DNS messages (RFC 1035): a recursive query for NAME of TYPE (1: A, 28: AAAA), whether a message
+// is a reply to that very query (its id, and a question section of NAME, TYPE, class IN), whether
+// it was truncated (TC: ask again over TCP), and the addresses of TYPE and class IN in its answer
+// section that belong to NAME or to the CNAME chain from it (records of other names ignored).
 inline constexpr std::uint16_t kTypeA = 1;
 inline constexpr std::uint16_t kTypeAaaa = 28;
 Outcome<std::string> dns_query(std::uint16_t id, std::string_view name, std::uint16_t type);
+bool dns_replies_to(std::string_view reply, std::uint16_t id, std::string_view name,
+                    std::uint16_t type);
+bool dns_truncated(std::string_view reply);
 Outcome<std::vector<IpAddress>> dns_answers(std::string_view reply, std::uint16_t id,
-                                            std::uint16_t type);
+                                            std::string_view name, std::uint16_t type);
 
-// Asks CONF's servers over UDP (A first, then AAAA); kind "network" when nothing answers.
+// Asks CONF's servers over UDP, then TCP for a truncated reply (A first, then AAAA); kind
+// "network" when nothing answers.
 Outcome<std::vector<IpAddress>> dns_resolve(const ResolvConf& conf, std::string_view name);
 
 struct ResolverFiles {

@@ -5,6 +5,7 @@
 #include <poll.h>
 
 #include <array>
+#include <cerrno>
 #include <cstdlib>
 #include <filesystem>
 
@@ -37,6 +38,14 @@ Failure handshake_failure(SSL* ssl, int error, const std::string& host) {
   return {"network", "TLS with " + host + ": the connection was closed during the handshake"};
 }
 
+// The peer closed the TCP connection without close_notify (OpenSSL 3 says so with a reason; 1.1
+// as a syscall error with errno 0): a clean end cannot be told from a cut.
+bool unexpected_eof(int code) {
+  if (code == SSL_ERROR_SYSCALL) return ERR_peek_error() == 0 && errno == 0;
+  if (code != SSL_ERROR_SSL) return false;
+  return ERR_GET_REASON(ERR_peek_error()) == SSL_R_UNEXPECTED_EOF_WHILE_READING;
+}
+
 }  // namespace
 
 std::string find_ca_bundle(const std::string& configured) {
@@ -63,7 +72,6 @@ Outcome<std::shared_ptr<TlsContext>> TlsContext::make(const std::string& ca_file
   if (ctx == nullptr) return failure("internal", "TLS: " + openssl_error());
   SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
   SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
-  SSL_CTX_set_options(ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);  // bodies are framed: cuts are caught
   SSL_CTX_set_mode(ctx, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
   if (SSL_CTX_load_verify_locations(ctx, bundle.c_str(), nullptr) != 1) {
     return failure("refused", "TLS: cannot load the CA bundle " + bundle + ": " + openssl_error());
@@ -113,10 +121,17 @@ bool TlsStream::wait_for(int result, SteadyClock::time_point deadline, Failure& 
 Outcome<size_t> TlsStream::read(char* data, size_t size, SteadyClock::time_point deadline) {
   for (;;) {
     ERR_clear_error();
+    errno = 0;
     size_t got = 0;
     int result = SSL_read_ex(ssl_.get(), data, size, &got);
     if (result == 1) return got;
-    if (SSL_get_error(ssl_.get(), result) == SSL_ERROR_ZERO_RETURN) return size_t{0};
+    int code = SSL_get_error(ssl_.get(), result);
+    if (code == SSL_ERROR_ZERO_RETURN) return size_t{0};  // close_notify: a clean end
+    if (unexpected_eof(code)) {
+      ERR_clear_error();
+      truncated_ = true;
+      return size_t{0};
+    }
     Failure error;
     if (!wait_for(result, deadline, error)) return tl::unexpected(error);
   }

@@ -41,6 +41,9 @@ class TlsStream {
   agent::Outcome<size_t> read(char* data, size_t size, SteadyClock::time_point deadline);
   agent::Done write(std::string_view data, SteadyClock::time_point deadline);
   bool pending() const { return SSL_pending(ssl_.get()) > 0; }
+  // The peer closed without TLS's close_notify (a read returned 0 for that): what was read may
+  // be cut short, which only a framed body (a length, chunks) can rule out.
+  bool truncated() const { return truncated_; }
 
  private:
   struct Free {
@@ -50,6 +53,7 @@ class TlsStream {
   bool wait_for(int result, SteadyClock::time_point deadline, agent::Failure& error);
   std::unique_ptr<SSL, Free> ssl_;
   int fd_ = -1;
+  bool truncated_ = false;
 };
 
 }  // namespace gpunb::data

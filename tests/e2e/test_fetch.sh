@@ -55,6 +55,18 @@ assert_grep "(sha-?256|SHA-256|checksum)" "$WORK/err"
 [ ! -e "$home/work/box/wrong/tree.zip" ] || fail "a file that failed its check has its final name"
 pass "HTTP: checked against --sha256, tar.gz and zip unpacked, a wrong checksum keeps nothing; data stays on the machine"
 
+# --- a name the server chooses never replaces a file that is there --------------------------
+printf 'my own notes\n' >"$data/report.csv" && chown --reference="$data" "$data/report.csv"
+expect 0 fetch box "http://127.0.0.1:$PORT_http/tree.zip?cd=report.csv"
+assert_grep '^note: report.csv was there already: this download is report \(1\).csv \(nothing replaced\)' "$WORK/out"
+[ "$(cat "$data/report.csv")" = "my own notes" ] || fail "the server's name replaced a file"
+cmp "$WORK/srv/tree.zip" "$data/report (1).csv" || fail "the download is not under the free name"
+expect 0 fetch box "http://127.0.0.1:$PORT_http/tree.zip?cd=report.csv" --json
+[ "$(jq -r '.notes[0]' "$WORK/out")" = "report (1).csv was there already with the same bytes: kept as it is" ] ||
+  fail "a rerun: $(cat "$WORK/out")"
+[ ! -e "$data/report (2).csv" ] || fail "a rerun of the same bytes made another copy"
+pass "a server-chosen name never replaces a file: a free numbered name, said; a rerun keeps the same bytes"
+
 # --- a cut mid-download, then a rerun that resumes; a changed file restarts ------------------
 stop_origin http
 origin http ip netns exec "$NS" /usr/bin/python3 "$TOOLS/http_origin.py" --dir "$WORK/srv" --port "$PORT_http" --rate 4MB
@@ -110,7 +122,8 @@ head -c 2000 /dev/urandom >"$WORK/drive/1SmallFileIdAbCdEfGhIjKlMnOpQr"
 for id in 1QuotaIdAbCdEfGhIjKlMnOpQrSt 1PrivateIdAbCdEfGhIjKlMnOpQr; do echo x >"$WORK/drive/$id"; done
 origin drive ip netns exec "$NS" /usr/bin/python3 "$TOOLS/gdrive_origin.py" --dir "$WORK/drive" --large-over 1000000 \
   --quota 1QuotaIdAbCdEfGhIjKlMnOpQrSt --private 1PrivateIdAbCdEfGhIjKlMnOpQr \
-  --name 1AbCdEfGhIjKlMnOpQrStUvWxYz012345=weights.bin --name 1SmallFileIdAbCdEfGhIjKlMnOpQr=small.csv
+  --name 1AbCdEfGhIjKlMnOpQrStUvWxYz012345=weights.bin --name 1SmallFileIdAbCdEfGhIjKlMnOpQr=small.csv \
+  --doc "1DocIdAbCdEfGhIjKlMnOpQrStUvWxYz=document:Lab notes" --doc 1SheetIdAbCdEfGhIjKlMnOpQrStUv=spreadsheets:Runs
 export GPUNB_GDRIVE_ENDPOINT="http://127.0.0.1:$PORT_drive"
 expect 0 fetch box "https://drive.google.com/file/d/1AbCdEfGhIjKlMnOpQrStUvWxYz012345/view?usp=sharing" --to drive
 cmp "$WORK/drive/1AbCdEfGhIjKlMnOpQrStUvWxYz012345" "$home/work/box/drive/weights.bin" || fail "large Drive file"
@@ -122,8 +135,20 @@ expect 7 fetch box "https://drive.google.com/uc?id=1PrivateIdAbCdEfGhIjKlMnOpQr&
 assert_grep "not shared publicly" "$WORK/err"
 expect 5 fetch box "https://drive.google.com/file/d/1MissingIdAbCdEfGhIjKlMnOpQ/view" --to drive
 [ -z "$(find "$home/work/box/drive" \( -name '*.html' -o -name 'download*' \) -print -quit)" ] || fail "a Drive page was saved"
-unset GPUNB_GDRIVE_ENDPOINT
 pass "Google Drive: large-file form followed, small file direct, quota/permission/missing said with Google's words"
+
+docs="$home/work/box/docs"
+expect 0 fetch box "https://docs.google.com/document/d/1DocIdAbCdEfGhIjKlMnOpQrStUvWxYz/edit?usp=sharing" --to docs
+[ "$(cat "$docs/Lab notes.docx")" = "Lab notes exported as docx" ] || fail "Docs link: $(ls "$docs")"
+expect 0 fetch box "https://docs.google.com/spreadsheets/d/1SheetIdAbCdEfGhIjKlMnOpQrStUv/edit#gid=7" --to docs --format csv
+[ "$(cat "$docs/Runs.csv")" = "Runs exported as csv (gid 7)" ] || fail "Sheets link as csv: $(ls "$docs")"
+expect 0 fetch box "https://drive.google.com/file/d/1DocIdAbCdEfGhIjKlMnOpQrStUvWxYz/view" --to docs --format pdf
+[ "$(cat "$docs/Lab notes.pdf")" = "Lab notes exported as pdf" ] || fail "Drive link to a document: $(ls "$docs")"
+expect 2 fetch box "https://docs.google.com/document/d/1DocIdAbCdEfGhIjKlMnOpQrStUvWxYz/edit" --to docs --format xlsx
+assert_grep "a Google Docs document cannot be exported as 'xlsx': --format takes docx, odt" "$WORK/err"
+[ "$(find "$docs" -type f | wc -l)" = 3 ] || fail "a refused export left a file: $(ls -a "$docs")"
+unset GPUNB_GDRIVE_ENDPOINT
+pass "Google Docs/Sheets links and a Drive link to a document are exported under the document's name; a format the kind lacks is a usage error"
 
 # --- S3 (on this machine's loopback, with --local): a key, 2,500 objects, anonymous, wrong region
 origin s3 node "$TOOLS/s3_origin.mjs" --objects 2500 --size 200 --prefix many/

@@ -14,6 +14,15 @@ Serves the files of --dir by ID (the file name) the way drive.usercontent.google
     unknown ID  -> 404, Google's "Error 404 (Not Found)!!1" page
   GET /uc?id=ID[&export=download] (drive.google.com's old entry point) -> 303 to /download?...;
     an unknown ID there gets Drive's "Sorry, the file you have requested does not exist." page.
+Google Docs, Sheets and Slides (--doc ID=KIND:TITLE, KIND document, spreadsheets or presentation),
+as docs.google.com and Drive answer for them:
+  GET /KIND/d/ID/export?format=F[&gid=N] -> 200, "TITLE exported as F" (gid too), with
+                   Content-Disposition: attachment; filename="TITLE.EXT" (html: .zip); a format
+                   KIND cannot export -> 400; another KIND or ID -> 404
+  GET /KIND/d/ID/edit (view, anything else) -> 200, the editor page "TITLE - Google Docs|Sheets|Slides"
+  GET /download?id=ID -> 500, Google's "Error 500 (Server Error)!!1" page (a document is no file)
+  GET /open?id=ID -> 302 to /KIND/d/ID/edit?usp=drive_web
+  --private applies to documents too (302 to /ServiceLogin).
 Range: bytes=A-B is honoured (206), as Google does. Prints "READY <port>" once listening.
 """
 import argparse
@@ -130,6 +139,42 @@ def drive_missing_page():
             'exists.</p></body></html>')
 
 
+def google_500_page():
+    return ('<!DOCTYPE html><html lang=en><meta charset=utf-8><meta name=viewport '
+            'content="initial-scale=1, minimum-scale=1, width=device-width"><title>Error 500 '
+            '(Server Error)!!1</title><a href=//www.google.com/><span id=logo aria-label=Google>'
+            '</span></a><p><b>500.</b> <ins>That\u2019s an error.</ins><p>There was an error. '
+            'Please try again later. <ins>That\u2019s all we know.</ins>')
+
+
+DOC_TITLES = {"document": "Google Docs", "spreadsheets": "Google Sheets",
+              "presentation": "Google Slides"}
+EXPORTS = {
+    "document": {"docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                 "odt": "application/vnd.oasis.opendocument.text", "rtf": "application/rtf",
+                 "pdf": "application/pdf", "txt": "text/plain", "html": "application/zip",
+                 "epub": "application/epub+zip", "md": "text/markdown"},
+    "spreadsheets": {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                     "ods": "application/x-vnd.oasis.opendocument.spreadsheet",
+                     "pdf": "application/pdf", "csv": "text/csv",
+                     "tsv": "text/tab-separated-values", "html": "application/zip"},
+    "presentation": {"pptx": "application/vnd.openxmlformats-officedocument.presentationml."
+                             "presentation",
+                     "odp": "application/vnd.oasis.opendocument.presentation",
+                     "pdf": "application/pdf", "txt": "text/plain", "jpeg": "image/jpeg",
+                     "png": "image/png", "svg": "image/svg+xml"},
+}
+
+
+def editor_page(kind, title):
+    return ('<!DOCTYPE html><html lang="en-US"><head><meta charset="utf-8"><title>%s - %s'
+            '</title><meta name="viewport" content="width=device-width"></head><body><div '
+            'id="docs-editor-container"><div id="docs-titlebar-container"><span '
+            'class="docs-title-input-label-inner">%s</span></div></div><script nonce="x">'
+            'DOCS_timing={};</script></body></html>'
+            % (html.escape(title), DOC_TITLES[kind], html.escape(title)))
+
+
 class Origin:
     def __init__(self, args):
         self.dir = args.dir
@@ -139,6 +184,11 @@ class Origin:
         self.private = set(args.private)
         self.no_access = set(args.no_access)
         self.names = dict(item.split("=", 1) for item in args.name)
+        self.docs = {}  # ID -> (kind, title)
+        for item in args.doc:
+            doc_id, rest = item.split("=", 1)
+            kind, title = rest.split(":", 1)
+            self.docs[doc_id] = (kind, title)
         self.tokens = set()  # (uuid, at) pairs handed out
         self.lock = threading.Lock()
 
@@ -180,6 +230,16 @@ class Handler(http.server.BaseHTTPRequestHandler):
         url = urllib.parse.urlsplit(self.path)
         query = urllib.parse.parse_qs(url.query)
         file_id = query.get("id", [""])[0]
+        doc = re.fullmatch(r"/(document|spreadsheets|presentation)/d/([A-Za-z0-9_-]+)(/.*)?", url.path)
+        if doc:
+            return self.document(doc.group(1), doc.group(2), doc.group(3) or "/", query)
+        if file_id in self.server.origin.docs and url.path in ("/download", "/uc"):
+            return self.page(500, google_500_page())
+        if file_id in self.server.origin.docs and url.path == "/open":
+            if file_id in self.server.origin.private:
+                return self.sign_in_redirect(file_id)
+            kind = self.server.origin.docs[file_id][0]
+            return self.redirect(302, "/%s/d/%s/edit?usp=drive_web" % (kind, file_id))
         if url.path == "/download":
             return self.download(file_id, query)
         if url.path in ("/uc", "/open") or re.fullmatch(r"/u/\d+/uc", url.path):
@@ -187,6 +247,36 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if url.path == "/ServiceLogin":
             return self.page(200, sign_in_page())
         return self.page(404, google_404_page(url.path))
+
+    def sign_in_redirect(self, file_id):
+        return self.redirect(302, "/ServiceLogin?service=wise&passive=1209600&continue="
+                             + urllib.parse.quote("https://drive.google.com/uc?id=" + file_id))
+
+    def document(self, kind, doc_id, rest, query):
+        origin = self.server.origin
+        if origin.docs.get(doc_id, ("", ""))[0] != kind:
+            return self.page(404, google_404_page(self.path.split("?")[0]))
+        if doc_id in origin.private:
+            return self.sign_in_redirect(doc_id)
+        title = origin.docs[doc_id][1]
+        if rest != "/export":
+            return self.page(200, editor_page(kind, title))
+        fmt = query.get("format", [""])[0]
+        if fmt not in EXPORTS[kind]:
+            return self.page(400, google_404_page(self.path.split("?")[0]).replace("404", "400"))
+        body = ("%s exported as %s" % (title, fmt)).encode("utf-8")
+        if "gid" in query:
+            body += (" (gid %s)" % query["gid"][0]).encode("utf-8")
+        name = "%s.%s" % (title, "zip" if fmt == "html" else fmt)
+        ascii_name = name.encode("ascii", "replace").decode("ascii").replace('"', "_")
+        self.send_response(200)
+        self.send_header("Content-Type", EXPORTS[kind][fmt])
+        self.send_header("Content-Disposition", "attachment; filename=\"%s\"; filename*=UTF-8''%s"
+                         % (ascii_name, urllib.parse.quote(name, safe="")))
+        self.send_header("Content-Length", str(len(body) + 1))
+        self.end_headers()
+        if not self.head_only:
+            self.wfile.write(body + b"\n")
 
     def old_entry(self, file_id, query):
         origin = self.server.origin
@@ -281,6 +371,9 @@ def main():
     parser.add_argument("--quota", action="append", default=[], metavar="ID")
     parser.add_argument("--private", action="append", default=[], metavar="ID")
     parser.add_argument("--no-access", action="append", default=[], metavar="ID")
+    parser.add_argument("--doc", action="append", default=[], metavar="ID=KIND:TITLE",
+                        help="a Google Docs/Sheets/Slides document (KIND: document, "
+                        "spreadsheets, presentation)")
     parser.add_argument("--name", action="append", default=[], metavar="ID=NAME",
                         help="the file name sent for ID (default: the ID)")
     parser.add_argument("--verbose", action="store_true")

@@ -12,7 +12,8 @@ Files (GET and HEAD /PATH):
   Range: bytes=A-B, A- and -N (one range; 206 with Content-Range, 416 past the end), ETag and
   Last-Modified on every file, If-Range (a strong ETag or the exact date; otherwise 200 whole).
   The ETag changes whenever the file is replaced or rewritten (inode, size, mtime).
-  Query options: chunked=1 (Transfer-Encoding: chunked), close=1 (no length: ends by closing),
+  Query options: chunked=1 (Transfer-Encoding: chunked), close=1 (no length: ends by closing;
+  with --tls after close_notify, while a cut never sends one),
   stall=MS (wait after the head, before the body), type=MIME (Content-Type), cd=NAME
   (Content-Disposition: attachment; filename*=UTF-8''NAME), noranges=1 (Range ignored, no
   Accept-Ranges), noetag=1 (no ETag).
@@ -208,6 +209,20 @@ class Handler(BaseHTTPRequestHandler):
             if "stall" in self.query:
                 time.sleep(int(self.query["stall"]) / 1000)
             self.send_body(f, start, end)
+            if "close" in self.query:
+                self.close_notify()
+
+    def close_notify(self):
+        """Ends a TLS response framed by the close with TLS's close_notify, as a server should
+        (a Cut closes without it, as a middlebox or a crash would)."""
+        if not self.server.tls:
+            return
+        try:
+            self.wfile.flush()
+            self.connection.settimeout(5)
+            self.connection.unwrap()
+        except (OSError, ssl.SSLError, ValueError):
+            pass
 
     def pick_range(self, st):
         """(start, end exclusive) to send; (None, None) for an unsatisfiable range."""

@@ -5,6 +5,7 @@
 
 #include "agent/sha256.hpp"
 #include "data/download.hpp"
+#include "data/download_place.hpp"
 #include "data/download_state.hpp"
 #include "test_data_origin.hpp"
 
@@ -266,6 +267,64 @@ TEST_F(DataDownload, StreamToGetsEveryByteInOrderAfterAResume) {
   chunked.stream_to = s.stream_to;
   ASSERT_TRUE(download(client_, chunked, progress_));
   EXPECT_TRUE(streamed == body_);
+}
+
+TEST_F(DataDownload, AServerChosenNameNeverReplacesAFileThatIsThere) {
+  write_file(origin_.www() / "x.bin", "the server's bytes");
+  auto s = spec("/x.bin?cd=report.csv");
+  write_file(s.dir / "report.csv", "my own report");
+  auto got = download(client_, s, progress_);
+  ASSERT_TRUE(got) << got.error().message;
+  EXPECT_EQ(got->path, s.dir / "report (1).csv");
+  EXPECT_EQ(got->note,
+            "report.csv was there already: this download is report (1).csv (nothing "
+            "replaced)");
+  EXPECT_EQ(read_file(s.dir / "report.csv"), "my own report");
+  EXPECT_EQ(read_file(got->path), "the server's bytes");
+  auto again = download(client_, s, progress_);  // a rerun: the same bytes are there
+  ASSERT_TRUE(again) << again.error().message;
+  EXPECT_EQ(again->path, s.dir / "report (1).csv");
+  EXPECT_NE(again->note.find("with the same bytes: kept"), std::string::npos) << again->note;
+  EXPECT_EQ(listing(s.dir), (std::vector<std::string>{"report (1).csv", "report.csv"}));
+  write_file(origin_.www() / "x.bin", "newer bytes");  // the URL's own name, taken too
+  auto by_url = download(client_, spec("/x.bin"), progress_);
+  write_file(origin_.www() / "x.bin", "newest bytes");
+  auto newer = download(client_, spec("/x.bin"), progress_);
+  ASSERT_TRUE(by_url && newer);
+  EXPECT_EQ(read_file(s.dir / "x.bin"), "newer bytes");
+  EXPECT_EQ(newer->path, s.dir / "x (1).bin");
+  auto given = spec("/x.bin");  // a name the caller gives (an S3 key) is the caller's to replace
+  given.name = "report.csv";
+  ASSERT_TRUE(download(client_, given, progress_));
+  EXPECT_EQ(read_file(s.dir / "report.csv"), "newest bytes");
+}
+
+TEST(DataDownloadTls, ABodyCutWithoutCloseNotifyIsResumedNotKeptShort) {
+  Origin origin({"--tls"});
+  TempDir dest;
+  auto body = random_bytes(3 << 20, 21);
+  write_file(origin.www() / "noframe.bin", body);
+  HttpClient client(HttpOptions{.ca_file = origin.cert()});
+  DownloadSpec s;
+  s.request.url = origin.parsed("/noframe.bin?close=1", "localhost");  // no length: ends by a close
+  s.dir = dest.path();
+  s.retry_delay = std::chrono::milliseconds(10);
+  s.connections = 1;
+  origin.configure({{"cut_after", 1000000}, {"cut_count", 1}});
+  Progress progress;
+  auto got = download(client, s, progress);
+  ASSERT_TRUE(got) << got.error().message;
+  EXPECT_EQ(got->size, body.size());
+  EXPECT_EQ(got->sha256, agent::sha256_hex(body));
+  EXPECT_EQ(origin.stats()["cuts"], 1);
+}
+
+TEST(DataDownloadNames, NumberedNamesKeepTheExtension) {
+  EXPECT_EQ(numbered_name("a.csv", 1), "a (1).csv");
+  EXPECT_EQ(numbered_name("data.tar.gz", 2), "data (2).tar.gz");
+  EXPECT_EQ(numbered_name("README", 3), "README (3)");
+  EXPECT_EQ(numbered_name(".hidden", 1), ".hidden (1)");
+  EXPECT_EQ(numbered_name("v1.2.weights", 1), "v1.2 (1).weights");
 }
 
 TEST(DataDownloadNames, SanitizeAndContentDisposition) {

@@ -106,6 +106,7 @@ TEST(GdriveRequest, EndpointFromTheEnvironmentReplacesBothHosts) {
   ::unsetenv("GPUNB_GDRIVE_ENDPOINT");
   EXPECT_EQ(endpoint.drive, "http://127.0.0.1:8123");
   EXPECT_EQ(endpoint.usercontent, "http://127.0.0.1:8123");
+  EXPECT_EQ(endpoint.docs, "http://127.0.0.1:8123");
   auto request = gdrive_request(endpoint, kId);
   EXPECT_EQ(request.url.host, "127.0.0.1");
   EXPECT_EQ(request.url.port, 8123);

@@ -2,8 +2,10 @@
 // URLs, /etc/hosts and resolv.conf parsing, DNS messages (and a DNS server on loopback).
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 
+#include <atomic>
 #include <thread>
 
 #include "data/http.hpp"
@@ -110,13 +112,41 @@ TEST(DataResolver, DnsMessages) {
                                            "example"
                                            "\x00\x00\x01\x00\x01",
                                            19));
-  auto answers = dns_answers(fake_reply(*query, kTypeA), 0x1234, kTypeA);
+  auto answers = dns_answers(fake_reply(*query, kTypeA), 0x1234, "Files.Example", kTypeA);
   ASSERT_TRUE(answers) << answers.error().message;
   ASSERT_EQ(answers->size(), 1u);
   EXPECT_EQ((*answers)[0].str(), "192.0.2.7");
-  EXPECT_FALSE(dns_answers(fake_reply(*query, kTypeA), 0x9999, kTypeA));  // another id
-  EXPECT_FALSE(dns_answers(fake_reply(*query, kTypeA).substr(0, 40), 0x1234, kTypeA));
+  EXPECT_FALSE(dns_answers(fake_reply(*query, kTypeA), 0x9999, "files.example", kTypeA));
+  EXPECT_FALSE(
+      dns_answers(fake_reply(*query, kTypeA).substr(0, 40), 0x1234, "files.example", kTypeA));
   EXPECT_FALSE(dns_query(1, "a..b", kTypeA));
+}
+
+TEST(DataResolver, OnlyARepliesToTheQuestionAskedCounts) {
+  auto query = dns_query(0x1234, "files.example", kTypeA);
+  ASSERT_TRUE(query);
+  auto reply = fake_reply(*query, kTypeA);
+  EXPECT_TRUE(dns_replies_to(reply, 0x1234, "files.example.", kTypeA));
+  EXPECT_FALSE(dns_replies_to(reply, 0x1235, "files.example", kTypeA));     // another id
+  EXPECT_FALSE(dns_replies_to(reply, 0x1234, "files.exampla", kTypeA));     // another name
+  EXPECT_FALSE(dns_replies_to(reply, 0x1234, "files.example", kTypeAaaa));  // another type
+  auto other_name = fake_reply(*dns_query(0x1234, "evil.example", kTypeA), kTypeA);
+  EXPECT_FALSE(dns_answers(other_name, 0x1234, "files.example", kTypeA));
+  auto chaos = reply;  // the question's class CH (3), not IN
+  chaos[12 + 15 + 3] = 3;
+  EXPECT_FALSE(dns_answers(chaos, 0x1234, "files.example", kTypeA));
+  auto no_question = reply;
+  no_question[5] = 0;
+  EXPECT_FALSE(dns_answers(no_question, 0x1234, "files.example", kTypeA));
+  // An answer record of class CH, or for a name outside the CNAME chain, is not an address.
+  auto chaos_record = reply;
+  chaos_record[chaos_record.size() - 11] = 3;  // the A record's class (16 bytes, the last)
+  auto none = dns_answers(chaos_record, 0x1234, "files.example", kTypeA);
+  ASSERT_TRUE(none) << none.error().message;
+  EXPECT_TRUE(none->empty());
+  EXPECT_FALSE(dns_truncated(reply));
+  reply[2] = static_cast<char>(reply[2] | 0x02);
+  EXPECT_TRUE(dns_truncated(reply));
 }
 
 TEST(DataResolver, AsksANameserverOverUdp) {
@@ -143,6 +173,105 @@ TEST(DataResolver, AsksANameserverOverUdp) {
   answer.join();
   ASSERT_TRUE(found) << found.error().message;
   EXPECT_EQ((*found)[0].str(), "192.0.2.7");
+}
+
+// A DNS server on loopback (UDP and TCP on one port): to each UDP query it first sends replies
+// that answer another question (another id, another name), then a truncated reply to the right
+// one; the full reply comes over TCP only.
+class FakeDns {
+ public:
+  FakeDns() {
+    for (int tries = 0; tries < 20 && port_ == 0; ++tries) bind_both();
+    if (port_ != 0) thread_ = std::thread([this] { serve(); });
+  }
+  ~FakeDns() {
+    stop_ = true;
+    if (thread_.joinable()) thread_.join();
+  }
+  int port() const { return port_; }
+  int tcp_queries() const { return tcp_queries_; }
+
+ private:
+  void bind_both() {
+    udp_ = Fd(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+    tcp_ = Fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof address;
+    if (::bind(udp_.get(), reinterpret_cast<sockaddr*>(&address), length) != 0) return;
+    ::getsockname(udp_.get(), reinterpret_cast<sockaddr*>(&address), &length);
+    if (::bind(tcp_.get(), reinterpret_cast<sockaddr*>(&address), length) != 0) return;
+    if (::listen(tcp_.get(), 4) != 0) return;
+    port_ = ntohs(address.sin_port);
+  }
+  void serve() {
+    while (!stop_) {
+      pollfd fds[2] = {{udp_.get(), POLLIN, 0}, {tcp_.get(), POLLIN, 0}};
+      if (::poll(fds, 2, 50) <= 0) continue;
+      if (fds[0].revents & POLLIN) answer_udp();
+      if (fds[1].revents & POLLIN) answer_tcp();
+    }
+  }
+  void answer_udp() {
+    char buffer[512];
+    sockaddr_in from{};
+    socklen_t length = sizeof from;
+    ssize_t n = ::recvfrom(udp_.get(), buffer, sizeof buffer, 0, reinterpret_cast<sockaddr*>(&from),
+                           &length);
+    if (n < 12) return;
+    std::string query(buffer, static_cast<size_t>(n));
+    auto send = [&](const std::string& reply) {
+      ::sendto(udp_.get(), reply.data(), reply.size(), 0, reinterpret_cast<sockaddr*>(&from),
+               length);
+    };
+    auto stray = fake_reply(query, kTypeA);
+    stray[1] = static_cast<char>(stray[1] ^ 0x5a);  // another id
+    send(stray);
+    auto other = fake_reply(*dns_query(0, "evil.example", kTypeA), kTypeA);
+    other[0] = query[0];
+    other[1] = query[1];  // our id, another question
+    send(other);
+    std::string truncated = query;  // our question, no answers, TC set
+    truncated[2] = static_cast<char>(0x83);
+    truncated[3] = static_cast<char>(0x80);
+    send(truncated);
+  }
+  void answer_tcp() {
+    Fd client(::accept4(tcp_.get(), nullptr, nullptr, SOCK_CLOEXEC));
+    if (!client.valid()) return;
+    char size[2];
+    if (::recv(client.get(), size, 2, MSG_WAITALL) != 2) return;
+    std::string query(static_cast<size_t>((static_cast<std::uint8_t>(size[0]) << 8) |
+                                          static_cast<std::uint8_t>(size[1])),
+                      '\0');
+    if (::recv(client.get(), query.data(), query.size(), MSG_WAITALL) !=
+        static_cast<ssize_t>(query.size()))
+      return;
+    ++tcp_queries_;
+    auto reply = fake_reply(query, kTypeA);
+    std::string framed{static_cast<char>(reply.size() >> 8), static_cast<char>(reply.size())};
+    framed += reply;
+    ::send(client.get(), framed.data(), framed.size(), MSG_NOSIGNAL);
+  }
+
+  Fd udp_, tcp_;
+  int port_ = 0;
+  std::atomic<bool> stop_{false};
+  std::atomic<int> tcp_queries_{0};
+  std::thread thread_;
+};
+
+TEST(DataResolver, StrayRepliesAreIgnoredAndATruncatedOneIsAskedAgainOverTcp) {
+  FakeDns server;
+  ASSERT_NE(server.port(), 0) << "cannot bind UDP and TCP on one loopback port";
+  auto conf = parse_resolv_conf("nameserver 127.0.0.1\noptions timeout:2 attempts:1\n");
+  conf.port = server.port();
+  auto found = dns_resolve(conf, "x.test");
+  ASSERT_TRUE(found) << found.error().message;
+  ASSERT_EQ(found->size(), 1u);
+  EXPECT_EQ((*found)[0].str(), "192.0.2.7");
+  EXPECT_EQ(server.tcp_queries(), 1);
 }
 
 class DataHttp : public ::testing::Test {
@@ -244,6 +373,39 @@ TEST_F(DataHttp, IdleTimeoutAndRefusedConnection) {
   auto refused = client.get_text(get(*Url::parse("http://127.0.0.1:1/")));
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error().kind, "network");
+}
+
+TEST(DataHttpTls, NeverFollowsARedirectFromHttpsToHttp) {
+  Origin secure({"--tls"});
+  Origin plain;
+  write_file(secure.www() / "f.txt", "over TLS\n");
+  write_file(plain.www() / "f.txt", "in the clear\n");
+  HttpClient client(HttpOptions{.ca_file = secure.cert()});
+  auto same = client.get_text(get(secure.parsed("/redirect?to=/f.txt", "localhost")));
+  ASSERT_TRUE(same) << same.error().message;  // https to https is followed
+  EXPECT_EQ(same->second, "over TLS\n");
+  std::string to = "http://127.0.0.1:" + std::to_string(plain.port()) + "/f.txt";
+  auto down = client.get_text(get(secure.parsed("/redirect?to=" + to, "localhost")));
+  ASSERT_FALSE(down) << "followed to " << down->first.url.str();
+  EXPECT_EQ(down.error().kind, "refused");
+  EXPECT_NE(down.error().message.find("redirects to plain http"), std::string::npos)
+      << down.error().message;
+  EXPECT_EQ(plain.stats()["requests"], 1);  // only the stats request itself
+}
+
+TEST(DataHttpTls, ABodyThatEndsWithoutCloseNotifyIsACutNotTheEnd) {
+  Origin origin({"--tls"});
+  std::string body = random_bytes(2 << 20, 5);
+  write_file(origin.www() / "f.bin", body);
+  HttpClient client(HttpOptions{.ca_file = origin.cert()});
+  auto whole = client.get_text(get(origin.parsed("/f.bin?close=1", "localhost")), 8 << 20);
+  ASSERT_TRUE(whole) << whole.error().message;  // close_notify, then the close: the end
+  EXPECT_TRUE(whole->second == body);
+  origin.configure({{"cut_after", 500000}, {"cut_count", 1}});
+  auto cut = client.get_text(get(origin.parsed("/f.bin?close=1", "localhost")), 8 << 20);
+  ASSERT_FALSE(cut) << "a cut body of " << cut->second.size() << " bytes taken as the file";
+  EXPECT_EQ(cut.error().kind, "network");
+  EXPECT_NE(cut.error().message.find("close_notify"), std::string::npos) << cut.error().message;
 }
 
 TEST(DataHttpTls, VerifiesTheCertificateAndTheHostName) {
