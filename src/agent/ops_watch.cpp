@@ -5,6 +5,7 @@
 
 #include "agent/dispatcher.hpp"
 #include "agent/files.hpp"
+#include "agent/transfer_mark.hpp"
 #include "agent/watch.hpp"
 #include "agent/watch_boot.hpp"
 #include "agent/watch_self.hpp"
@@ -82,6 +83,16 @@ Outcome<Json> configure_op(Context& context, const Json& request) {
   return reply;
 }
 
+// The laptop pulled ROOT whole AGO_S seconds ago (when it listed it): what --autodown checks.
+Outcome<Json> pulled_op(Context&, const Json& request) {
+  auto root = request.value("root", std::string());
+  auto ago = request.value("ago_s", Seconds{0});
+  if (root.empty() || ago < 0) return failure("usage", "watch.pulled needs root and ago_s >= 0");
+  auto when = static_cast<Seconds>(std::time(nullptr)) - ago;
+  record_pull_at(root, when);
+  return Json{{"root", root}, {"pulled_at", when}};
+}
+
 Outcome<Json> status_op(Context& context, const Json&) {
   return status_of(watch_files(context.state));
 }
@@ -91,6 +102,7 @@ Outcome<Json> status_op(Context& context, const Json&) {
 void register_watch_ops(Dispatcher& dispatcher) {
   dispatcher.add("watch.configure", configure_op);
   dispatcher.add("watch.status", status_op);
+  dispatcher.add("watch.pulled", pulled_op);
 }
 
 }  // namespace gpunb::agent
