@@ -77,7 +77,11 @@ pass "ls says 'stopped (autodown)'"
 
 # Everything pulled: the machine terminates itself through its presigned URL.
 wait_until 90 gone_or "${ID[done]}" shutting-down terminated
-assert_grep 'autodown: the workspace is pulled; terminating now' <(agent_log "${ID[done]}")
+# gpunb itself has terminated nothing yet: the one TerminateInstances call is the machine's own,
+# signed by its presigned URL (and checked by the sandbox as EC2 would).
+assert_eq "$(calls_of TerminateInstances)" 1 "TerminateInstances calls"
+sbx calls | jq -e '[.[] | select(.action == "TerminateInstances" and .status == 200)] | length == 1' \
+  >/dev/null || fail "the machine's TerminateInstances call was refused"
 pass "--autodown with the work pulled terminated the machine by its presigned URL"
 
 # The next pull starts the stopped machine, pulls, then terminates it (no terminal: no question).
