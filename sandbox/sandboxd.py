@@ -1432,6 +1432,8 @@ class Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             return
         if self.path.startswith("/_sandbox/") or self.path == "/_sandbox":
+            if getattr(self.server, "instance_side", False):  # instances never steer the sandbox
+                return self._send(403, b"forbidden\n", ctype="text/plain")
             return self._control(body)
         return self._ec2(body)
 
@@ -1442,7 +1444,8 @@ class Handler(BaseHTTPRequestHandler):
         rid = str(uuid.uuid4())
         path, query = sbxauth.split_path(self.path)
         qpairs = parse_qsl(query, keep_blank_values=True)
-        params = dict(qpairs)
+        # a presigned call's X-Amz-* query parameters are its signature, not the action's
+        params = {k: v for k, v in qpairs if not k.startswith("X-Amz-")}
         ctype = self.headers.get("Content-Type", "")
         if self.command == "POST" and body and ("x-www-form-urlencoded" in ctype or not ctype):
             try:
@@ -1457,8 +1460,10 @@ class Handler(BaseHTTPRequestHandler):
         reply = garbage = None
         try:
             try:
-                _, region = sbxauth.verify(self.command, path, qpairs, self.headers.items(), body, c.keys,
-                                           cat.REGIONS, c.session_token)
+                presigned = "Authorization" not in self.headers and "X-Amz-Signature" in dict(qpairs)
+                check = sbxauth.verify_presigned if presigned else sbxauth.verify
+                _, region = check(self.command, path, qpairs, self.headers.items(), body, c.keys,
+                                  cat.REGIONS, c.session_token)
             except ApiError as e:
                 if region is None:
                     m = re.search(r"Credential=[^/]*/[^/]*/([^/,]*)/", self.headers.get("Authorization", ""))
@@ -1553,7 +1558,9 @@ class Handler(BaseHTTPRequestHandler):
             return self._json(400, {"error": "body is not JSON"})
         try:
             if parts == ["info"] and m == "GET":
-                return self._json(200, {"endpoint": c.endpoint, "caller_cidr": c.net.gateway + "/32",
+                return self._json(200, {"endpoint": c.endpoint,
+                                        "instance_endpoint": getattr(c, "instance_endpoint", None),
+                                        "caller_cidr": c.net.gateway + "/32",
                                         "bridge_address": c.net.gateway, "bridge": c.net.bridge,
                                         "subnet": "169.254.%d.0/24" % c.net.x, "regions": cat.REGIONS,
                                         "security_groups_enforced": c.nft_enabled,
@@ -1679,6 +1686,7 @@ def main():
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(sig, lambda *_: stop.set())
     httpd = None
+    servers = []
     try:
         Handler.cloud = cloud
         httpd = Server(("127.0.0.1", args.port), Handler)
@@ -1690,6 +1698,13 @@ def main():
         os.replace(os.path.join(cloud.state_dir, "endpoint.tmp"), os.path.join(cloud.state_dir, "endpoint"))
         t = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True)
         t.start()
+        # The EC2 endpoint as instances reach it (the bridge's address): what a machine calls with
+        # the presigned URLs gpunb gives it. The control API is not served there.
+        inside = Server((cloud.net.gateway, 0), Handler)
+        inside.instance_side = True
+        cloud.instance_endpoint = "http://%s:%d" % (cloud.net.gateway, inside.server_address[1])
+        servers.append(inside)
+        threading.Thread(target=inside.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True).start()
         sbxpower.start(cloud, stop, log)  # shutdown/reboot asked for from inside an instance
         sys.stdout.write("READY %s\n" % cloud.endpoint)
         sys.stdout.flush()
@@ -1699,10 +1714,10 @@ def main():
             pass
         log("signal received, cleaning up")
     finally:
-        if httpd is not None:
+        for server in ([httpd] if httpd is not None else []) + servers:
             try:
-                httpd.shutdown()
-                httpd.server_close()
+                server.shutdown()
+                server.server_close()
             except Exception:
                 pass
         finish()

@@ -122,6 +122,74 @@ def verify(method, path, query_pairs, headers, body, keys, regions, session_toke
     return akid, region
 
 
+MAX_PRESIGN_S = 7 * 24 * 3600
+
+
+def verify_presigned(method, path, query_pairs, headers, body, keys, regions, session_token=None, now=None):
+    """A query-string-signed (presigned) EC2 call, checked as EC2 does: the X-Amz-* parameters,
+    the expiry (at most 7 days), Host signed, and the signature over the canonical request with
+    the hash of the body (EC2 does not take S3's UNSIGNED-PAYLOAD). Returns (akid, region)."""
+    q = {}
+    for k, v in query_pairs:
+        if k in q:
+            raise ApiError("AuthFailure", "Duplicate query parameter %s" % k, 401)
+        q[k] = v
+    for req in ("X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Date", "X-Amz-Expires",
+                "X-Amz-SignedHeaders", "X-Amz-Signature"):
+        if req not in q:
+            raise ApiError("AuthFailure", "AWS query-string parameters must include '%s'." % req, 401)
+    if q["X-Amz-Algorithm"] != "AWS4-HMAC-SHA256":
+        raise ApiError("AuthFailure", "X-Amz-Algorithm only supports 'AWS4-HMAC-SHA256'", 401)
+    cred = q["X-Amz-Credential"].split("/")
+    if len(cred) != 5 or cred[4] != "aws4_request":
+        raise ApiError("AuthFailure", "Credential should have exactly 5 slash-separated components", 401)
+    akid, scope_date, region, service, _ = cred
+    if akid not in keys:
+        raise ApiError("AuthFailure", BAD_CREDS, 401)
+    if region not in regions:
+        raise ApiError("AuthFailure", "Credential should be scoped to a valid region, not '%s'." % region, 401)
+    if service != "ec2":
+        raise ApiError("AuthFailure", "Credential should be scoped to correct service: 'ec2'.", 401)
+    amz_date = q["X-Amz-Date"]
+    ts = _parse_amz_date(amz_date)
+    if ts is None:
+        raise ApiError("AuthFailure", "Invalid date format of X-Amz-Date", 401)
+    if amz_date[:8] != scope_date:
+        raise ApiError("AuthFailure", "Date in Credential scope does not match X-Amz-Date", 401)
+    try:
+        expires = int(q["X-Amz-Expires"])
+    except ValueError:
+        raise ApiError("AuthFailure", "X-Amz-Expires must be a whole number of seconds", 401)
+    if expires < 1 or expires > MAX_PRESIGN_S:
+        raise ApiError("AuthFailure", "X-Amz-Expires must be between 1 and %d seconds" % MAX_PRESIGN_S, 401)
+    now = time.time() if now is None else now
+    if ts - now > MAX_SKEW_S:
+        raise ApiError("AuthFailure", "Request is not yet valid (X-Amz-Date in the future)", 401)
+    if now > ts + expires:
+        raise ApiError("RequestExpired", "Request has expired.", 400)
+    hmap = {k.lower(): v for k, v in headers}
+    signed = [h.strip().lower() for h in q["X-Amz-SignedHeaders"].split(";") if h.strip()]
+    if "host" not in signed:
+        raise ApiError("AuthFailure", "'Host' must be a 'SignedHeader' in the AWS Authorization.", 401)
+    for h in signed:
+        if h not in hmap:
+            raise ApiError("AuthFailure", BAD_CREDS, 401)
+    token = q.get("X-Amz-Security-Token")
+    if session_token is not None and (token is None or not hmac.compare_digest(token, session_token)):
+        raise ApiError("AuthFailure", BAD_CREDS, 401)
+    params = [(k, v) for k, v in query_pairs if k != "X-Amz-Signature"]
+    req = AWSRequest(method=method.upper(), url="http://%s%s" % (hmap["host"], path), data=body,
+                     headers={h: hmap[h] for h in signed})
+    req.params = params
+    req.context["timestamp"] = amz_date
+    signer = _Verifier(Credentials(akid, keys[akid], token), "ec2", region)
+    canonical = signer.canonical_request(req)
+    expected = signer.signature(signer.string_to_sign(req, canonical), req)
+    if not hmac.compare_digest(expected, q["X-Amz-Signature"]):
+        raise ApiError("AuthFailure", BAD_CREDS, 401)
+    return akid, region
+
+
 def split_path(raw_path):
     path, _, query = raw_path.partition("?")
     return unquote(path) or "/", query

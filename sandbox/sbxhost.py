@@ -3,6 +3,7 @@
 Everything created on the machine (bridge, veths, namespaces, processes) is first recorded in
 STATE_DIR/resources.jsonl so that sandbox/cleanup.py can remove it after a crash.
 """
+import hashlib
 import ipaddress
 import json
 import os
@@ -163,6 +164,12 @@ def delete_link(name):
         run([IP, "link", "del", name], check=False)
 
 
+def mac_for(name):
+    """A locally administered unicast MAC derived from NAME (stable, unique per name)."""
+    digest = hashlib.sha256(name.encode()).digest()
+    return ":".join("%02x" % b for b in (0x02,) + tuple(digest[:5]))
+
+
 class Network:
     """The bridge in the root namespace; instances hang off it at 169.254.X.N/24."""
 
@@ -205,7 +212,10 @@ class Network:
 
     def create(self):
         self.journal.add("link", name=self.bridge)
-        run([IP, "link", "add", self.bridge, "type", "bridge"])
+        # A fixed address of its own: a bridge without one takes the lowest of its ports' and
+        # changes it as instances come and go, leaving the instances' ARP entry for the gateway
+        # stale (their calls to the sandbox's instance-side endpoint then time out).
+        run([IP, "link", "add", self.bridge, "address", mac_for(self.bridge), "type", "bridge"])
         run([IP, "link", "set", self.bridge, "up"])
         rng = random.SystemRandom()
         for _ in range(50):
@@ -407,7 +417,8 @@ class Host:
         sb.journal.add("netns", name=self.ns)
         sb.journal.add("link", name=self.veth)
         run([IP, "netns", "add", self.ns])
-        run([IP, "link", "add", self.veth, "type", "veth", "peer", "name", "eth0", "netns", self.ns])
+        run([IP, "link", "add", self.veth, "address", mac_for(self.veth), "type", "veth", "peer", "name", "eth0",
+             "address", mac_for(self.ns + "/eth0"), "netns", self.ns])
         run([IP, "-batch", "-"], input="link set %s master %s\nlink set %s up\n" % (self.veth, sb.net.bridge, self.veth))
         run([IP, "neigh", "flush", "to", ip, "dev", sb.net.bridge], check=False)
         run([IP, "-n", self.ns, "-batch", "-"],

@@ -48,10 +48,15 @@ IdleDecision IdlePolicy::observe(const IdleSample& sample) {
   if (running) last_busy_ = std::max(last_busy_, sample.now);
   // Idleness starts at the last busy sample or the last recorded activity, whichever is newer.
   decision.idle_since = std::max(last_busy_, newest_activity(sample));
-  if (decision.busy) return decision;
-  if (settings_.autostop > 0) {
+  if (!decision.busy && settings_.autostop > 0) {
     decision.stop_at = decision.idle_since + settings_.autostop;
     decision.stop_now = sample.now >= decision.stop_at;
+  }
+  // The cap ends the run whatever the machine is doing.
+  if (settings_.max_running > 0) {
+    decision.cap_at = settings_.running_since + settings_.max_running;
+    decision.capped = sample.now >= decision.cap_at;
+    decision.stop_now = decision.stop_now || decision.capped;
   }
   return decision;
 }

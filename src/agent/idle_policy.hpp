@@ -17,7 +17,9 @@ struct IdleSettings {
   bool autodown = false;       // terminate instead of stop (only once the workspace is pulled)
   Seconds window = 10 * 60;    // activity this recent keeps the machine busy
   double gpu_busy_percent = 10;
-  Seconds interval = 5;  // sampling period
+  Seconds interval = 5;     // sampling period
+  Seconds max_running = 0;  // --max-hours: stop this long after running_since, busy or not; 0: off
+  Seconds running_since = 0;  // when the machine started running (its boot, or later)
 };
 
 struct IdleSample {
@@ -34,7 +36,9 @@ struct IdleDecision {
   std::vector<std::string> reasons;  // why busy: "kernel executing", "gpu 93%", ...
   Seconds idle_since = 0;            // valid when !busy
   Seconds stop_at = 0;               // valid when !busy and autostop is on
+  Seconds cap_at = 0;                // when max_running ends the run; 0: no cap
   bool stop_now = false;
+  bool capped = false;  // stop_now because of the cap (max-hours), not idleness
 };
 
 // Keeps the state between samples (when the machine last was busy).

@@ -1,11 +1,14 @@
-// The watch.* ops: configure (the autostop setting, written to ~/.gpunb/watch.json; the watcher
-// started and armed at boot) and status (the setting and the watcher's last sample).
+// The watch.* ops: configure (the autostop setting, written to ~/.gpunb/watch.json, and the
+// presigned URLs for the watcher's own instance, to ~/.gpunb/self.json; the watcher started and
+// armed at boot) and status (the setting and the watcher's last sample).
 #include <ctime>
 
 #include "agent/dispatcher.hpp"
 #include "agent/files.hpp"
+#include "agent/transfer_mark.hpp"
 #include "agent/watch.hpp"
 #include "agent/watch_boot.hpp"
+#include "agent/watch_self.hpp"
 
 namespace gpunb::agent {
 namespace {
@@ -42,11 +45,22 @@ Json status_of(const WatchFiles& files) {
   return reply;
 }
 
+// keep_existing: a machine set up before keeps its idle setting; only an explicit cap and the
+// start of its run change. A cap from the laptop's config (default_max_running_s) applies only
+// to a machine that has no setting yet.
 Outcome<WatchSettings> wanted_settings(const WatchFiles& files, const Json& request) {
   auto current = read_settings(files);
-  if (current && request.value("keep_existing", false)) return *current;
-  auto settings = settings_from_json(request, current.value_or(WatchSettings{}));
-  if (settings) settings->configured_at = static_cast<Seconds>(std::time(nullptr));
+  bool keep = current && request.value("keep_existing", false);
+  Json patch = request;
+  if (keep) {
+    patch = Json::object();
+    for (const char* key : {"max_running_s", "running_since"})
+      if (request.contains(key)) patch[key] = request[key];
+  }
+  if (!current && !patch.contains("max_running_s") && request.contains("default_max_running_s"))
+    patch["max_running_s"] = request["default_max_running_s"];
+  auto settings = settings_from_json(patch, current.value_or(WatchSettings{}));
+  if (settings && !keep) settings->configured_at = static_cast<Seconds>(std::time(nullptr));
   return settings;
 }
 
@@ -55,6 +69,9 @@ Outcome<Json> configure_op(Context& context, const Json& request) {
   auto settings = wanted_settings(files, request);
   if (!settings) return tl::unexpected(settings.error());
   if (auto ok = write_settings(files, *settings); !ok) return tl::unexpected(ok.error());
+  if (auto urls = self_urls_from(request, static_cast<Seconds>(std::time(nullptr)))) {
+    if (auto ok = write_self_urls(files.self, *urls); !ok) return tl::unexpected(ok.error());
+  }
   auto bin = link_agent(files);
   if (!bin) return tl::unexpected(bin.error());
   auto pid = ensure_watcher(files, *bin);
@@ -66,6 +83,16 @@ Outcome<Json> configure_op(Context& context, const Json& request) {
   return reply;
 }
 
+// The laptop pulled ROOT whole AGO_S seconds ago (when it listed it): what --autodown checks.
+Outcome<Json> pulled_op(Context&, const Json& request) {
+  auto root = request.value("root", std::string());
+  auto ago = request.value("ago_s", Seconds{0});
+  if (root.empty() || ago < 0) return failure("usage", "watch.pulled needs root and ago_s >= 0");
+  auto when = static_cast<Seconds>(std::time(nullptr)) - ago;
+  record_pull_at(root, when);
+  return Json{{"root", root}, {"pulled_at", when}};
+}
+
 Outcome<Json> status_op(Context& context, const Json&) {
   return status_of(watch_files(context.state));
 }
@@ -75,6 +102,7 @@ Outcome<Json> status_op(Context& context, const Json&) {
 void register_watch_ops(Dispatcher& dispatcher) {
   dispatcher.add("watch.configure", configure_op);
   dispatcher.add("watch.status", status_op);
+  dispatcher.add("watch.pulled", pulled_op);
 }
 
 }  // namespace gpunb::agent

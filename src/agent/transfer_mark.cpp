@@ -73,12 +73,17 @@ TransferMark::~TransferMark() {
 
 bool TransferMark::record_pull(const std::string& root, bool ok) const {
   if (!ok) return false;
+  record_pull_at(root, started_);
+  return true;
+}
+
+void record_pull_at(const std::string& root, long long when) {
   auto dir = state_dir();
   FileLock lock(dir / "pulls.lock");
   auto pulls = read_pulls(dir);
-  pulls[root_key(root)] = started_;
+  auto& recorded = pulls[root_key(root)];
+  if (!recorded.is_number() || recorded.get<long long>() < when) recorded = when;
   (void)write_atomic(dir / "pulls.json", pulls.dump() + "\n", 0600);
-  return true;
 }
 
 int running_transfers(const std::filesystem::path& state_dir) {

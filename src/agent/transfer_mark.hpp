@@ -29,6 +29,10 @@ class TransferMark {
   long long started_ = 0;  // seconds since the epoch
 };
 
+// Records in ~/.gpunb/pulls.json that the laptop had ROOT whole as it was at WHEN (seconds since
+// the epoch): a complete pull, even one that had nothing to bring (the watch.pulled op).
+void record_pull_at(const std::string& root, long long when);
+
 // Transfers running now, as counted by their locks; stale mark files are removed.
 int running_transfers(const std::filesystem::path& state_dir);
 

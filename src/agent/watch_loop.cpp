@@ -2,13 +2,17 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstdlib>
 #include <ctime>
+#include <sstream>
 
 #include "agent/files.hpp"
 #include "agent/strings.hpp"
 #include "agent/transfer_mark.hpp"
 #include "agent/watch.hpp"
 #include "agent/watch_power.hpp"
+#include "agent/watch_self.hpp"
 
 namespace gpunb::agent {
 namespace {
@@ -24,6 +28,24 @@ std::string when(Seconds t) {
   char text[32];
   std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
   return text;
+}
+
+// When this machine booted: PID 1's start (/proc/1/stat, in clock ticks after the kernel's
+// btime), so neither a restart of the agent nor a new setting restarts the cap's count.
+Seconds boot_time() {
+  auto stat = read_text("/proc/stat");
+  auto at = stat ? stat->find("\nbtime ") : std::string::npos;
+  if (at == std::string::npos) return 0;
+  Seconds btime = std::atoll(stat->c_str() + at + 7);
+  auto init = read_text("/proc/1/stat");
+  auto close = init ? init->rfind(')') : std::string::npos;
+  if (close == std::string::npos) return btime;
+  std::istringstream fields(init->substr(close + 1));
+  std::string field;
+  for (int i = 3; i <= 22 && fields >> field; ++i) {  // field 22: starttime
+    if (i == 22) return btime + std::atoll(field.c_str()) / std::max(1L, ::sysconf(_SC_CLK_TCK));
+  }
+  return btime;
 }
 
 WatchSettings off() {
@@ -43,15 +65,20 @@ void WatchLoop::reload(Seconds now) {
   if (error || mtime == settings_mtime_) return;
   settings_mtime_ = mtime;
   settings_ = read_settings(files_).value_or(off());
+  settings_.idle.running_since = std::max(settings_.idle.running_since, boot_time());
   policy_.configure(settings_.idle, now);  // never stops at once: the idle clock restarts
   spot_.reset();
   if (settings_.spot) spot_.emplace(imds_endpoint(settings_.imds_endpoint));
-  context_.log->write("watch: autostop " +
-                      (settings_.idle.autostop > 0 ? std::to_string(settings_.idle.autostop) + " s"
-                                                   : std::string("off")) +
-                      (settings_.idle.autodown ? " (autodown)" : "") + ", window " +
-                      std::to_string(settings_.idle.window) + " s, every " +
-                      std::to_string(settings_.idle.interval) + " s");
+  context_.log->write(
+      "watch: autostop " +
+      (settings_.idle.autostop > 0 ? std::to_string(settings_.idle.autostop) + " s"
+                                   : std::string("off")) +
+      (settings_.idle.autodown ? " (autodown)" : "") +
+      (settings_.idle.max_running > 0
+           ? ", max-hours until " + when(settings_.idle.running_since + settings_.idle.max_running)
+           : std::string()) +
+      ", window " + std::to_string(settings_.idle.window) + " s, every " +
+      std::to_string(settings_.idle.interval) + " s");
 }
 
 IdleSample WatchLoop::sample(Seconds now, JupyterActivity& jupyter) {
@@ -92,23 +119,49 @@ void WatchLoop::report(const IdleDecision& decision, Seconds now) {
                    decision.reasons,
                    decision.idle_since,
                    decision.busy ? 0 : decision.stop_at,
+                   decision.cap_at,
                    note_};
   (void)write_state(files_, state);
 }
 
-void WatchLoop::act(const IdleDecision& decision, Seconds now) {
-  if (!decision.stop_now || stopping_ || now < retry_at_) return;
-  std::string why = "idle since " + when(decision.idle_since) + " (autostop " +
-                    std::to_string(settings_.idle.autostop) + " s)";
-  if (!settings_.power) return note(why + ": not gpunb's machine to shut down", now);
-  bool terminate = settings_.idle.autodown && settings_.terminate_on_shutdown;
-  if (terminate) {
-    if (auto change = unpulled_change(context_.state, settings_.workspace))
-      return note(why + ": autodown refused to terminate: " + *change +
-                      "; the machine keeps running until a pull",
-                  now);
+std::string WatchLoop::reason_of(const IdleDecision& decision) const {
+  if (decision.capped)
+    return "running since " + when(settings_.idle.running_since) + " (max-hours " +
+           std::to_string(settings_.idle.max_running) + " s)";
+  return "idle since " + when(decision.idle_since) + " (autostop " +
+         std::to_string(settings_.idle.autostop) + " s)";
+}
+
+// --autodown, due and pulled: the instance terminates itself through its presigned URL. False
+// (and a note) when that cannot be: the machine is then stopped instead, its disk kept.
+bool WatchLoop::terminate_self(const std::string& why, Seconds now) {
+  auto urls = read_self_urls(files_.self);
+  std::string cannot;
+  if (!urls || urls->terminate.empty())
+    cannot = "no terminate URL (the laptop gave none)";
+  else if (urls->expires_at > 0 && now >= urls->expires_at)
+    cannot = "the terminate URL expired";
+  else if (auto done = call_self_url(urls->terminate, "TerminateInstances"); !done)
+    cannot = done.error().message;
+  if (cannot.empty()) {
+    context_.log->write("watch: " + why + ": autodown: the workspace is pulled; terminating now");
+    return true;
   }
-  context_.log->write("watch: " + why + ": " + (terminate ? "terminating" : "stopping") + " now");
+  note(why + ": autodown cannot terminate: " + cannot + "; stopping instead", now);
+  return false;
+}
+
+// Tags the instance gpunb:stopped-by=WHAT (so `ls` says why), then powers it off.
+void WatchLoop::stop_self(const std::string& why, const std::string& what, Seconds now) {
+  auto urls = read_self_urls(files_.self);
+  auto url = urls ? urls->stopped_by[what] : std::string();
+  if (!url.empty()) {
+    if (auto tagged = call_self_url(url, "CreateTags"); !tagged)
+      context_.log->write("watch: cannot tag the machine stopped-by " + what + ": " +
+                          tagged.error().message);
+  }
+  context_.log->write("watch: " + why + ": stopping now" +
+                      (what == "autodown" ? " (autodown: kept for the next pull)" : ""));
   auto done = power_off();
   if (!done) {
     retry_at_ = now + 60;
@@ -116,6 +169,30 @@ void WatchLoop::act(const IdleDecision& decision, Seconds now) {
   }
   stopping_ = true;
   context_.log->write("watch: " + *done + " accepted");
+}
+
+void WatchLoop::act(const IdleDecision& decision, Seconds now) {
+  if (!decision.stop_now || stopping_ || now < retry_at_) return;
+  auto reason = reason_of(decision);
+  if (!settings_.power) return note(reason + ": not gpunb's machine to shut down", now);
+  // An older laptop may have left InstanceInitiatedShutdownBehavior=terminate: then a power-off
+  // terminates, and unpulled work forbids it.
+  if (settings_.terminate_on_shutdown) {
+    if (auto change = unpulled_change(context_.state, settings_.workspace))
+      return note(reason + ": autodown refused to terminate: " + *change, now);
+    return stop_self(reason, "", now);
+  }
+  if (decision.capped) return stop_self(reason, "max-hours", now);
+  if (!settings_.idle.autodown) return stop_self(reason, "", now);
+  if (auto change = unpulled_change(context_.state, settings_.workspace)) {
+    note(reason + ": autodown: " + *change + "; stopping (disk kept) until a pull", now);
+    return stop_self(reason, "autodown", now);
+  }
+  if (terminate_self(reason, now)) {
+    stopping_ = true;
+    return;
+  }
+  stop_self(reason, "autodown", now);
 }
 
 void WatchLoop::watch_spot(Seconds now, const JupyterActivity& jupyter) {

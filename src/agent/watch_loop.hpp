@@ -25,6 +25,9 @@ class WatchLoop {
   IdleSample sample(Seconds now, JupyterActivity& jupyter);
   void report(const IdleDecision& decision, Seconds now);
   void act(const IdleDecision& decision, Seconds now);
+  std::string reason_of(const IdleDecision& decision) const;
+  bool terminate_self(const std::string& why, Seconds now);
+  void stop_self(const std::string& why, const std::string& what, Seconds now);
   void watch_spot(Seconds now, const JupyterActivity& jupyter);
   void note(const std::string& text, Seconds now);
 

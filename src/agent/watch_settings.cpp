@@ -18,6 +18,8 @@ Done check(const WatchSettings& s) {
     return failure("usage", "autostop_s out of range");
   if (idle.window < 1 || idle.interval < 1 || idle.interval > 3600)
     return failure("usage", "window_s and interval_s must be positive (interval at most 3600)");
+  if (idle.max_running < 0 || idle.max_running > 720LL * 3600)
+    return failure("usage", "max_running_s must be within 0..720 h");
   if (idle.gpu_busy_percent < 0 || idle.gpu_busy_percent > 100)
     return failure("usage", "gpu_busy_percent must be within 0..100");
   if (!s.imds_endpoint.empty() && !s.imds_endpoint.starts_with("http://"))
@@ -28,8 +30,8 @@ Done check(const WatchSettings& s) {
 }  // namespace
 
 WatchFiles watch_files(const std::filesystem::path& state_dir) {
-  return {state_dir / "watch.json", state_dir / "watch.state.json", state_dir / "watch.lock",
-          state_dir / "spot.json", state_dir / "bin" / "gpunb-agent"};
+  return {state_dir / "watch.json", state_dir / "watch.state.json",    state_dir / "watch.lock",
+          state_dir / "spot.json",  state_dir / "bin" / "gpunb-agent", state_dir / "self.json"};
 }
 
 Json settings_json(const WatchSettings& s) {
@@ -38,6 +40,8 @@ Json settings_json(const WatchSettings& s) {
           {"window_s", s.idle.window},
           {"interval_s", s.idle.interval},
           {"gpu_busy_percent", s.idle.gpu_busy_percent},
+          {"max_running_s", s.idle.max_running},
+          {"running_since", s.idle.running_since},
           {"workspace", s.workspace},
           {"power", s.power},
           {"terminate_on_shutdown", s.terminate_on_shutdown},
@@ -53,6 +57,8 @@ Outcome<WatchSettings> settings_from_json(const Json& json, WatchSettings s) {
     take(json, "window_s", s.idle.window);
     take(json, "interval_s", s.idle.interval);
     take(json, "gpu_busy_percent", s.idle.gpu_busy_percent);
+    take(json, "max_running_s", s.idle.max_running);
+    take(json, "running_since", s.idle.running_since);
     take(json, "workspace", s.workspace);
     take(json, "power", s.power);
     take(json, "terminate_on_shutdown", s.terminate_on_shutdown);
@@ -82,7 +88,7 @@ Done write_settings(const WatchFiles& files, const WatchSettings& settings) {
 Json state_json(const WatchState& s) {
   return {{"pid", s.pid},         {"version", s.version}, {"now", s.now},
           {"busy", s.busy},       {"reasons", s.reasons}, {"idle_since", s.idle_since},
-          {"stop_at", s.stop_at}, {"note", s.note}};
+          {"stop_at", s.stop_at}, {"cap_at", s.cap_at},   {"note", s.note}};
 }
 
 std::optional<WatchState> read_state(const WatchFiles& files) {
@@ -98,6 +104,7 @@ std::optional<WatchState> read_state(const WatchFiles& files) {
     take(json, "reasons", s.reasons);
     take(json, "idle_since", s.idle_since);
     take(json, "stop_at", s.stop_at);
+    take(json, "cap_at", s.cap_at);
     take(json, "note", s.note);
   } catch (const Json::exception&) {
     return std::nullopt;

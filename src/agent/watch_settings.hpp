@@ -24,7 +24,7 @@ struct WatchSettings {
 };
 
 struct WatchFiles {
-  std::filesystem::path settings, state, lock, spot, bin;
+  std::filesystem::path settings, state, lock, spot, bin, self;  // self: watch_self.hpp
 };
 WatchFiles watch_files(const std::filesystem::path& state_dir);
 
@@ -42,6 +42,7 @@ struct WatchState {
   bool busy = false;
   std::vector<std::string> reasons;
   Seconds idle_since = 0, stop_at = 0;  // stop_at 0: autostop off or busy
+  Seconds cap_at = 0;                   // when --max-hours stops it; 0: no cap
   std::string note;                     // e.g. why --autodown refused to terminate
 };
 nlohmann::json state_json(const WatchState& state);

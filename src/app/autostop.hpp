@@ -19,9 +19,17 @@ namespace gpunb::app {
 struct AutostopSetting {
   std::optional<long long> seconds;  // 0: off; nullopt: keep what the machine has, else default
   bool autodown = false;             // terminate instead of stop, once the workspace is pulled
+  // --max-hours: stop after this long running, busy or not (0: off); nullopt: keep the machine's,
+  // or config.toml's `max_hours` for a machine that has none.
+  std::optional<long long> max_running_s;
 };
 
-using core::parse_duration_s;                   // "30m", "2h", "45s", "90" (minutes), "off"
+using core::parse_duration_s;  // "30m", "2h", "45s", "90" (minutes), "off"
+// --max-hours: "off" (0), or hours from 0.01 to 720 ("4", "0.5", "8h"); nullopt otherwise.
+std::optional<long long> parse_max_hours_s(std::string_view text);
+// Refuses --max-hours on a machine gpunb cannot stop (an SSH box).
+void check_max_hours(const core::Machine& machine, const AutostopSetting& setting);
+
 std::string human_duration(long long seconds);  // "1h 30m", "45s"
 
 // On an open agent (connect, up): the watcher started and configured. With no explicit seconds

@@ -30,10 +30,16 @@ std::string notebook_url(int port, const std::string& token) {
   return fmt::format("http://127.0.0.1:{}/?token={}", port, token);
 }
 
-// When the machine's watcher will stop it (a steady-clock time in ms; -1: not idle, or unknown),
-// as last asked by the countdown thread; the status line shows the last 5 minutes.
-using AutostopDeadline = std::shared_ptr<std::atomic<long long>>;
+// When the machine's watcher will stop it (steady-clock times in ms; -1: not idle, or unknown),
+// as last asked by the countdown thread; the status line shows the last 5 minutes of autostop
+// and warns 10 minutes before --max-hours.
+struct Deadlines {
+  std::atomic<long long> autostop{-1};
+  std::atomic<long long> cap{-1};
+};
+using AutostopDeadline = std::shared_ptr<Deadlines>;
 constexpr long long kCountdownS = 5 * 60;
+constexpr long long kCapWarningS = 10 * 60;
 
 long long steady_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -41,12 +47,23 @@ long long steady_ms() {
       .count();
 }
 
-std::string countdown(const AutostopDeadline& deadline) {
-  long long at = deadline ? deadline->load() : -1;
-  if (at < 0) return "";
+// Seconds until AT (steady ms), when it is set and at most WITHIN away.
+std::optional<long long> seconds_left(long long at, long long within) {
+  if (at < 0) return std::nullopt;
   long long left = std::max(0LL, (at - steady_ms() + 999) / 1000);
-  if (left > kCountdownS) return "";
-  return fmt::format(" - idle: autostop in {}", left > 0 ? human_duration(left) : "a moment");
+  if (left > within) return std::nullopt;
+  return left;
+}
+
+std::string countdown(const AutostopDeadline& deadline) {
+  if (!deadline) return "";
+  std::string text;
+  if (auto left = seconds_left(deadline->cap.load(), kCapWarningS))
+    text +=
+        fmt::format(" - max-hours: stops in {}", *left > 0 ? human_duration(*left) : "a moment");
+  if (auto left = seconds_left(deadline->autostop.load(), kCountdownS))
+    text += fmt::format(" - idle: autostop in {}", *left > 0 ? human_duration(*left) : "a moment");
+  return text;
 }
 
 std::string status_line(const std::string& name, int port, const ssh::TunnelStatus& status,
@@ -66,6 +83,15 @@ long long deadline_of(const nlohmann::json& reply) {
   auto report = report_of(reply, "", 0);
   if (!report || !report->stop_in) return -1;
   return steady_ms() + 1000 * *report->stop_in;
+}
+
+// When --max-hours stops the machine, from a watch.status reply (both clocks the machine's).
+long long cap_deadline_of(const nlohmann::json& reply) {
+  auto state = reply.value("state", nlohmann::json());
+  if (!reply.value("running", false) || !state.is_object()) return -1;
+  auto cap_at = state.value("cap_at", 0LL);
+  if (cap_at <= 0) return -1;
+  return steady_ms() + 1000 * std::max(0LL, cap_at - reply.value("now", cap_at));
 }
 
 // Asks the machine's watcher (watch.status) every 30 s on a session of its own, for the status
@@ -89,13 +115,15 @@ std::jthread start_watch_poll(Context& context, const core::Machine& machine,
         }
         // a short timeout: leaving the tunnel waits for this call
         auto reply = watch_status(context, machine, *agent, std::chrono::seconds(5));
-        deadline->store(deadline_of(reply));
+        deadline->autostop.store(deadline_of(reply));
+        deadline->cap.store(cap_deadline_of(reply));
         bool sampled = reply.value("state", nlohmann::json()).is_object();
         period = std::chrono::seconds(reply.value("running", false) && !sampled ? 2 : 30);
       } catch (const std::exception&) {  // the machine is away: the tunnel says so already
         agent.reset();
         session.reset();
-        deadline->store(-1);
+        deadline->autostop.store(-1);
+        deadline->cap.store(-1);
         period = std::chrono::seconds(30);
       }
     } while (!wake.wait_for(lock, stop, period, [&stop] { return stop.stop_requested(); }));
@@ -176,7 +204,7 @@ int serve(Context& context, const core::Machine& machine, ssh::Session session, 
     ::setsid();
     redirect_to_log(context, machine.name);
     auto puller = start_autopull(context, machine, autopull_minutes);
-    auto poll = start_watch_poll(context, machine, std::make_shared<std::atomic<long long>>(-1));
+    auto poll = start_watch_poll(context, machine, std::make_shared<Deadlines>());
     auto status = tunnel.run(std::move(session), interrupt_flag());
     std::_Exit(status ? 0 : 1);
   }
@@ -225,7 +253,8 @@ void push_workspace(Context& context, const core::Machine& machine, ssh::Session
 void arm_autostop(Context& context, const core::Machine& machine, remote::Agent& agent,
                   const ConnectRequest& request) {
   try {
-    auto reply = configure_watch(context, machine, agent, {request.autostop_s, request.autodown});
+    auto reply = configure_watch(context, machine, agent,
+                                 {request.autostop_s, request.autodown, request.max_running_s});
     auto seconds = reply["settings"].value("autostop_s", 0LL);
     context.log().info("autostop: {}", human_duration(seconds));
   } catch (const core::Fatal& fatal) {
@@ -236,6 +265,7 @@ void arm_autostop(Context& context, const core::Machine& machine, remote::Agent&
 }  // namespace
 
 int connect(Context& context, const core::Machine& machine, const ConnectRequest& request) {
+  check_max_hours(machine, {std::nullopt, false, request.max_running_s});
   ProgressLine progress(context);
   progress.update("connecting to " + machine.name);
   auto session = open_session(context, machine);
@@ -265,7 +295,7 @@ int connect(Context& context, const core::Machine& machine, const ConnectRequest
   }
   int port = 0;
   auto options = tunnel_options(context, machine, server.port, request);
-  auto deadline = std::make_shared<std::atomic<long long>>(-1);
+  auto deadline = std::make_shared<Deadlines>();
   options.on_status = status_printer(context, machine.name, port, deadline);
   auto tunnel = core::value_or_throw(ssh::Tunnel::bind(options));
   port = tunnel.local_port();

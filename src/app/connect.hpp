@@ -22,6 +22,7 @@ struct ConnectRequest {
   int autopull_minutes = 0;             // while connected, pull this often (0: never)
   std::optional<long long> autostop_s;  // --autostop (0: off); nullopt: the machine's, or default
   bool autodown = false;                // --autodown: terminate instead of stop, once pulled
+  std::optional<long long> max_running_s;  // --max-hours (0: off); nullopt: the machine's/config's
 };
 
 // Prints the notebook URL, then serves the tunnel until Ctrl-C (or, detached, in a background

@@ -77,6 +77,7 @@ std::string launch_detail(const core::Machine& machine);
 inline constexpr const char* kLaunchEvent = "launch";
 inline constexpr const char* kDiskEvent = "disk";
 inline constexpr const char* kAutostopEvent = "autostop";
+inline constexpr const char* kMaxHoursEvent = "max_hours";  // --max-hours: seconds, 0 = off
 inline constexpr const char* kSpotPriceEvent = "spot-price";
 inline constexpr const char* kInterruptedEvent = "interrupted";
 inline constexpr const char* kWarnedEvent = "cost-warning";

@@ -113,8 +113,47 @@ core::Machine stop(Context& context, const std::string& name, bool force) {
   return wait_for_state(context, machine, MachineState::stopped, progress);
 }
 
+bool autodown_pending(const core::Machine& machine) {
+  return machine.stopped_by == "autodown" &&
+         (machine.state == MachineState::stopped || machine.state == MachineState::stopping);
+}
+
+namespace {
+
+core::Machine start_for_autodown(Context& context, const core::Machine& machine) {
+  fmt::print(context.output().err,
+             "{} was stopped by autodown with work not pulled yet; starting it to pull, then "
+             "terminating it\n",
+             machine.name);
+  return bring_up(context, machine, false);
+}
+
+}  // namespace
+
+SyncTarget running_for_sync(Context& context, const std::string& name, bool pulls) {
+  auto machine = require_machine(context, name);
+  if (pulls && autodown_pending(machine)) return {start_for_autodown(context, machine), true};
+  if (machine.state != MachineState::running) {
+    throw core::Fatal({core::ErrorKind::refused, name + " is " + core::to_string(machine.state),
+                       "start it with `gpunb start " + name + "`"});
+  }
+  return {machine, false};
+}
+
+void finish_autodown(Context& context, const std::string& name) {
+  bool ask = context.output().stdin_tty && context.output().tty;
+  try {
+    down(context, {name, !ask, false});
+    fmt::print(context.output().err, "{} terminated (autodown: its work is pulled)\n", name);
+  } catch (const core::Fatal& fatal) {
+    if (!ask || fatal.error().kind != core::ErrorKind::refused) throw;
+    fmt::print(context.output().err, "{} keeps running; its autostop applies as before\n", name);
+  }
+}
+
 core::Machine down(Context& context, const DownRequest& request) {
   auto machine = require_machine(context, request.name);
+  if (autodown_pending(machine)) machine = start_for_autodown(context, machine);
   if (machine.provider == "ssh") {
     pull_before(context, machine, "released", request.force);
     return release_box(context, machine, true);

@@ -144,6 +144,20 @@ bool interrupted_by_cloud(const core::Machine& machine) {
   return machine.spot && machine.state_reason.find("SpotInstanceTermination") != std::string::npos;
 }
 
+// The newest --max-hours setting the ledger has for the machine (seconds; 0: none).
+std::int64_t max_hours_of(Context& context, const core::Machine& machine) {
+  auto events = core::value_or_throw(context.ledger().events(machine.name));
+  for (auto it = events.rbegin(); it != events.rend(); ++it) {
+    if (it->kind != kMaxHoursEvent) continue;
+    try {
+      return std::stoll(it->detail);
+    } catch (const std::exception&) {
+      return 0;
+    }
+  }
+  return 0;
+}
+
 // Prices the ledger's EC2 machine; a spot interruption the cloud reports is kept as an event.
 ListedMachine priced(Context& context, core::Machine machine, std::int64_t now) {
   ListedMachine listed{std::move(machine), false, std::nullopt, 0, std::nullopt, std::nullopt};
@@ -161,6 +175,10 @@ ListedMachine priced(Context& context, core::Machine machine, std::int64_t now) 
     listed.watch = recall_watch(context, m, now);
     if (listed.watch) listed.autostop_left_seconds = listed.watch->left_at(now);
   }
+  listed.max_hours_s = max_hours_of(context, m);
+  if (m.state == MachineState::running && listed.max_hours_s > 0)
+    listed.max_hours_left_seconds =
+        std::max<std::int64_t>(0, listed.max_hours_s - listed.uptime_seconds);
   listed.cost = std::move(cost);
   return listed;
 }

@@ -19,7 +19,9 @@ struct ListedMachine {
   std::int64_t uptime_seconds = 0;  // of the current run; 0 unless running
   // What its idle watcher last told this laptop, when recent (running machines only).
   std::optional<WatchReport> watch;
-  std::optional<std::int64_t> autostop_left_seconds;  // idle and counting down, from `watch`
+  std::optional<std::int64_t> autostop_left_seconds;   // idle and counting down, from `watch`
+  std::int64_t max_hours_s = 0;                        // --max-hours, from the ledger; 0: none
+  std::optional<std::int64_t> max_hours_left_seconds;  // running and capped: until the cap stops it
 };
 
 struct ListRequest {

@@ -82,6 +82,25 @@ std::string remote_workspace(const core::Machine& machine) {
   return "~/work/" + machine.name;
 }
 
+namespace {
+
+// Nothing on the machine was left behind: no conflict, no file skipped for its size.
+bool pulled_whole(const sync::Plan& plan) {
+  if (plan.direction == sync::Direction::push) return false;
+  return std::none_of(plan.actions.begin(), plan.actions.end(), [](const sync::Action& action) {
+    return action.kind == sync::ActionKind::conflict || action.kind == sync::ActionKind::skip_large;
+  });
+}
+
+void tell_pulled(Context& context, SyncTransport& transport,
+                 std::chrono::steady_clock::time_point listed_at) {
+  auto ago = std::chrono::ceil<std::chrono::seconds>(context.clock().monotonic() - listed_at);
+  if (auto told = transport.pulled(ago.count()); !told)
+    context.log().warn("the machine was not told of this pull ({})", told.error().message);
+}
+
+}  // namespace
+
 SyncResult run_sync(Context& context, const core::Machine& machine, SyncTransport& transport,
                     const SyncRequest& request) {
   if (machine.workspace.empty() || !std::filesystem::is_directory(machine.workspace)) {
@@ -89,6 +108,7 @@ SyncResult run_sync(Context& context, const core::Machine& machine, SyncTranspor
                        "run `gpunb up " + machine.name + " --workspace DIR` once"});
   }
   auto ignore = core::value_or_throw(sync::Ignore::load(machine.workspace));
+  auto listed_at = context.clock().monotonic();
   auto input = gather(context, machine, transport, ignore);
   auto plan =
       sync::make_plan(input, ignore, request.direction, request.options, context.clock().now());
@@ -102,6 +122,7 @@ SyncResult run_sync(Context& context, const core::Machine& machine, SyncTranspor
   if (!work.delete_remote.empty()) core::value_or_throw(transport.remove(work.delete_remote));
   delete_locally(machine.workspace, work.delete_local);
   record_base(context, machine, plan, written);
+  if (pulled_whole(plan)) tell_pulled(context, transport, listed_at);
   return result;
 }
 

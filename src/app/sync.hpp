@@ -34,6 +34,11 @@ class SyncTransport {
   virtual core::Result<std::map<std::string, sync::Entry>> download(
       const std::vector<Copy>& copies) = 0;
   virtual core::Status remove(const std::vector<std::string>& paths) = 0;
+  // The workspace was pulled whole as listed AGO_S seconds ago (what --autodown checks).
+  virtual core::Status pulled(std::int64_t ago_s) {
+    (void)ago_s;
+    return {};
+  }
 };
 
 // AGENT_PATH: where the agent was deployed on the machine (AgentBinary::remote_path()).

@@ -65,6 +65,12 @@ class AgentTransport : public SyncTransport {
         local_root_(std::move(local_root)),
         progress_(std::move(progress)) {}
 
+  core::Status pulled(std::int64_t ago_s) override {
+    auto done = agent_.call("watch.pulled", {{"root", remote_root_}, {"ago_s", ago_s}});
+    if (!done) return tl::unexpected(done.error());
+    return {};
+  }
+
   core::Result<std::vector<sync::Entry>> list() override {
     auto listed = remote::list_remote(agent_, remote_root_);
     if (!listed) return tl::unexpected(listed.error());

@@ -4,6 +4,7 @@
 
 #include <regex>
 
+#include "app/autostop.hpp"
 #include "app/cost.hpp"
 #include "app/machines.hpp"
 #include "app/progress.hpp"
@@ -136,6 +137,7 @@ core::Machine bring_up(Context& context, core::Machine machine, bool no_connect)
   if (machine.state == MachineState::stopping) {
     machine = wait_for_state(context, machine, MachineState::stopped, progress);
   }
+  auto stopped = machine;
   if (machine.state == MachineState::stopped) {
     progress.update("starting " + machine.name);
     core::value_or_throw(context.provider_for(machine).start(machine));
@@ -143,6 +145,10 @@ core::Machine bring_up(Context& context, core::Machine machine, bool no_connect)
   if (machine.state != MachineState::running) {
     machine = wait_for_state(context, machine, MachineState::running, progress);
   }
+  // Running again: why its watcher stopped it no longer holds (`ls` would say it later).
+  if (auto cleared = context.provider_for(stopped).clear_stopped_by(stopped); !cleared)
+    context.log().warn("{}", cleared.error().message);
+  machine.stopped_by.clear();
   if (!no_connect) wait_for_ssh(context, machine, progress);
   return machine;
 }
@@ -156,6 +162,7 @@ core::Machine up_host(Context& context, const UpRequest& request, const std::str
                        "pick another name for the box at " + host});
   }
   auto machine = providers::sshhost::machine_for(request.name, address);
+  check_max_hours(machine, {std::nullopt, false, request.connect.max_running_s});
   if (request.user) machine.user = *request.user;
   if (existing) machine.workspace = existing->workspace;
   record(context, machine);

@@ -200,6 +200,8 @@ std::vector<SpotPrice> parse_spot_prices(const pugi::xml_node& response);
 
 core::Status create_tags(Ec2Client& client, const std::vector<std::string>& resource_ids,
                          const Tags& tags);
+core::Status delete_tags(Ec2Client& client, const std::vector<std::string>& resource_ids,
+                         const std::vector<std::string>& keys);
 // ModifyInstanceAttribute InstanceInitiatedShutdownBehavior: "stop" or "terminate".
 core::Status set_shutdown_behavior(Ec2Client& client, const std::string& instance_id,
                                    const std::string& behavior);

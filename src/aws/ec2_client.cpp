@@ -18,6 +18,7 @@ using Document = std::shared_ptr<pugi::xml_document>;
 
 constexpr std::string_view kApiVersion = "2016-11-15";
 constexpr int kNetworkAttempts = 3;
+constexpr int kMaxPresignSeconds = 7 * 24 * 3600;
 constexpr std::string_view kNetworkHint =
     "check your network connection and the EC2 endpoint (AWS_ENDPOINT_URL_EC2)";
 
@@ -149,6 +150,14 @@ core::Result<Document> Ec2Client::call(const std::string& action, const Params& 
                delay.count(), attempt + 1, max_attempts);
     clock_.sleep_for(delay);
   }
+}
+
+std::string Ec2Client::presign(const std::string& action, const Params& params, int expires,
+                               const std::string& endpoint) const {
+  auto base = endpoint_url(endpoint.empty() ? context_.ec2_endpoint : endpoint);
+  auto url = base + "?" + form_body(action, params);
+  return aws::presign("GET", url, context_.credentials, {context_.region, "ec2"}, clock_.now(),
+                      std::clamp(expires, 1, kMaxPresignSeconds));
 }
 
 }  // namespace gpunb::aws

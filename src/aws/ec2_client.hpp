@@ -36,6 +36,13 @@ class Ec2Client {
   core::Result<std::shared_ptr<pugi::xml_document>> call(const std::string& action,
                                                          const Params& params);
 
+  // The call as a presigned GET URL (query-string SigV4, valid EXPIRES seconds, at most 7 days)
+  // that whoever holds it can make without credentials: how the machine's own watcher
+  // terminates or tags its instance. ENDPOINT: the EC2 endpoint as the machine reaches it (empty:
+  // this client's).
+  std::string presign(const std::string& action, const Params& params, int expires,
+                      const std::string& endpoint = {}) const;
+
   const AwsContext& context() const { return context_; }
 
  private:

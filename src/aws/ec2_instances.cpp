@@ -175,8 +175,17 @@ core::Status create_tags(Ec2Client& client, const std::vector<std::string>& reso
   return call_status(client, "CreateTags", params);
 }
 
+core::Status delete_tags(Ec2Client& client, const std::vector<std::string>& resource_ids,
+                         const std::vector<std::string>& keys) {
+  Params params;
+  add_list(params, "ResourceId", resource_ids);
+  for (size_t i = 0; i < keys.size(); ++i)
+    params.emplace_back("Tag." + std::to_string(i + 1) + ".Key", keys[i]);
+  return call_status(client, "DeleteTags", params);
+}
+
 // InstanceInitiatedShutdownBehavior: what a shutdown from inside the instance does ("stop" or
-// "terminate"); gpunb's idle watcher relies on it for --autodown.
+// "terminate"); gpunb keeps it at "stop" (--autodown terminates through a presigned URL).
 core::Status set_shutdown_behavior(Ec2Client& client, const std::string& instance_id,
                                    const std::string& behavior) {
   Params params = {{"InstanceId", instance_id},

@@ -184,8 +184,10 @@ std::string presign(const std::string& method, const std::string& url,
   query += "&X-Amz-SignedHeaders=host";
   auto base = url.substr(0, url.find('?'));
   net::HttpRequest request{method, base + "?" + query, {{"host", parts.host}}, {}, {}};
-  auto canonical =
-      detail::canonical_request(request, "host", "UNSIGNED-PAYLOAD", scope.service == "s3");
+  // S3 takes UNSIGNED-PAYLOAD; other services (EC2's Query API) check the hash of the empty body.
+  bool s3 = scope.service == "s3";
+  auto payload = s3 ? std::string("UNSIGNED-PAYLOAD") : util::hex(util::sha256(std::string()));
+  auto canonical = detail::canonical_request(request, "host", payload, s3);
   return request.url + "&X-Amz-Signature=" + signature(canonical, amz, credentials, scope);
 }
 

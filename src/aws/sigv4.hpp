@@ -22,7 +22,8 @@ struct SigningScope {
 void sign(net::HttpRequest& request, const Credentials& credentials, const SigningScope& scope,
           std::chrono::system_clock::time_point now, bool sign_payload_header = false);
 
-// A presigned URL (query-string SigV4, UNSIGNED-PAYLOAD) valid for `expires` seconds.
+// A presigned URL (query-string SigV4) valid for `expires` seconds. S3 signs UNSIGNED-PAYLOAD;
+// any other service the hash of the empty body, as EC2 requires of a presigned Query API call.
 std::string presign(const std::string& method, const std::string& url,
                     const Credentials& credentials, const SigningScope& scope,
                     std::chrono::system_clock::time_point now, int expires);

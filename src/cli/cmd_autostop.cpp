@@ -15,16 +15,24 @@ struct AutostopOptions {
   std::string name;
   std::string duration;  // empty: report only
   bool autodown = false;
+  std::string max_hours;  // empty: unchanged
   bool json = false;
 };
+
+std::string cap_text(const nlohmann::json& settings) {
+  long long cap = settings.value("max_running_s", 0LL);
+  return cap > 0 ? "; max-hours " + app::human_duration(cap) + " running, then stop" : "";
+}
 
 std::string setting_text(const nlohmann::json& settings) {
   if (!settings.is_object()) return "not set";
   long long seconds = settings.value("autostop_s", 0LL);
-  if (seconds <= 0) return "off";
-  return app::human_duration(seconds) + (settings.value("autodown", false)
-                                             ? " idle, then terminate (once pulled)"
-                                             : " idle, then stop");
+  if (seconds <= 0) return "off" + cap_text(settings);
+  return app::human_duration(seconds) +
+         (settings.value("autodown", false)
+              ? " idle, then terminate (once pulled; else stop, disk kept)"
+              : " idle, then stop") +
+         cap_text(settings);
 }
 
 std::string state_text(const nlohmann::json& reply) {
@@ -43,8 +51,9 @@ std::string state_text(const nlohmann::json& reply) {
 }
 
 int run_autostop(app::Context& context, const AutostopOptions& options) {
-  app::AutostopSetting setting{std::nullopt, options.autodown};
+  app::AutostopSetting setting{std::nullopt, options.autodown, std::nullopt};
   if (!options.duration.empty()) setting.seconds = app::parse_duration_s(options.duration);
+  if (!options.max_hours.empty()) setting.max_running_s = app::parse_max_hours_s(options.max_hours);
   auto reply = app::set_autostop(context, options.name, setting);
   if (options.json) {
     fmt::print(context.output().out, "{}\n", reply.dump());
@@ -74,6 +83,12 @@ void add_autostop(CLI::App& app, CommandTable& table) {
       });
   command->add_flag("--autodown", options->autodown,
                     "Terminate instead of stop, only once the workspace is pulled");
+  command
+      ->add_option("--max-hours", options->max_hours,
+                   "Also stop it after this many hours running, busy or not (0.01-720, off)")
+      ->check([](const std::string& text) {
+        return app::parse_max_hours_s(text) ? std::string() : "hours from 0.01 to 720, or off";
+      });
   command->add_flag("--json", options->json, "The machine's watch settings and state as JSON");
 }
 

@@ -2,6 +2,7 @@
 
 #include <memory>
 
+#include "app/lifecycle.hpp"
 #include "app/machines.hpp"
 #include "app/sync.hpp"
 #include "cli/commands.hpp"
@@ -18,8 +19,9 @@ struct SyncOptions {
 };
 
 int run_sync(app::Context& context, const SyncOptions& options) {
-  auto machine = app::require_running(context, options.name);
-  auto result = app::sync_machine(context, machine, options.request);
+  bool pulls = options.request.direction != sync::Direction::push && !options.request.dry_run;
+  auto target = app::running_for_sync(context, options.name, pulls);
+  auto result = app::sync_machine(context, target.machine, options.request);
   if (options.json) {
     fmt::print(context.output().out, "{}\n", sync::json_report(result.plan).dump(2));
   } else {
@@ -27,6 +29,7 @@ int run_sync(app::Context& context, const SyncOptions& options) {
                sync::human_report(result.plan, options.request.dry_run));
   }
   core::value_or_throw(sync::outcome(result.plan));
+  if (target.autodown && !result.conflicts) app::finish_autodown(context, options.name);
   return 0;
 }
 

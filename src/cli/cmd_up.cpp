@@ -108,6 +108,17 @@ void add_connect_options(CLI::App& command, app::ConnectRequest& request, bool& 
       });
   command.add_flag("--autodown", request.autodown,
                    "With --autostop: terminate instead of stop, only once the workspace is pulled");
+  command
+      .add_option_function<std::string>(
+          "--max-hours",
+          [&request](const std::string& text) {
+            request.max_running_s = app::parse_max_hours_s(text);
+          },
+          "Stop the machine after this many hours running, busy or not (0.01-720, off; default: "
+          "config's max_hours, else none)")
+      ->check([](const std::string& text) {
+        return app::parse_max_hours_s(text) ? std::string() : "hours from 0.01 to 720, or off";
+      });
   command.add_option("--cert", request.certfile, "With --expose: certificate file on the machine");
   command.add_option("--key", request.keyfile, "With --expose: its private key, on the machine");
 }

@@ -31,6 +31,9 @@ std::string price_text(const app::MachineCost& cost) {
 std::string state_text(const app::ListedMachine& listed) {
   auto state = std::string(core::to_string(listed.machine.state));
   if (listed.cost && listed.cost->facts.interrupted) state += " (spot interrupted)";
+  auto down = listed.machine.state == core::MachineState::stopped ||
+              listed.machine.state == core::MachineState::stopping;
+  if (down && !listed.machine.stopped_by.empty()) state += " (" + listed.machine.stopped_by + ")";
   return state;
 }
 
@@ -56,13 +59,28 @@ std::string autostop_text(const app::MachineCost& cost) {
   return cost.autostop_from_ledger ? text : text + "*";
 }
 
-std::string autostop_text(const app::ListedMachine& listed) {
-  if (!listed.cost || listed.machine.state != core::MachineState::running) return "-";
+namespace {
+
+// --max-hours on a running machine: ", cap 4h00m (3h59m left)".
+std::string cap_text(const app::ListedMachine& listed) {
+  if (!listed.max_hours_left_seconds) return "";
+  return ", cap " + duration(listed.max_hours_s) + " (" + duration(*listed.max_hours_left_seconds) +
+         " left)";
+}
+
+std::string idle_text(const app::ListedMachine& listed) {
   if (!listed.watch) return autostop_text(*listed.cost);  // no recent word from the machine
   if (listed.watch->autostop_s == 0) return "off";
   if (listed.watch->busy) return "busy";
   if (listed.autostop_left_seconds) return "in " + duration(*listed.autostop_left_seconds);
   return autostop_text(*listed.cost);
+}
+
+}  // namespace
+
+std::string autostop_text(const app::ListedMachine& listed) {
+  if (!listed.cost || listed.machine.state != core::MachineState::running) return "-";
+  return idle_text(listed) + cap_text(listed);
 }
 
 nlohmann::json cost_json(const app::MachineCost& cost) {
@@ -90,6 +108,15 @@ nlohmann::json ls_json(const app::ListedMachine& listed) {
   json["gpu"] = core::gpu_of(listed.machine.type);
   json["uptime_seconds"] = listed.uptime_seconds;
   json["interrupted"] = false;
+  json["stopped_by"] = listed.machine.stopped_by.empty()
+                           ? nlohmann::json(nullptr)
+                           : nlohmann::json(listed.machine.stopped_by);
+  json["max_hours"] = listed.max_hours_s > 0
+                          ? nlohmann::json(static_cast<double>(listed.max_hours_s) / 3600)
+                          : nlohmann::json(nullptr);
+  json["max_hours_left_seconds"] = listed.max_hours_left_seconds
+                                       ? nlohmann::json(*listed.max_hours_left_seconds)
+                                       : nlohmann::json(nullptr);
   json["autostop_left_seconds"] = listed.autostop_left_seconds
                                       ? nlohmann::json(*listed.autostop_left_seconds)
                                       : nlohmann::json(nullptr);

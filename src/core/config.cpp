@@ -100,6 +100,20 @@ Status set_autostop(Config& config, const Key& key) {
   return {};
 }
 
+Status set_max_hours(Config& config, const Key& key) {
+  std::optional<double> hours;
+  if (const auto* number = key.node.as_integer()) hours = static_cast<double>(number->get());
+  if (const auto* number = key.node.as_floating_point()) hours = number->get();
+  if (const auto* text = key.node.as_string()) {
+    auto parsed = parse_max_hours(text->get());
+    if (parsed) hours = *parsed;
+  }
+  if (!hours || !(*hours == 0 || (*hours >= 0.01 && *hours <= 720)))
+    return tl::unexpected(bad_value(key, R"(hours from 0.01 to 720, or "off")"));
+  config.max_hours = *hours;
+  return {};
+}
+
 std::optional<std::string> price_text(const toml::node& node) {
   if (const auto* number = node.as_integer()) {
     return number->get() >= 0 ? std::optional(std::to_string(number->get())) : std::nullopt;
@@ -168,6 +182,7 @@ const std::map<std::string_view, Setter>& setters() {
       {"disk", set_disk},
       {"autostop", set_autostop},
       {"host_key_wait", set_host_key_wait},
+      {"max_hours", set_max_hours},
       {"prices", set_prices},
       {"machines", set_machines},
   };
@@ -229,6 +244,22 @@ bool is_ipv4_cidr(std::string_view text) {
   return std::all_of(octets.begin(), octets.end(), [](const std::string& octet) {
     return small_decimal(octet, 255).has_value();
   });
+}
+
+Result<double> parse_max_hours(std::string_view text) {
+  auto lowered = util::to_lower(util::trim(text));
+  if (lowered == "off" || lowered == "0") return 0.0;
+  std::string_view digits = lowered;
+  if (digits.ends_with('h')) digits.remove_suffix(1);
+  double hours = 0;
+  auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), hours);
+  bool whole = !digits.empty() && error == std::errc() && end == digits.data() + digits.size();
+  if (!whole || !(hours >= 0.01 && hours <= 720))
+    return fail(
+        ErrorKind::usage,
+        fmt::format("max-hours must be hours from 0.01 to 720 (4, 0.5, 8h) or off, not '{}'",
+                    text));
+  return hours;
 }
 
 Result<int> parse_autostop(std::string_view text) {

@@ -56,6 +56,7 @@ struct Machine {
   std::string workspace;         // the local folder mirrored to ~/work/NAME (absolute)
   std::string state_reason;      // the cloud's, e.g. "Server.SpotInstanceTermination"; not stored
   std::int64_t state_since = 0;  // when the cloud says this state began (0: unknown); not stored
+  std::string stopped_by;        // why its watcher stopped it ("autodown", "max-hours"); not stored
 };
 
 }  // namespace gpunb::core

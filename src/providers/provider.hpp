@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,13 @@ struct Prepared {
   std::string gpu_summary;         // "1 x NVIDIA A10G (24 GiB)" or "no GPU"
   std::string key_name;
   std::string security_group_id;
+};
+
+// What the machine's own watcher may do to its instance without credentials: presigned URLs,
+// valid a week, renewed whenever gpunb talks to the watcher. Empty on providers without them.
+struct SelfService {
+  std::string terminate;                          // terminates the machine
+  std::map<std::string, std::string> stopped_by;  // "autodown"/"max-hours": tags it with why
 };
 
 // Called with a one-line description of each step ("launching g5.xlarge in us-east-1b").
@@ -59,6 +67,19 @@ class Provider {
     (void)machine;
     (void)terminate;
     return core::fail(core::ErrorKind::usage, name() + " machines cannot terminate themselves");
+  }
+  // URLs for the machine's watcher (see SelfService); ENDPOINT: the cloud's API as the machine
+  // reaches it (empty: the laptop's).
+  virtual core::Result<SelfService> self_service(const core::Machine& machine,
+                                                 const std::string& endpoint) {
+    (void)machine;
+    (void)endpoint;
+    return SelfService{};
+  }
+  // Forgets why the watcher stopped the machine (the tag SelfService's URLs set), at a start.
+  virtual core::Status clear_stopped_by(const core::Machine& machine) {
+    (void)machine;
+    return {};
   }
   // Lets CIDR reach TCP PORT of the machine (exposed Jupyter); false when the provider has no
   // firewall of its own (an ssh box: the user's network decides).

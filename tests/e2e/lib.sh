@@ -60,6 +60,8 @@ start_sandbox() {
   unset AWS_SESSION_TOKEN AWS_PROFILE AWS_DEFAULT_REGION AWS_ENDPOINT_URL AWS_CONFIG_FILE AWS_SHARED_CREDENTIALS_FILE
   export AWS_ENDPOINT_URL_EC2="$SANDBOX_URL" AWS_REGION=us-east-1
   export GPUNB_SSH_CIDR=$(sbx info | jq -r .caller_cidr)
+  # the EC2 endpoint as machines reach it: where their presigned URLs (autodown) point
+  export GPUNB_MACHINE_EC2_ENDPOINT=$(sbx info | jq -r .instance_endpoint)
   enter_workspace
 }
 

@@ -291,6 +291,63 @@ class SandboxTest(unittest.TestCase):
                                          "InstanceIds.1": "i-0123456789abcdef0"})
         self.assertEqual((st, "<Code>UnknownParameter</Code>" in body), (400, True), body)
 
+    def _presigned(self, params, base=None, expires=600, when=None, payload=None, tamper=None):
+        """A presigned GET (query-string SigV4) as EC2 takes it: the hash of the empty body signed,
+        unless PAYLOAD says otherwise (S3's "UNSIGNED-PAYLOAD", which EC2 refuses)."""
+        import botocore.auth as auth_mod
+
+        class Query(auth_mod.SigV4QueryAuth):
+            def payload(self, request):
+                return payload or auth_mod.EMPTY_SHA256_HASH
+        base = base or self.sb.endpoint
+        query = "&".join("%s=%s" % (k, urllib.request.quote(v, safe="-_.~")) for k, v in params.items())
+        req = AWSRequest(method="GET", url=base + "/?" + query)
+        auth = Query(Credentials(AKID, SECRET), "ec2", REGION, expires=expires)
+        when = when or datetime.datetime.utcnow()
+        req.context["timestamp"] = when.strftime("%Y%m%dT%H%M%SZ")
+        auth._modify_request_before_signing(req)
+        sig = auth.signature(auth.string_to_sign(req, auth.canonical_request(req)), req)
+        auth._inject_signature_to_request(req, sig)
+        url = tamper(req.url) if tamper else req.url
+        try:
+            with urllib.request.urlopen(urllib.request.Request(url), timeout=10) as resp:
+                return resp.status, resp.read().decode()
+        except urllib.error.HTTPError as e:
+            return e.code, e.read().decode()
+
+    def test_presigned_urls_checked_as_strictly_as_ec2(self):
+        p = {"Action": "DescribeRegions", "Version": "2016-11-15"}
+        st, body = self._presigned(p)
+        self.assertEqual(st, 200, body)
+        self.assertIn("<DescribeRegionsResponse", body)
+        # the instance-side endpoint serves EC2 too, never the control API
+        inside = self.sb.info["instance_endpoint"]
+        self.assertRegex(inside, r"^http://169\.254\.\d+\.1:\d+$")
+        st, body = self._presigned(p, base=inside)
+        self.assertEqual(st, 200, body)
+        with self.assertRaises(urllib.error.HTTPError) as cm:
+            urllib.request.urlopen(inside + "/_sandbox/info", timeout=10)
+        self.assertEqual(cm.exception.code, 403)
+        # S3's UNSIGNED-PAYLOAD is not what EC2 checks
+        st, body = self._presigned(p, payload="UNSIGNED-PAYLOAD")
+        self.assertEqual((st, "<Code>AuthFailure</Code>" in body), (401, True), body)
+        # a parameter changed after signing
+        st, body = self._presigned(p, tamper=lambda u: u.replace("DescribeRegions", "DescribeImages"))
+        self.assertEqual(st, 401, body)
+        # expired: signed 20 minutes ago for 10
+        st, body = self._presigned(p, when=datetime.datetime.utcnow() - datetime.timedelta(minutes=20))
+        self.assertEqual((st, "<Code>RequestExpired</Code>" in body), (400, True), body)
+        # still valid: signed 6 days ago for 7
+        st, body = self._presigned(p, expires=7 * 24 * 3600,
+                                   when=datetime.datetime.utcnow() - datetime.timedelta(days=6))
+        self.assertEqual(st, 200, body)
+        # more than 7 days is refused, as EC2 does
+        st, body = self._presigned(p, expires=7 * 24 * 3600 + 1)
+        self.assertEqual(st, 401, body)
+        # an X-Amz-* parameter missing
+        st, body = self._presigned(p, tamper=lambda u: u.replace("&X-Amz-SignedHeaders=host", ""))
+        self.assertEqual(st, 401, body)
+
     # ---------------------------------------------------------------- awscli parses every response
     def test_awscli_catalog_actions(self):
         regs = self.sb.aws("describe-regions")["Regions"]

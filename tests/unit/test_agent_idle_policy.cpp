@@ -13,6 +13,7 @@
 #include "agent/idle_policy.hpp"
 #include "agent/watch_boot.hpp"
 #include "agent/watch_power.hpp"
+#include "agent/watch_self.hpp"
 #include "agent/watch_settings.hpp"
 #include "agent/watch_signals.hpp"
 #include "agent/watch_spot.hpp"
@@ -34,6 +35,88 @@ IdleSample at(Seconds now) {
   IdleSample s;
   s.now = now;
   return s;
+}
+
+// --max-hours: the cap stops a machine however busy it is, counted from the start of its run.
+TEST(MaxHours, StopsABusyMachineAtTheCap) {
+  auto settings = short_settings();
+  settings.max_running = 4 * 3600;
+  settings.running_since = 1000;
+  IdlePolicy policy(settings, 1000);
+  auto busy = at(1000 + 4 * 3600 - 1);
+  busy.kernel_executing = true;
+  auto before = policy.observe(busy);
+  EXPECT_TRUE(before.busy);
+  EXPECT_FALSE(before.stop_now);
+  EXPECT_EQ(before.cap_at, 1000 + 4 * 3600);
+  busy.now += 1;
+  auto capped = policy.observe(busy);
+  EXPECT_TRUE(capped.busy);
+  EXPECT_TRUE(capped.stop_now);
+  EXPECT_TRUE(capped.capped);
+}
+
+TEST(MaxHours, OffByDefaultAndIdleStopIsNotTheCap) {
+  IdlePolicy policy(short_settings(), 1000);
+  auto decision = policy.observe(at(1000 + 60));
+  EXPECT_TRUE(decision.stop_now);
+  EXPECT_FALSE(decision.capped);
+  EXPECT_EQ(decision.cap_at, 0);
+}
+
+TEST(MaxHours, ReconfiguringDoesNotRestartTheCap) {
+  auto settings = short_settings();
+  settings.autostop = 0;
+  settings.max_running = 3600;
+  settings.running_since = 1000;
+  IdlePolicy policy(settings, 1000);
+  policy.configure(settings, 1000 + 3000);  // a new setting restarts the idle clock only
+  EXPECT_TRUE(policy.observe(at(1000 + 3600)).capped);
+}
+
+TEST(MaxHours, SettingsRoundTripAndRange) {
+  auto json = nlohmann::json{{"max_running_s", 7200}, {"running_since", 1234}};
+  auto settings = settings_from_json(json);
+  ASSERT_TRUE(settings);
+  EXPECT_EQ(settings->idle.max_running, 7200);
+  EXPECT_EQ(settings_json(*settings)["max_running_s"], 7200);
+  EXPECT_EQ(settings_json(*settings)["running_since"], 1234);
+  EXPECT_FALSE(settings_from_json({{"max_running_s", 721 * 3600}}));
+  EXPECT_FALSE(settings_from_json({{"max_running_s", -1}}));
+}
+
+TEST(TerminateReply, OnlyTheActionsResponseIsSuccess) {
+  EXPECT_TRUE(check_self_reply(200,
+                               "<TerminateInstancesResponse xmlns=\"x\"><requestId>r</requestId>",
+                               "TerminateInstances"));
+  auto expired = check_self_reply(
+      400, "<Response><Errors><Error><Code>RequestExpired</Code></Error></Errors></Response>",
+      "TerminateInstances");
+  ASSERT_FALSE(expired);
+  EXPECT_EQ(expired.error().message, "TerminateInstances refused (HTTP 400, RequestExpired)");
+  EXPECT_FALSE(check_self_reply(200, "<html>captive portal</html>", "TerminateInstances"));
+}
+
+TEST(TerminateReply, UrlsComeFromTheRequestAndStayPrivate) {
+  nlohmann::json request{{"self",
+                          {{"terminate", "http://e/?a=1"},
+                           {"stopped_by", {{"autodown", "http://e/?t=1"}}},
+                           {"expires_s", 600}}}};
+  auto urls = self_urls_from(request, 1000);
+  ASSERT_TRUE(urls);
+  EXPECT_EQ(urls->expires_at, 1600);
+  auto dir = std::filesystem::temp_directory_path() / ("gpunb-self-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  ASSERT_TRUE(write_self_urls(dir / "self.json", *urls));
+  struct stat st {};
+  ASSERT_EQ(::stat((dir / "self.json").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600U);
+  auto back = read_self_urls(dir / "self.json");
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->terminate, "http://e/?a=1");
+  EXPECT_EQ(back->stopped_by.at("autodown"), "http://e/?t=1");
+  std::filesystem::remove_all(dir);
+  EXPECT_FALSE(self_urls_from(nlohmann::json{{"autostop_s", 60}}, 1000));
 }
 
 TEST(IdlePolicy, IdleMachineStopsAfterAutostop) {

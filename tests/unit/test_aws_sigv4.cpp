@@ -233,6 +233,21 @@ TEST(Sigv4S3Docs, PresignedGetMatchesTheDocumentedUrl) {
             "&X-Amz-Signature=aeeed9bbccd4d02ee5c0109b86d86835f995330da4c265957d157751f604d404");
 }
 
+// EC2 checks a presigned Query API call against the hash of its (empty) body, not S3's
+// UNSIGNED-PAYLOAD; the expected URL is botocore's SigV4QueryAuth with that payload hash.
+TEST(Ec2Presign, SignsTheEmptyBodyHashAsEc2Requires) {
+  auto url = presign("GET",
+                     "https://ec2.us-east-1.amazonaws.com/?Action=TerminateInstances&Version="
+                     "2016-11-15&InstanceId.1=i-0123456789abcdef0",
+                     {"AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", ""},
+                     {"us-east-1", "ec2"}, kSuiteTime, 604800);
+  auto at = url.find("&X-Amz-Signature=");
+  ASSERT_NE(at, std::string::npos);
+  EXPECT_EQ(url.substr(at + 17),
+            "4e4cc4d2d32b892653b82076f7fe884d79e62ac0b3a59c0e945ed111b741a8ca");
+  EXPECT_NE(url.find("X-Amz-Expires=604800&"), std::string::npos);
+}
+
 TEST(Sigv4Sign, AddsHostDateTokenAndPayloadHeaders) {
   net::HttpRequest request{"GET", "https://Bucket.s3.amazonaws.com:443/k", {}, {}, {}};
   sign(request, {"AKID", "secret", "token/+="}, {"us-east-1", "s3"}, kSuiteTime, true);

@@ -106,6 +106,32 @@ TEST_F(ConfigTest, HostKeyWaitTakesDurationsAndRefusesOthers) {
   EXPECT_NE(bad.error().message.find("`host_key_wait`"), std::string::npos);
 }
 
+TEST_F(ConfigTest, MaxHoursForms) {
+  auto hours = load("max_hours = 4\n");
+  ASSERT_TRUE(hours) << hours.error().message;
+  EXPECT_EQ(hours->max_hours, 4.0);
+  auto fraction = load("max_hours = 0.5\n");
+  ASSERT_TRUE(fraction);
+  EXPECT_EQ(fraction->max_hours, 0.5);
+  auto text = load("max_hours = \"8h\"\n");
+  ASSERT_TRUE(text);
+  EXPECT_EQ(text->max_hours, 8.0);
+  auto off = load("max_hours = \"off\"\n");
+  ASSERT_TRUE(off);
+  EXPECT_EQ(off->max_hours, 0.0);
+  for (const char* bad :
+       {"max_hours = 721\n", "max_hours = 0.001\n", "max_hours = -1\n", "max_hours = \"soon\"\n"}) {
+    auto refused = load(bad);
+    ASSERT_FALSE(refused) << bad;
+    EXPECT_NE(refused.error().message.find("max_hours"), std::string::npos) << bad;
+  }
+  EXPECT_EQ(parse_max_hours("0.01"), 0.01);
+  EXPECT_EQ(parse_max_hours("720"), 720.0);
+  EXPECT_FALSE(parse_max_hours("720.5"));
+  EXPECT_FALSE(parse_max_hours("4h30m"));
+  EXPECT_FALSE(parse_max_hours(""));
+}
+
 TEST_F(ConfigTest, ParseErrorNamesFileLineAndColumn) {
   auto config = load("region = \"eu-west-1\"\ndisk = = 3\n");
   ASSERT_FALSE(config);

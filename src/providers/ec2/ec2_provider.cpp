@@ -54,6 +54,7 @@ core::Machine to_machine(const aws::Instance& instance, const std::string& regio
   machine.image_id = instance.image_id;
   machine.spot = instance.lifecycle == "spot";
   machine.state_reason = instance.state_reason;
+  machine.stopped_by = tag(kStoppedByTag);
   if (transition_is_dated(machine.state)) machine.state_since = instance.transition_time;
   return machine;
 }
@@ -62,6 +63,21 @@ namespace {
 
 std::vector<std::string> ids_of(const core::Machine& machine) {
   return {machine.id};
+}
+
+constexpr int kSelfServiceSeconds = 7 * 24 * 3600;  // the longest a presigned URL may live
+
+SelfService self_service_urls(const aws::Ec2Client& client, const core::Machine& machine,
+                              const std::string& endpoint) {
+  SelfService urls;
+  urls.terminate = client.presign("TerminateInstances", {{"InstanceId.1", machine.id}},
+                                  kSelfServiceSeconds, endpoint);
+  for (const char* why : {"autodown", "max-hours"}) {
+    aws::Params params{
+        {"ResourceId.1", machine.id}, {"Tag.1.Key", kStoppedByTag}, {"Tag.1.Value", why}};
+    urls.stopped_by[why] = client.presign("CreateTags", params, kSelfServiceSeconds, endpoint);
+  }
+  return urls;
 }
 
 class Ec2Provider : public Provider {
@@ -124,6 +140,16 @@ class Ec2Provider : public Provider {
 
   core::Status set_terminate_on_shutdown(const core::Machine& machine, bool terminate) override {
     return aws::set_shutdown_behavior(client_, machine.id, terminate ? "terminate" : "stop");
+  }
+
+  core::Result<SelfService> self_service(const core::Machine& machine,
+                                         const std::string& endpoint) override {
+    return self_service_urls(client_, machine, endpoint);
+  }
+
+  core::Status clear_stopped_by(const core::Machine& machine) override {
+    if (machine.stopped_by.empty()) return {};
+    return aws::delete_tags(client_, ids_of(machine), {kStoppedByTag});
   }
 
   core::Result<bool> allow_inbound(const core::Machine& machine, int port,

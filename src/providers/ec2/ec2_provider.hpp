@@ -19,6 +19,9 @@ struct Ec2Settings {
 inline constexpr const char* kNameTag = "gpunb:name";
 inline constexpr const char* kOwnerTag = "gpunb:owner";
 inline constexpr const char* kUserTag = "gpunb:user";
+// Set by the machine's watcher (through a presigned CreateTags) when it stopped the machine:
+// "autodown" (unpulled work kept it from terminating) or "max-hours" (the cap).
+inline constexpr const char* kStoppedByTag = "gpunb:stopped-by";
 
 std::unique_ptr<Provider> make_ec2_provider(aws::Ec2Client& client, Ec2Settings settings);
 
