@@ -25,7 +25,7 @@ import traceback
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlencode
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -1506,10 +1506,15 @@ class Handler(BaseHTTPRequestHandler):
         qpairs = parse_qsl(query, keep_blank_values=True)
         params = dict(qpairs)
         ctype = self.headers.get("Content-Type", "")
+        signed_body = body
         if self.command == "POST" and body and ("x-www-form-urlencoded" in ctype or not ctype):
             try:
-                for k, v in parse_qsl(body.decode("utf-8"), keep_blank_values=True):
-                    params[k] = v
+                pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True)
+                params.update(pairs)
+                # As EC2-compatible servers that check the signature over the parameters they
+                # parsed, encoded again the way the AWS SDKs encode them (urlencode: a space as
+                # '+'): a body in any other encoding no longer matches its signature.
+                signed_body = urlencode(pairs).encode()
             except UnicodeDecodeError:
                 pass
         action = params.get("Action")
@@ -1519,7 +1524,7 @@ class Handler(BaseHTTPRequestHandler):
         reply = garbage = None
         try:
             try:
-                _, region = sbxauth.verify(self.command, path, qpairs, self.headers.items(), body, c.keys,
+                _, region = sbxauth.verify(self.command, path, qpairs, self.headers.items(), signed_body, c.keys,
                                            cat.REGIONS, c.session_token)
             except ApiError as e:
                 if region is None:

@@ -7,8 +7,10 @@
 #include <random>
 
 #include "aws/ec2_errors.hpp"
+#include "aws/query.hpp"
 #include "aws/sigv4.hpp"
 #include "util/strings.hpp"
+#include "util/text.hpp"
 
 namespace gpunb::aws {
 
@@ -29,14 +31,6 @@ struct Outcome {
   std::string reason;  // for the debug log: an EC2 code or "HTTP n"
 };
 
-std::string form_body(const std::string& action, const Params& params) {
-  std::string body = fmt::format("Action={}&Version={}", util::uri_encode(action), kApiVersion);
-  for (const auto& [key, value] : params) {
-    body += fmt::format("&{}={}", util::uri_encode(key), util::uri_encode(value));
-  }
-  return body;
-}
-
 // The endpoint with path "/" when it names none.
 std::string endpoint_url(const std::string& endpoint) {
   auto scheme = endpoint.find("://");
@@ -50,7 +44,7 @@ net::HttpRequest build_request(const AwsContext& context, const std::string& act
   request.method = "POST";
   request.url = endpoint_url(context.ec2_endpoint);
   request.headers = {{"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"}};
-  request.body = form_body(action, params);
+  request.body = query_body(action, params);
   return request;
 }
 
@@ -129,6 +123,17 @@ std::chrono::milliseconds backoff(const RetryPolicy& policy, int retry) {
 }
 
 }  // namespace
+
+std::string query_body(const std::string& action, const Params& params) {
+  std::string body = "Action=" + util::form_encode(action) + "&Version=" + std::string(kApiVersion);
+  for (const auto& [key, value] : params) {
+    body += '&';
+    body += util::form_encode(key);
+    body += '=';
+    body += util::form_encode(value);
+  }
+  return body;
+}
 
 Ec2Client::Ec2Client(net::Http& http, util::Clock& clock, const util::Logger& log,
                      AwsContext context, RetryPolicy retry)
