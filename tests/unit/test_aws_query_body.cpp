@@ -86,7 +86,8 @@ class ParamMaker {
   int pick(int n) { return std::uniform_int_distribution<int>(0, n - 1)(random_); }
   std::string text(int pieces) {
     std::string out;
-    for (int i = 0; i < pieces; ++i) out += kPieces[static_cast<size_t>(pick(kPieces.size()))];
+    for (int i = 0; i < pieces; ++i)
+      out += kPieces[static_cast<size_t>(pick(static_cast<int>(kPieces.size())))];
     return out;
   }
   std::mt19937 random_;
