@@ -25,7 +25,7 @@ import traceback
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlencode
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -1447,10 +1447,15 @@ class Handler(BaseHTTPRequestHandler):
         # a presigned call's X-Amz-* query parameters are its signature, not the action's
         params = {k: v for k, v in qpairs if not k.startswith("X-Amz-")}
         ctype = self.headers.get("Content-Type", "")
+        signed_body = body
         if self.command == "POST" and body and ("x-www-form-urlencoded" in ctype or not ctype):
             try:
-                for k, v in parse_qsl(body.decode("utf-8"), keep_blank_values=True):
-                    params[k] = v
+                pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True)
+                params.update(pairs)
+                # As EC2-compatible servers that check the signature over the parameters they
+                # parsed, encoded again the way the AWS SDKs encode them (urlencode: a space as
+                # '+'): a body in any other encoding no longer matches its signature.
+                signed_body = urlencode(pairs).encode()
             except UnicodeDecodeError:
                 pass
         action = params.get("Action")
@@ -1462,7 +1467,7 @@ class Handler(BaseHTTPRequestHandler):
             try:
                 presigned = "Authorization" not in self.headers and "X-Amz-Signature" in dict(qpairs)
                 check = sbxauth.verify_presigned if presigned else sbxauth.verify
-                _, region = check(self.command, path, qpairs, self.headers.items(), body, c.keys,
+                _, region = check(self.command, path, qpairs, self.headers.items(), signed_body, c.keys,
                                   cat.REGIONS, c.session_token)
             except ApiError as e:
                 if region is None:

@@ -35,8 +35,10 @@ static bool write_all(int fd, std::string_view content) {
 }
 
 Done write_atomic(const std::filesystem::path& path, std::string_view content, mode_t mode) {
-  std::string temp = path.string() + ".tmp-" + std::to_string(::getpid());
-  int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+  // A name nobody can guess, made afresh (O_EXCL) and never through a link (O_NOFOLLOW): a file
+  // or link planted beside PATH is never written through.
+  std::string temp = path.string() + ".tmp-" + random_hex(8);
+  int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
   if (fd < 0) return failure("internal", "cannot write " + temp + ": " + std::strerror(errno));
   bool ok = ::fchmod(fd, mode) == 0 && write_all(fd, content) && ::fsync(fd) == 0;
   ok = (::close(fd) == 0) && ok;

@@ -44,58 +44,94 @@ bool ours_in(const std::vector<core::Machine>& known, const std::string& region)
   });
 }
 
-// One region's answer: the cloud's gpunb machines, nothing (not required and no credentials), or
-// the error to raise.
+// One region's answer: the cloud's gpunb machines, nothing (skipped, or it could not be asked),
+// or the error. A region that must answer (the ledger has machines there, or it is the region in
+// use) raises its error; any other region (swept by --all-regions) becomes a warning naming it.
 struct RegionListing {
+  bool required = false;     // the ledger has live machines there
+  bool must_answer = false;  // required, or the region in use
   std::optional<std::vector<core::Machine>> machines;
   std::exception_ptr error;
 };
 
-// Runs STEP (making the region's provider, or listing); false when it failed. When the ledger has
-// no machine there (only the default region is looked at, e.g. by a user of ssh hosts alone),
-// missing credentials are no error; any other failure is kept in ANSWER, to be raised.
 template <typename Step>
-bool guarded(Context& context, const std::string& region, bool required, RegionListing& answer,
-             Step&& step) {
+bool guarded(RegionListing& answer, Step&& step) {
   try {
     step();
     return true;
-  } catch (const core::Fatal& fatal) {
-    if (required || fatal.error().kind != core::ErrorKind::credentials)
-      answer.error = std::current_exception();
-    else
-      context.log().debug("not listing {}: {}", region, fatal.error().message);
   } catch (const std::exception&) {
     answer.error = std::current_exception();
   }
   return false;
 }
 
+core::Error error_of(const std::exception_ptr& error) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const core::Fatal& fatal) {
+    return fatal.error();
+  } catch (const std::exception& other) {
+    return {core::ErrorKind::internal, other.what(), {}};
+  }
+}
+
+// Making a region's provider reads the credentials: with none at all (a user of ssh hosts alone)
+// a region without machines of the ledger is not asked. Credentials EC2 rejects are no such
+// case: they fail when listing, and are never taken for "no machines".
+bool make_provider(Context& context, const std::string& region, RegionListing& answer,
+                   providers::Provider*& provider) {
+  if (guarded(answer, [&] { provider = &context.provider(region); })) return true;
+  auto error = error_of(answer.error);
+  if (!answer.required && error.kind == core::ErrorKind::credentials) {
+    context.log().debug("not listing {}: {}", region, error.message);
+    answer.error = nullptr;
+  }
+  return false;
+}
+
+// The first error, in region order, of a region that must answer is raised; the others are
+// warnings.
+std::map<std::string, std::optional<std::vector<core::Machine>>> collect(
+    Context& context, std::map<std::string, RegionListing>& answers) {
+  for (auto& [region, answer] : answers) {
+    if (answer.error && answer.must_answer) std::rethrow_exception(answer.error);
+  }
+  std::map<std::string, std::optional<std::vector<core::Machine>>> out;
+  for (auto& [region, answer] : answers) {
+    if (answer.error) {
+      auto error = error_of(answer.error);
+      auto hint = error.hint.empty() ? std::string() : " (" + error.hint + ")";
+      context.log().warn("region {} not listed: {}{}", region, error.message, hint);
+    }
+    out[region] = std::move(answer.machines);
+  }
+  return out;
+}
+
 // Every region at once, each on a thread with its own provider (a round trip per region, not
-// one after the other); the first region's error, in region order, is raised.
+// one after the other).
 std::map<std::string, std::optional<std::vector<core::Machine>>> list_regions(
     Context& context, const std::set<std::string>& regions,
     const std::vector<core::Machine>& known) {
   struct Job {
-    const std::string& region;
     providers::Provider* provider;
-    bool required;
     RegionListing& answer;
   };
+  auto home = context.region_if_known();
   std::map<std::string, RegionListing> answers;
   std::vector<Job> jobs;
   for (const auto& region : regions) {
-    bool required = ours_in(known, region);
     auto& answer = answers[region];
+    answer.required = ours_in(known, region);
+    answer.must_answer = answer.required || region == home;
     providers::Provider* provider = nullptr;  // made here, used on the threads
-    if (guarded(context, region, required, answer, [&] { provider = &context.provider(region); }))
-      jobs.push_back({region, provider, required, answer});
+    if (make_provider(context, region, answer, provider)) jobs.push_back({provider, answer});
   }
   {
     std::vector<std::jthread> threads;
     for (const auto& job : jobs) {
-      auto run = [&context, &job] {
-        guarded(context, job.region, job.required, job.answer,
+      auto run = [&job] {
+        guarded(job.answer,
                 [&job] { job.answer.machines = core::value_or_throw(job.provider->list()); });
       };
       if (jobs.size() == 1)
@@ -104,12 +140,7 @@ std::map<std::string, std::optional<std::vector<core::Machine>>> list_regions(
         threads.emplace_back(run);
     }
   }
-  std::map<std::string, std::optional<std::vector<core::Machine>>> out;
-  for (auto& [region, answer] : answers) {
-    if (answer.error) std::rethrow_exception(answer.error);
-    out[region] = std::move(answer.machines);
-  }
-  return out;
+  return collect(context, answers);
 }
 
 // Updates the ledger's machines of `region` from the cloud's list; returns what it lacks.

@@ -5,6 +5,8 @@
 #include <atomic>
 #include <csignal>
 
+#include "util/text.hpp"
+
 namespace gpunb::app {
 
 namespace {
@@ -45,7 +47,7 @@ void ProgressLine::update(const std::string& what) {
   if (!context_.output().tty) return;
   auto elapsed =
       std::chrono::duration_cast<std::chrono::seconds>(context_.clock().monotonic() - started_);
-  fmt::print(context_.output().err, "\r\033[K[{:>3}s] {}", elapsed.count(), what);
+  fmt::print(context_.output().err, "\r\033[K[{:>3}s] {}", elapsed.count(), util::printable(what));
   std::fflush(context_.output().err);
   shown_ = true;
 }

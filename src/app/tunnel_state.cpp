@@ -10,6 +10,7 @@
 
 #include "util/fs.hpp"
 #include "util/strings.hpp"
+#include "util/text.hpp"
 
 extern char** environ;  // NOLINT: POSIX
 
@@ -80,16 +81,19 @@ bool disconnect(Context& context, const std::string& name) {
   return true;
 }
 
+std::string redirect_page(const std::string& url) {
+  auto escaped = util::html_escape(url);
+  return "<!DOCTYPE html><meta http-equiv=\"refresh\" content=\"0;url=" + escaped +
+         "\"><a href=\"" + escaped + "\">Jupyter</a>\n";
+}
+
 void open_browser(Context& context, const std::string& name, const std::string& url) {
   bool desktop = !context.env().get_or("DISPLAY", "").empty() ||
                  !context.env().get_or("WAYLAND_DISPLAY", "").empty();
   if (!desktop) return;
   // The URL holds the token: hand the browser a private file that redirects, as Jupyter does.
   auto page = context.state_dir() / ("open-" + name + ".html");
-  util::write_file_atomic(page,
-                          "<!DOCTYPE html><meta http-equiv=\"refresh\" content=\"0;url=" + url +
-                              "\"><a href=\"" + url + "\">Jupyter</a>\n",
-                          0600);
+  util::write_file_atomic(page, redirect_page(url), 0600);
   std::string target = "file://" + page.string();
   char* argv[] = {const_cast<char*>("xdg-open"), target.data(), nullptr};
   pid_t pid = 0;

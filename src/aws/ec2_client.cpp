@@ -7,8 +7,10 @@
 #include <random>
 
 #include "aws/ec2_errors.hpp"
+#include "aws/query.hpp"
 #include "aws/sigv4.hpp"
 #include "util/strings.hpp"
+#include "util/text.hpp"
 
 namespace gpunb::aws {
 
@@ -30,12 +32,13 @@ struct Outcome {
   std::string reason;  // for the debug log: an EC2 code or "HTTP n"
 };
 
-std::string form_body(const std::string& action, const Params& params) {
-  std::string body = fmt::format("Action={}&Version={}", util::uri_encode(action), kApiVersion);
+// A presigned URL's query: as a URL query, not a form body (SigV4 signs it %20-encoded).
+std::string uri_query(const std::string& action, const Params& params) {
+  std::string query = fmt::format("Action={}&Version={}", util::uri_encode(action), kApiVersion);
   for (const auto& [key, value] : params) {
-    body += fmt::format("&{}={}", util::uri_encode(key), util::uri_encode(value));
+    query += fmt::format("&{}={}", util::uri_encode(key), util::uri_encode(value));
   }
-  return body;
+  return query;
 }
 
 // The endpoint with path "/" when it names none.
@@ -51,7 +54,7 @@ net::HttpRequest build_request(const AwsContext& context, const std::string& act
   request.method = "POST";
   request.url = endpoint_url(context.ec2_endpoint);
   request.headers = {{"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"}};
-  request.body = form_body(action, params);
+  request.body = query_body(action, params);
   return request;
 }
 
@@ -131,6 +134,17 @@ std::chrono::milliseconds backoff(const RetryPolicy& policy, int retry) {
 
 }  // namespace
 
+std::string query_body(const std::string& action, const Params& params) {
+  std::string body = "Action=" + util::form_encode(action) + "&Version=" + std::string(kApiVersion);
+  for (const auto& [key, value] : params) {
+    body += '&';
+    body += util::form_encode(key);
+    body += '=';
+    body += util::form_encode(value);
+  }
+  return body;
+}
+
 Ec2Client::Ec2Client(net::Http& http, util::Clock& clock, const util::Logger& log,
                      AwsContext context, RetryPolicy retry)
     : http_(http), clock_(clock), log_(log), context_(std::move(context)), retry_(retry) {}
@@ -155,7 +169,7 @@ core::Result<Document> Ec2Client::call(const std::string& action, const Params& 
 std::string Ec2Client::presign(const std::string& action, const Params& params, int expires,
                                const std::string& endpoint) const {
   auto base = endpoint_url(endpoint.empty() ? context_.ec2_endpoint : endpoint);
-  auto url = base + "?" + form_body(action, params);
+  auto url = base + "?" + uri_query(action, params);
   return aws::presign("GET", url, context_.credentials, {context_.region, "ec2"}, clock_.now(),
                       std::clamp(expires, 1, kMaxPresignSeconds));
 }

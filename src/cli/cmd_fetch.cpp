@@ -5,6 +5,7 @@
 #include "app/fetch.hpp"
 #include "cli/commands.hpp"
 #include "sync/report.hpp"
+#include "util/text.hpp"
 
 namespace gpunb::cli {
 namespace {
@@ -51,7 +52,8 @@ int show_status(app::Context& context, const FetchOptions& options) {
   } else if (jobs["jobs"].empty()) {
     fmt::print(context.output().out, "no fetches on {}\n", options.args[0]);
   } else {
-    for (const auto& job : jobs["jobs"]) fmt::print(context.output().out, "{}\n", status_line(job));
+    for (const auto& job : jobs["jobs"])
+      fmt::print(context.output().out, "{}\n", util::printable(status_line(job)));
   }
   return 0;
 }
@@ -90,9 +92,9 @@ int run_fetch(app::Context& context, FetchOptions options) {
                "fetch {} started on {}: `gpunb fetch {} --status` follows it\n",
                report.status.value("id", ""), options.args[0], options.args[0]);
   } else {
-    fmt::print(context.output().out, "{}\n", summary(report.status));
+    fmt::print(context.output().out, "{}\n", util::printable(summary(report.status)));
     for (const auto& note : report.status.value("notes", std::vector<std::string>{}))
-      fmt::print(context.output().out, "note: {}\n", note);
+      fmt::print(context.output().out, "note: {}\n", util::printable(note));
   }
   return 0;
 }

@@ -5,6 +5,7 @@
 #include "app/list.hpp"
 #include "cli/commands.hpp"
 #include "cli/cost_format.hpp"
+#include "util/text.hpp"
 
 namespace gpunb::cli {
 
@@ -28,7 +29,8 @@ int run_ls(app::Context& context, const LsOptions& options) {
     fmt::print(context.output().out, "No machines. Create one with: gpunb up NAME\n");
     return 0;
   }
-  fmt::print(context.output().out, "{}", ls_table(machines));
+  // Names and reasons come from the cloud (tags of machines this ledger lacks): printed escaped.
+  fmt::print(context.output().out, "{}", util::printable(ls_table(machines), true));
   bool defaults = std::any_of(machines.begin(), machines.end(), [](const auto& m) {
     return m.cost && !m.cost->autostop_from_ledger &&
            m.machine.state == core::MachineState::running;

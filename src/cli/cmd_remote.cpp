@@ -5,6 +5,7 @@
 
 #include "app/remote_ops.hpp"
 #include "cli/commands.hpp"
+#include "util/text.hpp"
 
 namespace gpunb::cli {
 
@@ -39,7 +40,9 @@ void add_jupyter(CLI::App& app, CommandTable& table) {
     auto* command =
         table.add(*group, verb_name, std::string("Jupyter ") + verb_name,
                   [name, verb = verb](app::Context& context) {
-                    fmt::print(context.output().out, "{}\n", app::jupyter(context, *name, verb));
+                    // Jupyter's status and log come from the machine: printed escaped.
+                    fmt::print(context.output().out, "{}\n",
+                               util::printable(app::jupyter(context, *name, verb), true));
                     return 0;
                   });
     command->add_option("NAME", *name, "Machine name")->required();

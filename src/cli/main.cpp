@@ -6,6 +6,7 @@
 #include "app/cost_warning.hpp"
 #include "app/progress.hpp"
 #include "cli/commands.hpp"
+#include "util/text.hpp"
 
 namespace gpunb::cli {
 
@@ -34,7 +35,8 @@ void add_global_options(CLI::App& app, Flags& flags) {
 
 int report(const core::Error& error, const util::Logger& log) {
   auto line = error.hint.empty() ? error.message : error.message + " (" + error.hint + ")";
-  fmt::print(stderr, "gpunb: error: {}\n", log.redactor_const().redact(line));
+  // Messages may carry what a machine or a server said: control characters are escaped.
+  fmt::print(stderr, "gpunb: error: {}\n", util::printable(log.redactor_const().redact(line)));
   return core::exit_code(error.kind);
 }
 

@@ -11,6 +11,8 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "agent/files.hpp"
+
 namespace gpunb::data {
 namespace {
 
@@ -121,17 +123,7 @@ Done save_state(const std::filesystem::path& path, const PartState& state) {
   nlohmann::json json{{"url", state.url}, {"validator", state.validator}, {"size", state.size}};
   json["done"] = nlohmann::json::array();
   for (const auto& [start, end] : state.done) json["done"].push_back({start, end});
-  auto temp = path;
-  temp += ".tmp";
-  {
-    std::ofstream out(temp, std::ios::trunc);
-    out << json.dump() << "\n";
-    if (!out.flush()) return io_failure("cannot write", temp);
-  }
-  std::error_code ec;
-  std::filesystem::rename(temp, path, ec);
-  if (ec) return failure("internal", "cannot write " + path.string() + ": " + ec.message());
-  return {};
+  return agent::write_atomic(path, json.dump() + "\n", 0600);
 }
 
 Outcome<PartFile> PartFile::open(const std::filesystem::path& path) {

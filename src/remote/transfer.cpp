@@ -54,6 +54,7 @@ core::Result<std::string> StreamReader::line() {
       return text;
     }
     scanned = end_ - begin_;
+    if (scanned > kMaxLine) return protocol_error("a line of over 1 MiB with no end");
     if (auto ok = fill(); !ok) return tl::unexpected(ok.error());
   }
 }

@@ -16,6 +16,10 @@ inline constexpr size_t kBlock = size_t{1} << 20;
 // no byte from the other side for this long
 inline constexpr std::chrono::milliseconds kStall = std::chrono::minutes(2);
 
+// A header or reply line of the stream (a file's path, size, hash) is far shorter; a longer one is
+// an error, never unbounded memory.
+inline constexpr size_t kMaxLine = size_t{1} << 20;
+
 inline tl::unexpected<core::Error> protocol_error(const std::string& what) {
   return core::fail(core::ErrorKind::internal, "gpunb-agent sync stream: " + what);
 }

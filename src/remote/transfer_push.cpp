@@ -191,6 +191,7 @@ core::Status Pusher::drain(Ms timeout) {
       reply(Json::parse(in_.substr(start, nl - start), nullptr, false));
     }
     in_.erase(0, start);
+    if (in_.size() > kMaxLine) return protocol_error("a reply of over 1 MiB with no end");
     if (timeout.count() > 0) return {};
   }
 }

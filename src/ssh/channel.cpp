@@ -11,6 +11,9 @@ namespace gpunb::ssh {
 namespace {
 
 constexpr size_t kErrorTail = 64 * 1024;
+// A line longer than this with no '\n' is an error, never unbounded memory: the agent's longest
+// reply (fs.list of a large workspace) is far shorter.
+constexpr size_t kMaxLine = size_t{64} << 20U;
 
 using Clock = std::chrono::steady_clock;
 
@@ -52,11 +55,18 @@ core::Status Channel::write(std::string_view data) {
 
 core::Result<std::string> Channel::read_line(std::chrono::milliseconds timeout) {
   auto deadline = Clock::now() + timeout;
-  while (true) {
-    if (auto end = impl_->pending.find('\n'); end != std::string::npos) {
+  for (size_t scanned = 0;;) {
+    if (auto end = impl_->pending.find('\n', scanned); end != std::string::npos) {
       std::string line = impl_->pending.substr(0, end);
       impl_->pending.erase(0, end + 1);
       return line;
+    }
+    scanned = impl_->pending.size();
+    if (scanned > kMaxLine) {
+      return core::fail(core::ErrorKind::internal,
+                        "SSH: " + impl_->target + " sent a line of over " +
+                            std::to_string(kMaxLine >> 20U) + " MiB with no end",
+                        "the machine did not answer as gpunb-agent does; check what runs there");
     }
     if (pull(*impl_) > 0) continue;
     if (ssh_channel_is_eof(impl_->channel.get())) {

@@ -40,6 +40,7 @@ class Planner {
   Action deleted(Side on) const;
   Action deleted_but_changed(Side changed) const;
   std::optional<Action> by_changes(bool touched);
+  std::optional<Action> guard_ignore_file(std::optional<Action> action) const;
 
   Direction direction_;
   Options options_;
@@ -145,6 +146,24 @@ std::optional<Action> Planner::by_changes(bool touched) {
   return local_ == Change::none ? deleted(Side::remote) : deleted_but_changed(Side::local);
 }
 
+// .gpunbignore decides what travels, so the machine's word is never taken for it: a version
+// written there never replaces the laptop's (it is a conflict, the machine's version kept beside
+// it), a deletion there never deletes it (a conflict too; the next push restores it there).
+std::optional<Action> Planner::guard_ignore_file(std::optional<Action> action) const {
+  if (!action || *path_ != kIgnoreFile) return action;
+  if (action->kind == ActionKind::download) {
+    auto conflict = start(ActionKind::conflict, Side::remote);
+    conflict.target = conflict_name(*path_, Side::remote, now_);
+    return conflict;
+  }
+  if (action->kind == ActionKind::delete_local) {
+    auto conflict = start(ActionKind::conflict, Side::remote);
+    conflict.note = "deleted on the remote, kept locally (rules are never changed by the remote)";
+    return conflict;
+  }
+  return action;
+}
+
 std::optional<Action> Planner::decide(const std::string& path, const Triple& files) {
   path_ = &path;
   files_ = files;
@@ -156,7 +175,7 @@ std::optional<Action> Planner::decide(const std::string& path, const Triple& fil
     const Entry* entry = side == Side::local ? files.local : files.remote;
     if (entry != nullptr && entry->is_symlink) return start(ActionKind::skip_symlink, side);
   }
-  return by_changes(local.touched || remote.touched);
+  return guard_ignore_file(by_changes(local.touched || remote.touched));
 }
 
 bool wants_hash(const Entry* entry, const ledger::SyncRecord* base, Side side) {

@@ -78,6 +78,8 @@ BaseUpdate base_after(const Action& action, const Entry* written, std::int64_t s
     case ActionKind::adopt:
       return put(record_of(action.path, *local, *remote, synced_at));
     case ActionKind::conflict:
+      // A deletion on the remote refused (.gpunbignore): forgotten, the kept file is new there.
+      if (action.remote == Change::deleted) return BaseUpdate{BaseOp::erase, {action.path}};
       if (action.target.empty()) return {};
       return put(conflict_record(action, synced_at));
     case ActionKind::delete_remote:

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "util/strings.hpp"
+#include "util/text.hpp"
 
 namespace gpunb::sync {
 
@@ -42,20 +43,22 @@ std::string count_line(const Plan& plan, const Summary& summary, bool dry_run) {
   return fmt::format("{}: {}", to_string(plan.direction), util::join(parts, ", "));
 }
 
+// Paths come from the machine too: printed with their control characters escaped.
 std::string names(const std::vector<std::string>& list) {
-  std::vector<std::string> shown(
-      list.begin(), list.begin() + static_cast<long>(std::min(list.size(), kMaxNames)));
+  std::vector<std::string> shown;
+  for (size_t i = 0; i < std::min(list.size(), kMaxNames); ++i)
+    shown.push_back(util::printable(list[i]));
   auto text = util::join(shown, ", ");
   if (list.size() > kMaxNames) text += fmt::format(" and {} more", list.size() - kMaxNames);
   return text;
 }
 
 std::string conflict_line(const Action& action) {
-  auto line = fmt::format("conflict: {} (local {}, remote {})", action.path,
+  auto line = fmt::format("conflict: {} (local {}, remote {})", util::printable(action.path),
                           to_string(action.local), to_string(action.remote));
   if (action.target.empty()) return line + ": " + action.note;
-  return line +
-         fmt::format(": {} version kept beside it as {}", to_string(action.side), action.target);
+  return line + fmt::format(": {} version kept beside it as {}", to_string(action.side),
+                            util::printable(action.target));
 }
 
 using Groups = std::map<std::string, std::vector<std::string>>;

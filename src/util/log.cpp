@@ -3,6 +3,8 @@
 #include <array>
 #include <regex>
 
+#include "util/text.hpp"
+
 namespace gpunb::util {
 
 void Redactor::add_secret(std::string secret) {
@@ -31,7 +33,7 @@ void Logger::write(LogLevel level, std::string_view line) const {
   static constexpr std::array<const char*, 4> names = {"debug", "info", "warning", "error"};
   auto index = static_cast<size_t>(level);
   if (index >= names.size()) return;
-  fmt::print(sink_, "gpunb: {}: {}\n", names[index], redactor_.redact(line));
+  fmt::print(sink_, "gpunb: {}: {}\n", names[index], printable(redactor_.redact(line)));
 }
 
 }  // namespace gpunb::util

@@ -20,6 +20,23 @@ assert_grep '^other \(orphan\) +running' "$WORK/out"
 assert_grep 'gpunb down NAME' "$WORK/out"
 pass "ls --all-regions finds a gpunb machine this ledger does not know, marked orphan"
 
+# This ledger is empty and a gpunb machine runs in eu-west-1: rejected credentials are an error,
+# never "No machines".
+AWS_SECRET_ACCESS_KEY="wrong$AWS_SECRET_ACCESS_KEY" expect 3 --region eu-west-1 ls
+assert_grep '^gpunb: error: .*AWS rejected the credentials' "$WORK/err"
+grep -q 'No machines' "$WORK/out" && fail "bad credentials were listed as no machines"
+AWS_SECRET_ACCESS_KEY="wrong$AWS_SECRET_ACCESS_KEY" expect 3 --region eu-west-1 ls --json
+pass "ls with bad credentials and an empty ledger fails with exit 3, not 'No machines'"
+
+# A region the sweep cannot ask (here EC2 refuses it, as for a region not enabled) is a warning
+# naming it; the other regions are still listed.
+sbx_fault '{"action": "DescribeInstances", "region": "ap-northeast-1", "error": "AuthFailure", "count": 1}'
+expect 0 ls --all-regions --json
+assert_eq "$(jq -r '.[].name' "$WORK/out")" other "machines listed beside the region that failed"
+assert_grep '^gpunb: warning: region ap-northeast-1 not listed: .*AuthFailure' "$WORK/err"
+sbx_clear faults
+pass "ls --all-regions: a region it cannot ask is a warning line naming the region"
+
 expect 0 --region eu-west-1 down other --yes
 assert_eq "$(live_instances other)" 0 "instances after down of an adopted orphan"
 pass "down adopts and terminates an orphan by name"

@@ -232,9 +232,10 @@ class SandboxTest(unittest.TestCase):
         self.assertEqual(e.response["Error"]["Message"],
                          "Credential should be scoped to a valid region, not 'mars-north-1'.")
 
-    def _signed(self, method, params, secret=SECRET, when=None, tamper=None, token=None):
+    def _signed(self, method, params, secret=SECRET, when=None, tamper=None, token=None, space="%20"):
         url = self.sb.endpoint + "/"
-        body = "&".join("%s=%s" % (k, urllib.request.quote(v, safe="-_.~")) for k, v in params.items())
+        body = "&".join("%s=%s" % (k, urllib.request.quote(v, safe="-_.~").replace("%20", space))
+                        for k, v in params.items())
         if method == "GET":
             req = AWSRequest(method="GET", url=url + "?" + body)
         else:
@@ -347,6 +348,17 @@ class SandboxTest(unittest.TestCase):
         # an X-Amz-* parameter missing
         st, body = self._presigned(p, tamper=lambda u: u.replace("&X-Amz-SignedHeaders=host", ""))
         self.assertEqual(st, 401, body)
+
+    def test_auth_signature_covers_the_form_body_as_botocore_encodes_it(self):
+        # A server that re-encodes the parameters it parsed checks the signature over that form: a
+        # body signed as sent but encoded otherwise (a space as %20, not '+') is refused.
+        p = {"Action": "DescribeImages", "Version": "2016-11-15", "Owner.1": "amazon",
+             "Filter.1.Name": "name", "Filter.1.Value.1": "Deep Learning AMI * ~/:=+&"}
+        st, body = self._signed("POST", p, space="+")
+        self.assertEqual(st, 200, body)
+        st, body = self._signed("POST", p, space="%20")
+        self.assertEqual(st, 401, body)
+        self.assertIn("<Code>AuthFailure</Code>", body)
 
     # ---------------------------------------------------------------- awscli parses every response
     def test_awscli_catalog_actions(self):

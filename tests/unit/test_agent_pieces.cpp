@@ -1,5 +1,9 @@
 // The agent's pieces, in-process: HTTP parsing, redaction, shell quoting, probe choice, launcher.
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
 
 #include "agent/files.hpp"
 #include "agent/http.hpp"
@@ -37,6 +41,29 @@ TEST(AgentFiles, RedactsEveryOccurrence) {
   EXPECT_EQ(last_lines("a\nb", 0), "");
   EXPECT_EQ(random_hex(32).size(), 64u);
   EXPECT_NE(random_hex(32), random_hex(32));
+}
+
+// A link planted where the old code put its temp file (PATH.tmp-PID) is never written through,
+// and nothing is left beside PATH.
+TEST(AgentFiles, AtomicWriteNeverFollowsAPlantedLinkAndUsesAnUnguessableName) {
+  auto dir = std::filesystem::temp_directory_path() / ("gpunb-atomic-" + random_hex(6));
+  std::filesystem::create_directories(dir);
+  auto victim = dir / "victim";
+  std::ofstream(victim) << "precious";
+  auto path = dir / "state.json";
+  std::filesystem::create_symlink(victim, path.string() + ".tmp-" + std::to_string(::getpid()));
+  std::filesystem::create_symlink(victim, path.string() + ".tmp");
+  ASSERT_TRUE(write_atomic(path, "{}\n", 0600));
+  EXPECT_EQ(read_text(victim).value_or(""), "precious");
+  EXPECT_FALSE(std::filesystem::is_symlink(path));
+  EXPECT_EQ(read_text(path).value_or(""), "{}\n");
+  EXPECT_EQ(std::filesystem::status(path).permissions() & std::filesystem::perms::all,
+            std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  size_t entries = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir))
+    entries += entry.exists() ? 1 : 0;
+  EXPECT_EQ(entries, 4u);  // victim, state.json and the two planted links, nothing else
+  std::filesystem::remove_all(dir);
 }
 
 TEST(AgentStrings, QuotesForTheShellAndChecksNames) {

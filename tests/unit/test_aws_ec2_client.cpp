@@ -44,7 +44,7 @@ TEST(Ec2Client, PostsASignedFormToTheEndpointRoot) {
   EXPECT_EQ(request.url, "https://ec2.us-east-1.amazonaws.com/");
   EXPECT_EQ(request.body,
             "Action=DescribeRegions&Version=2016-11-15&Filter.1.Name=region-name&Filter.1.Value.1="
-            "a%20b%2Fc");
+            "a+b%2Fc");
   EXPECT_EQ(header(request, "content-type"), "application/x-www-form-urlencoded; charset=utf-8");
   auto authorization = header(request, "authorization");
   EXPECT_EQ(

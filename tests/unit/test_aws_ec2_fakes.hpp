@@ -88,8 +88,8 @@ inline std::map<std::string, std::string> form(const net::HttpRequest& request) 
   std::map<std::string, std::string> params;
   for (const auto& pair : util::split(request.body, '&')) {
     auto equals = pair.find('=');
-    params[util::uri_decode(pair.substr(0, equals), false)] =
-        util::uri_decode(pair.substr(equals + 1), false);
+    params[util::uri_decode(pair.substr(0, equals), true)] =
+        util::uri_decode(pair.substr(equals + 1), true);
   }
   return params;
 }

@@ -139,6 +139,43 @@ TEST(RemoteTransfer, PullRefusesPathsItDidNotAskFor) {
   EXPECT_FALSE(fs::exists(local.root.parent_path() / "evil"));
 }
 
+// A machine that sends one line with no end: accepts what it is sent, then 'a' for ever (up to a
+// cap, so that a reader with no bound fails here by the cap instead of exhausting memory).
+class EndlessLineChannel : public remote::ByteChannel {
+ public:
+  core::Status write(std::string_view) override { return {}; }
+  core::Result<size_t> read(char* buffer, size_t max, std::chrono::milliseconds) override {
+    if (served >= kCap) return core::fail(core::ErrorKind::network, "connection lost");
+    size_t n = std::min<size_t>(max, 65536);
+    std::memset(buffer, 'a', n);
+    served += n;
+    return n;
+  }
+  core::Status send_eof() override { return {}; }
+  static constexpr size_t kCap = size_t{16} << 20;
+  size_t served = 0;
+};
+
+TEST(RemoteTransfer, PullRefusesALineWithNoEndInsteadOfBufferingIt) {
+  FsTree local;
+  EndlessLineChannel channel;
+  auto pulled = remote::pull_stream(channel, local.root, {"a.ipynb"});
+  ASSERT_TRUE(pulled.error);
+  EXPECT_NE(pulled.error->message.find("with no end"), std::string::npos) << pulled.error->message;
+  EXPECT_LT(channel.served, size_t{4} << 20);
+  EXPECT_FALSE(pulled.files[0].ok);
+}
+
+TEST(RemoteTransfer, PushRefusesAReplyWithNoEndInsteadOfBufferingIt) {
+  FsTree local;
+  local.put("a.ipynb", "{}");
+  EndlessLineChannel channel;
+  auto pushed = remote::push_stream(channel, local.root, {"a.ipynb"});
+  ASSERT_TRUE(pushed.error);
+  EXPECT_NE(pushed.error->message.find("with no end"), std::string::npos) << pushed.error->message;
+  EXPECT_LT(channel.served, size_t{4} << 20);
+}
+
 TEST(RemoteTransfer, ListHashDeleteThroughTheAgent) {
   AgentSandbox sandbox;
   auto agent = remote::Agent::attach(std::make_unique<AgentPipe>(sandbox.env()));

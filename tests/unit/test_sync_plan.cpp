@@ -210,3 +210,66 @@ TEST(SyncPlan, ActionsComeSortedByPath) {
 }  // namespace
 
 }  // namespace gpunb::sync
+
+namespace gpunb::sync {
+
+namespace {
+
+// The same cases for the workspace's own .gpunbignore.
+Plan ignore_file_plan(std::optional<Entry> local, std::optional<Entry> remote, bool with_base,
+                      Direction direction, const Options& options) {
+  SyncInput input;
+  for (auto* entry : {&local, &remote}) {
+    if (*entry) (*entry)->path = std::string(kIgnoreFile);
+    if (*entry) (entry == &local ? input.local : input.remote).push_back(**entry);
+  }
+  if (with_base) {
+    auto record = base();
+    record.path = std::string(kIgnoreFile);
+    input.base.push_back(record);
+  }
+  return make_plan(input, Ignore(), direction, options, kNow);
+}
+
+}  // namespace
+
+TEST(SyncPlan, IgnoreFileChangedOnTheRemoteIsAConflictNeverADownload) {
+  for (auto direction : {kBoth, kPull}) {
+    for (const auto& [local, with_base] :
+         {std::pair{std::optional<Entry>(kLocalSame), true},
+          std::pair{std::optional<Entry>(), true}, std::pair{std::optional<Entry>(), false}}) {
+      auto plan = ignore_file_plan(local, kRemoteEdit, with_base, direction, kDelete);
+      ASSERT_EQ(plan.actions.size(), 1u);
+      const auto& action = plan.actions[0];
+      EXPECT_EQ(action.kind, ActionKind::conflict);
+      EXPECT_EQ(action.side, Side::remote);
+      EXPECT_EQ(action.target, ".gpunbignore.conflict-remote-20240131T235959Z");
+      EXPECT_TRUE(plan.has_conflicts());
+    }
+  }
+  // Pushing leaves the remote's change where it is, as for any file.
+  auto push = ignore_file_plan(kLocalSame, kRemoteEdit, true, kPush, kDelete);
+  EXPECT_EQ(push.actions.at(0).kind, ActionKind::skip_newer);
+}
+
+TEST(SyncPlan, IgnoreFileDeletedOnTheRemoteIsAConflictAndTheNextSyncRestoresIt) {
+  auto plan = ignore_file_plan(kLocalSame, std::nullopt, true, kPull, kDelete);
+  ASSERT_EQ(plan.actions.size(), 1u);
+  const auto& action = plan.actions[0];
+  EXPECT_EQ(action.kind, ActionKind::conflict);
+  EXPECT_TRUE(action.target.empty());
+  EXPECT_FALSE(action.transfers());
+  EXPECT_EQ(base_after(action, nullptr, 5).op, BaseOp::erase);
+  // With the base gone, the laptop's file is new: a sync or push sends it back.
+  auto again = ignore_file_plan(kLocalSame, std::nullopt, false, kBoth, kDelete);
+  EXPECT_EQ(again.actions.at(0).kind, ActionKind::upload);
+}
+
+TEST(SyncPlan, IgnoreFileRemoteConflictCopyMakesTheLaptopVersionTravelNextTime) {
+  auto plan = ignore_file_plan(kLocalSame, kRemoteEdit, true, kBoth, kKeep);
+  auto update = base_after(plan.actions.at(0), nullptr, 5);
+  ASSERT_EQ(update.op, BaseOp::put);
+  EXPECT_EQ(update.record.local_mtime_ns, ledger::kUnknownMtime);
+}
+
+}  // namespace gpunb::sync
