@@ -39,6 +39,22 @@ def _parse_amz_date(s):
         return None
 
 
+def _credential_scope(credential, keys, regions, malformed):
+    """AKID/DATE/REGION/ec2/aws4_request checked as EC2 does: (akid, date, region). MALFORMED is
+    the (code, status) for a credential of another shape (it differs between header and query)."""
+    cred = credential.split("/")
+    if len(cred) != 5 or cred[4] != "aws4_request":
+        raise ApiError(malformed[0], "Credential should have exactly 5 slash-separated components", malformed[1])
+    akid, scope_date, region, service, _ = cred
+    if akid not in keys:
+        raise ApiError("AuthFailure", BAD_CREDS, 401)
+    if region not in regions:
+        raise ApiError("AuthFailure", "Credential should be scoped to a valid region, not '%s'." % region, 401)
+    if service != "ec2":
+        raise ApiError("AuthFailure", "Credential should be scoped to correct service: 'ec2'.", 401)
+    return akid, scope_date, region
+
+
 def verify(method, path, query_pairs, headers, body, keys, regions, session_token=None, now=None):
     """Returns (access_key_id, region). Raises ApiError on any failure.
 
@@ -61,16 +77,8 @@ def verify(method, path, query_pairs, headers, body, keys, regions, session_toke
         if req not in fields:
             raise ApiError("IncompleteSignature",
                            "Authorization header requires '%s' parameter. Authorization=%s" % (req, auth), 400)
-    cred = fields["Credential"].split("/")
-    if len(cred) != 5 or cred[4] != "aws4_request":
-        raise ApiError("IncompleteSignature", "Credential should have exactly 5 slash-separated components", 400)
-    akid, scope_date, region, service, _ = cred
-    if akid not in keys:
-        raise ApiError("AuthFailure", BAD_CREDS, 401)
-    if region not in regions:
-        raise ApiError("AuthFailure", "Credential should be scoped to a valid region, not '%s'." % region, 401)
-    if service != "ec2":
-        raise ApiError("AuthFailure", "Credential should be scoped to correct service: 'ec2'.", 401)
+    akid, scope_date, region = _credential_scope(fields["Credential"], keys, regions,
+                                                 ("IncompleteSignature", 400))
     signed = [h.strip().lower() for h in fields["SignedHeaders"].split(";") if h.strip()]
     if "host" not in signed:
         raise ApiError("AuthFailure", "'Host' must be a 'SignedHeader' in the AWS Authorization.", 401)
@@ -140,16 +148,7 @@ def verify_presigned(method, path, query_pairs, headers, body, keys, regions, se
             raise ApiError("AuthFailure", "AWS query-string parameters must include '%s'." % req, 401)
     if q["X-Amz-Algorithm"] != "AWS4-HMAC-SHA256":
         raise ApiError("AuthFailure", "X-Amz-Algorithm only supports 'AWS4-HMAC-SHA256'", 401)
-    cred = q["X-Amz-Credential"].split("/")
-    if len(cred) != 5 or cred[4] != "aws4_request":
-        raise ApiError("AuthFailure", "Credential should have exactly 5 slash-separated components", 401)
-    akid, scope_date, region, service, _ = cred
-    if akid not in keys:
-        raise ApiError("AuthFailure", BAD_CREDS, 401)
-    if region not in regions:
-        raise ApiError("AuthFailure", "Credential should be scoped to a valid region, not '%s'." % region, 401)
-    if service != "ec2":
-        raise ApiError("AuthFailure", "Credential should be scoped to correct service: 'ec2'.", 401)
+    akid, scope_date, region = _credential_scope(q["X-Amz-Credential"], keys, regions, ("AuthFailure", 401))
     amz_date = q["X-Amz-Date"]
     ts = _parse_amz_date(amz_date)
     if ts is None:

@@ -31,8 +31,7 @@ bool is_pinned(Context& context, const core::Machine& machine) {
   return false;
 }
 
-ssh::ConnectOptions connect_options(Context& context, const core::Machine& machine,
-                                    std::vector<std::string> expected) {
+ssh::ConnectOptions connect_options(Context& context, const core::Machine& machine) {
   ssh::ConnectOptions options;
   options.host = machine.public_ip;
   options.port = machine.ssh_port;
@@ -40,7 +39,6 @@ ssh::ConnectOptions connect_options(Context& context, const core::Machine& machi
   options.identities = {context.key_path()};
   options.host_key.known_hosts = known_hosts_path(context);
   options.host_key.alias = host_alias(machine);
-  options.host_key.expected_fingerprints = std::move(expected);
   options.host_key.forget_name = machine.name;
   return options;
 }
@@ -48,15 +46,15 @@ ssh::ConnectOptions connect_options(Context& context, const core::Machine& machi
 ssh::Session open_session(Context& context, const core::Machine& machine) {
   context.key();  // made (or its permissions checked) before anything connects
   ProgressLine progress(context);
+  bool first_contact = !is_pinned(context, machine);
   // A machine started in the last minutes may still be booting; any other answers at once or is
   // unreachable, which must not keep `down` waiting for minutes.
   auto age = util::unix_seconds(context.clock().now()) - machine.launched_at;
-  bool booting = machine.provider == "ec2" && age >= 0 && age < 300 && !is_pinned(context, machine);
+  bool booting = machine.provider == "ec2" && age >= 0 && age < 300 && first_contact;
   wait_for_ssh(context, machine, progress,
                booting ? std::chrono::seconds(180) : std::chrono::seconds(15));
   progress.done();
   auto options = connect_options(context, machine);
-  bool first_contact = !is_pinned(context, machine);
   if (first_contact) prepare_first_contact(context, machine, progress, options.host_key);
   auto session = core::value_or_throw(ssh::Session::connect(options));
   if (first_contact) report_first_contact(context, machine, session);

@@ -15,9 +15,8 @@ std::string host_alias(const core::Machine& machine);  // gpunb-<instance id> / 
 std::filesystem::path known_hosts_path(Context& context);  // gpunb's own, never ~/.ssh/known_hosts
 bool is_pinned(Context& context, const core::Machine& machine);
 
-// Options for a machine; `expected` are fingerprints the cloud vouches for (first contact).
-ssh::ConnectOptions connect_options(Context& context, const core::Machine& machine,
-                                    std::vector<std::string> expected = {});
+// Options for a machine with its pinned key (the first contact's check is open_session's).
+ssh::ConnectOptions connect_options(Context& context, const core::Machine& machine);
 
 // Connects with host-key verification: a pinned key must match; the first time, the key must be
 // one the cloud printed (EC2 console output, waited for), the user's known_hosts lists (a box), the

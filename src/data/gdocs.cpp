@@ -6,6 +6,7 @@
 #include <array>
 #include <cctype>
 
+#include "data/google_link.hpp"
 #include "data/html_form.hpp"
 
 namespace gpunb::data {
@@ -28,42 +29,6 @@ const KindInfo& info(DocKind kind) {
   return *std::find_if(kKinds.begin(), kKinds.end(), [&](const auto& k) { return k.kind == kind; });
 }
 
-std::string lower(std::string_view text) {
-  std::string out(text);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-std::vector<std::string_view> segments_of(std::string_view path) {
-  std::vector<std::string_view> out;
-  while (!path.empty()) {
-    auto slash = path.find('/');
-    if (auto segment = path.substr(0, slash); !segment.empty()) out.push_back(segment);
-    if (slash == std::string_view::npos) break;
-    path.remove_prefix(slash + 1);
-  }
-  return out;
-}
-
-// NAME's value in "a=1&b=2" (a fragment "#gid=0" is read the same way).
-std::optional<std::string> value_of(std::string_view query, std::string_view name) {
-  while (!query.empty()) {
-    auto amp = query.find('&');
-    auto item = query.substr(0, amp);
-    if (item.starts_with(name) && item.size() > name.size() && item[name.size()] == '=')
-      return std::string(item.substr(name.size() + 1));
-    if (amp == std::string_view::npos) break;
-    query.remove_prefix(amp + 1);
-  }
-  return std::nullopt;
-}
-
-bool is_doc_id(std::string_view text) {
-  return text.size() >= 25 && std::all_of(text.begin(), text.end(), [](char c) {
-           return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' || c == '-';
-         });
-}
-
 bool digits(const std::optional<std::string>& text) {
   return text && !text->empty() && std::all_of(text->begin(), text->end(), [](char c) {
            return std::isdigit(static_cast<unsigned char>(c)) != 0;
@@ -78,7 +43,7 @@ std::optional<DocLink> kind_and_id(const std::vector<std::string_view>& segments
                            [&](const auto& k) { return segments[at] == k.path; });
   if (kind == kKinds.end()) return std::nullopt;
   size_t d = segments.size() > at + 4 && segments[at + 1] == "u" ? at + 3 : at + 1;
-  if (segments.size() < d + 2 || segments[d] != "d" || !is_doc_id(segments[d + 1]))
+  if (segments.size() < d + 2 || segments[d] != "d" || !is_google_id(segments[d + 1]))
     return std::nullopt;
   return DocLink{kind->kind, std::string(segments[d + 1])};
 }
@@ -87,10 +52,10 @@ std::optional<DocLink> kind_and_id(const std::vector<std::string_view>& segments
 
 std::optional<DocLink> gdocs_link(std::string_view source) {
   for (std::string_view scheme : {"https://", "http://"}) {
-    if (lower(source.substr(0, scheme.size())) == scheme) source.remove_prefix(scheme.size());
+    if (ascii_lower(source.substr(0, scheme.size())) == scheme) source.remove_prefix(scheme.size());
   }
   auto host_end = source.find_first_of("/?#");
-  if (lower(source.substr(0, host_end)) != "docs.google.com" || host_end == source.npos)
+  if (ascii_lower(source.substr(0, host_end)) != "docs.google.com" || host_end == source.npos)
     return std::nullopt;
   auto rest = source.substr(host_end);
   auto hash = rest.find('#');
@@ -98,12 +63,12 @@ std::optional<DocLink> gdocs_link(std::string_view source) {
   rest = rest.substr(0, hash);
   auto question = rest.find('?');
   auto query = question == rest.npos ? std::string_view() : rest.substr(question + 1);
-  auto link = kind_and_id(segments_of(rest.substr(0, question)));
+  auto link = kind_and_id(path_segments(rest.substr(0, question)));
   if (!link) return std::nullopt;
-  auto gid = value_of(fragment, "gid");
-  if (!digits(gid)) gid = value_of(query, "gid");
+  auto gid = query_value(fragment, "gid");
+  if (!digits(gid)) gid = query_value(query, "gid");
   if (digits(gid)) link->gid = gid;
-  if (auto format = value_of(query, "format"); format && !format->empty()) link->format = format;
+  if (auto format = query_value(query, "format"); format && !format->empty()) link->format = format;
   return link;
 }
 
@@ -125,7 +90,7 @@ const std::vector<std::string>& export_formats(DocKind kind) {
 agent::Outcome<std::string> export_format(DocKind kind, const std::optional<std::string>& format) {
   const auto& formats = export_formats(kind);
   if (!format) return formats.front();
-  auto wanted = lower(*format);
+  auto wanted = ascii_lower(*format);
   if (wanted == "jpg") wanted = "jpeg";
   if (std::find(formats.begin(), formats.end(), wanted) != formats.end()) return wanted;
   std::string list;
@@ -161,7 +126,7 @@ std::optional<DocPage> gdocs_page(const Url& url, std::string_view html) {
       return DocPage{kind.kind, title.substr(0, title.size() - suffix.size())};
   }
   auto path = std::string_view(url.target).substr(0, url.target.find('?'));
-  if (auto link = kind_and_id(segments_of(path))) return DocPage{link->kind, ""};
+  if (auto link = kind_and_id(path_segments(path))) return DocPage{link->kind, ""};
   return std::nullopt;
 }
 

@@ -7,22 +7,12 @@
 #include <cstdlib>
 #include <vector>
 
+#include "data/google_link.hpp"
 #include "data/html_form.hpp"
 
 namespace gpunb::data {
 
 namespace {
-
-// Drive file ids are 28 (old) or 33 characters; shorter words are more likely local names.
-constexpr size_t kMinIdLength = 25;
-
-bool is_id_char(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' || c == '-';
-}
-
-bool is_id(std::string_view text) {
-  return text.size() >= kMinIdLength && std::all_of(text.begin(), text.end(), is_id_char);
-}
 
 // A Drive link cut into its parts; only Google Drive's own hosts qualify.
 struct DriveLink {
@@ -31,59 +21,29 @@ struct DriveLink {
   std::string_view query;
 };
 
-std::string lower(std::string_view text) {
-  std::string out(text);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-std::vector<std::string_view> segments_of(std::string_view path) {
-  std::vector<std::string_view> out;
-  while (!path.empty()) {
-    auto slash = path.find('/');
-    auto segment = path.substr(0, slash);
-    if (!segment.empty()) out.push_back(segment);
-    if (slash == std::string_view::npos) break;
-    path.remove_prefix(slash + 1);
-  }
-  return out;
-}
-
 std::optional<DriveLink> split_link(std::string_view source) {
   for (std::string_view scheme : {"https://", "http://"}) {
-    if (lower(source.substr(0, scheme.size())) == scheme) source.remove_prefix(scheme.size());
+    if (ascii_lower(source.substr(0, scheme.size())) == scheme) source.remove_prefix(scheme.size());
   }
   source = source.substr(0, source.find('#'));
   auto host_end = source.find_first_of("/?");
-  DriveLink link{lower(source.substr(0, host_end)), {}, {}};
+  DriveLink link{ascii_lower(source.substr(0, host_end)), {}, {}};
   if (link.host != "drive.google.com" && link.host != "docs.google.com" &&
       link.host != "drive.usercontent.google.com")
     return std::nullopt;
   auto rest = host_end == std::string_view::npos ? std::string_view() : source.substr(host_end);
   auto question = rest.find('?');
-  link.segments = segments_of(rest.substr(0, question));
+  link.segments = path_segments(rest.substr(0, question));
   if (question != std::string_view::npos) link.query = rest.substr(question + 1);
   return link;
-}
-
-std::optional<std::string> query_value(std::string_view query, std::string_view name) {
-  while (!query.empty()) {
-    auto amp = query.find('&');
-    auto item = query.substr(0, amp);
-    auto equals = item.find('=');
-    if (equals != std::string_view::npos && item.substr(0, equals) == name)
-      return std::string(item.substr(equals + 1));
-    if (amp == std::string_view::npos) break;
-    query.remove_prefix(amp + 1);
-  }
-  return std::nullopt;
 }
 
 // /file/d/ID/..., /file/u/0/d/ID/...: the segment after "d" under "file".
 std::optional<std::string> path_id(const std::vector<std::string_view>& segments) {
   if (segments.empty() || segments[0] != "file") return std::nullopt;
   auto d = std::find(segments.begin(), segments.end(), "d");
-  if (d == segments.end() || d + 1 == segments.end() || !is_id(*(d + 1))) return std::nullopt;
+  if (d == segments.end() || d + 1 == segments.end() || !is_google_id(*(d + 1)))
+    return std::nullopt;
   return std::string(*(d + 1));
 }
 
@@ -95,12 +55,12 @@ std::string without_trailing_slash(std::string text) {
 }  // namespace
 
 std::optional<std::string> gdrive_file_id(std::string_view source) {
-  if (is_id(source)) return std::string(source);
+  if (is_google_id(source)) return std::string(source);
   auto link = split_link(source);
   if (!link) return std::nullopt;
   if (auto id = path_id(link->segments)) return id;
   auto id = query_value(link->query, "id");
-  if (id && is_id(*id)) return id;
+  if (id && is_google_id(*id)) return id;
   return std::nullopt;
 }
 
@@ -112,7 +72,7 @@ std::optional<std::string> gdrive_resource_key(std::string_view source) {
   auto link = split_link(source);
   if (!link) return std::nullopt;
   auto key = query_value(link->query, "resourcekey");
-  if (!key || key->empty() || !std::all_of(key->begin(), key->end(), is_id_char))
+  if (!key || key->empty() || !std::all_of(key->begin(), key->end(), is_google_id_char))
     return std::nullopt;
   return key;
 }

@@ -5,31 +5,20 @@
 #include <array>
 #include <utility>
 
+#include "util/strings.hpp"
+
 namespace gpunb::util {
 
-namespace {
-bool unreserved(unsigned char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-         c == '_' || c == '.' || c == '~';
-}
-}  // namespace
-
 std::string form_encode(std::string_view text) {
-  static constexpr std::string_view digits = "0123456789ABCDEF";
+  // uri_encode's safe set is botocore's (A-Za-z0-9-_.~); only a space differs: '+' in a form.
   std::string out;
-  out.reserve(text.size());
-  for (unsigned char c : text) {
-    if (unreserved(c)) {
-      out += static_cast<char>(c);
-    } else if (c == ' ') {
-      out += '+';
-    } else {
-      out += '%';
-      out += digits[c >> 4U];
-      out += digits[c & 0xFU];
-    }
+  for (size_t start = 0;;) {
+    auto space = text.find(' ', start);
+    out += uri_encode(text.substr(start, space - start));  // to the end at npos
+    if (space == std::string_view::npos) return out;
+    out += '+';
+    start = space + 1;
   }
-  return out;
 }
 
 namespace {

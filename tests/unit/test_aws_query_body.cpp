@@ -12,13 +12,12 @@
 #include <string>
 
 #include "aws/query.hpp"
+#include "botocore_script.hpp"
 #include "util/crypto.hpp"
 #include "util/strings.hpp"
 
 namespace gpunb::aws {
 namespace {
-
-const std::string kScript = std::string(GPUNB_SOURCE_DIR) + "/tests/unit/query_botocore.py";
 
 bool botocore_available() {
   return std::system("/usr/bin/python3 -c 'import botocore.awsrequest' >/dev/null 2>&1") ==
@@ -101,18 +100,7 @@ nlohmann::json pairs_json(const std::string& action, const Params& params) {
 }
 
 nlohmann::json run_botocore(const nlohmann::json& input) {
-  auto path =
-      std::filesystem::temp_directory_path() / ("gpunb-query-" + util::random_hex(8) + ".json");
-  std::ofstream(path) << input.dump();
-  std::string command = "/usr/bin/python3 '" + kScript + "' < '" + path.string() + "'";
-  std::string output;
-  if (FILE* pipe = popen(command.c_str(), "r")) {
-    char buffer[4096];
-    while (auto got = fread(buffer, 1, sizeof buffer, pipe)) output.append(buffer, got);
-    pclose(pipe);
-  }
-  std::filesystem::remove(path);
-  return nlohmann::json::parse(output, nullptr, false);
+  return botocore_test::run_botocore_script("query_botocore.py", input);
 }
 
 }  // namespace

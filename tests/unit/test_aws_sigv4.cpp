@@ -14,6 +14,7 @@
 
 #include "aws/sigv4.hpp"
 #include "aws/url.hpp"
+#include "botocore_script.hpp"
 #include "util/crypto.hpp"
 #include "util/strings.hpp"
 
@@ -263,8 +264,6 @@ TEST(Sigv4Sign, AddsHostDateTokenAndPayloadHeaders) {
 
 // ---- botocore cross-check ----------------------------------------------------------------
 
-const std::string kBotocoreScript = std::string(GPUNB_SOURCE_DIR) + "/tests/unit/sigv4_botocore.py";
-
 bool botocore_available() {
   return std::system("/usr/bin/python3 -c 'import botocore.auth' >/dev/null 2>&1") == 0;  // NOLINT
 }
@@ -496,18 +495,7 @@ nlohmann::json to_json(const BotoCase& test) {
 
 // Runs the script on `input`; the JSON it prints.
 nlohmann::json run_botocore(const nlohmann::json& input) {
-  auto path =
-      std::filesystem::temp_directory_path() / ("gpunb-sigv4-" + util::random_hex(8) + ".json");
-  std::ofstream(path) << input.dump();
-  std::string command = "/usr/bin/python3 '" + kBotocoreScript + "' < '" + path.string() + "'";
-  std::string output;
-  if (FILE* pipe = popen(command.c_str(), "r")) {
-    char buffer[4096];
-    while (auto got = fread(buffer, 1, sizeof buffer, pipe)) output.append(buffer, got);
-    pclose(pipe);
-  }
-  std::filesystem::remove(path);
-  return nlohmann::json::parse(output, nullptr, false);
+  return botocore_test::run_botocore_script("sigv4_botocore.py", input);
 }
 
 // Our canonical request for a request sign() has signed, to show next to botocore's on mismatch.
