@@ -37,7 +37,8 @@ class Sshd {
   void kill_connections(int signal);  // only the processes serving connections
   int port() const { return port_; }
   std::string fingerprint(const std::string& host_key = "host_ed25519") const;
-  std::string log() const;
+  std::string log() const;       // sshd's log, then sftp-server's
+  std::string sshd_log() const;  // sshd's alone: grows only at its end
 
  private:
   std::vector<pid_t> connection_pids() const;

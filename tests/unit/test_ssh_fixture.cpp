@@ -138,8 +138,7 @@ std::map<pid_t, pid_t> parents() {
   for (const auto& entry : fs::directory_iterator("/proc")) {
     auto name = entry.path().filename().string();
     if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-    std::ifstream in(entry.path() / "stat");
-    std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    auto stat = util::read_file(entry.path() / "stat").value_or("");  // gone by now: skipped
     auto close = stat.rfind(')');
     if (close == std::string::npos) continue;
     std::istringstream rest(stat.substr(close + 2));
@@ -205,8 +204,11 @@ std::string Sshd::fingerprint(const std::string& host_key) const {
 }
 
 std::string Sshd::log() const {
-  return util::read_file(dir_ / "sshd.log").value_or("") +
-         util::read_file(dir_ / "sftp.log").value_or("");
+  return sshd_log() + util::read_file(dir_ / "sftp.log").value_or("");
+}
+
+std::string Sshd::sshd_log() const {
+  return util::read_file(dir_ / "sshd.log").value_or("");
 }
 
 // ---- TcpServer ----

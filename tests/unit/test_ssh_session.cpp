@@ -110,7 +110,7 @@ TEST_F(SshSession, UnverifiedKeyIsRefusedBeforeAnyAuthentication) {
   opts.host_key.trust_first_use = false;
   opts.host_key.unverified_reason = "no fingerprints within 5m";
   opts.host_key.unverified_hint = "retry later";
-  auto log_before = sshd_->log().size();
+  auto log_before = sshd_->sshd_log().size();
   auto refused = ssh::Session::connect(opts);
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error().kind, core::ErrorKind::refused);
@@ -123,11 +123,11 @@ TEST_F(SshSession, UnverifiedKeyIsRefusedBeforeAnyAuthentication) {
   EXPECT_FALSE(fs::exists(opts.host_key.known_hosts));
   // sshd saw the connection end before any authentication: our public key never left
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-  while (sshd_->log().substr(log_before).find("preauth") == std::string::npos &&
+  while (sshd_->sshd_log().substr(log_before).find("preauth") == std::string::npos &&
          std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  auto seen = sshd_->log().substr(log_before);
+  auto seen = sshd_->sshd_log().substr(log_before);
   EXPECT_NE(seen.find("preauth"), std::string::npos) << seen;
   EXPECT_EQ(seen.find("publickey"), std::string::npos) << seen;
 }
