@@ -1,5 +1,5 @@
 // A week of notebook work on one g5.xlarge, replayed on a simulated clock against four idle rules:
-// gpunb's (the agent's own IdlePolicy, linked from src/agent/idle_policy.cpp), none, a
+// gpunb's (the agent's own IdlePolicy, linked from src/agent/watch/idle_policy.cpp), none, a
 // SkyPilot-style rule (idle = no SSH session and no job of its queue, default 5 minutes) and a
 // dstack-style rule (idle = no connection, here 60 minutes). Prints what each costs and how often
 // it stopped the machine under running work. Deterministic: a fixed seed and our own generator.
@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "agent/idle_policy.hpp"
+#include "agent/watch/idle_policy.hpp"
 
 namespace {
 

@@ -2,13 +2,13 @@
 #include <cstring>
 #include <iostream>
 
-#include "agent/context.hpp"
-#include "agent/fetch_run.hpp"
-#include "agent/fs_receive.hpp"
-#include "agent/fs_send.hpp"
-#include "agent/serve.hpp"
-#include "agent/watch.hpp"
-#include "data/extract_main.hpp"
+#include "agent/fetch/run.hpp"
+#include "agent/fs/receive.hpp"
+#include "agent/fs/send.hpp"
+#include "agent/host/context.hpp"
+#include "agent/serve/serve.hpp"
+#include "agent/watch/watch.hpp"
+#include "data/archive/extract_main.hpp"
 
 int main(int argc, char** argv) {
   if (argc == 2 && std::strcmp(argv[1], "serve") == 0) {
@@ -35,7 +35,7 @@ int main(int argc, char** argv) {
       << "usage: gpunb-agent serve | receive ROOT | send ROOT | fetch-run ID | fetch-local |\n"
          "                   extract ARCHIVE DIR | watch [--foreground|--sample] | --version\n"
          "  serve: JSON lines on stdin/stdout (started by gpunb over SSH)\n"
-         "  receive, send: the sync stream of files below ROOT (see src/agent/fs_send.hpp)\n"
+         "  receive, send: the sync stream of files below ROOT (see src/agent/fs/send.hpp)\n"
          "  fetch-run: a detached data fetch (fetch.start); fetch-local: a job on stdin\n"
          "  extract: unpack an archive safely; watch: the idle watcher (autostop)\n";
   return 2;

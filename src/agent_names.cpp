@@ -4,8 +4,9 @@
 // load the machine's locales), so that was ASCII and every non-ASCII name of a zip written by
 // Python, Windows, macOS or 7-Zip failed to convert. gpunb-agent is linked with
 // -Wl,--wrap=nl_langinfo: libarchive's calls land here and are told UTF-8, so names come through
-// as UTF-8 (NFC); data/extract_paths.hpp refuses those that are not. Only this binary is wrapped:
-// a dynamically linked program using data/ (the unit tests) gets its own locale's conversions.
+// as UTF-8 (NFC); data/archive/extract_paths.hpp refuses those that are not. Only this binary is
+// wrapped: a dynamically linked program using data/ (the unit tests) gets its own locale's
+// conversions.
 #include <langinfo.h>
 
 extern "C" {

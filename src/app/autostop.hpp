@@ -1,6 +1,6 @@
 // Autostop from the laptop: the machine's own idle watcher (gpunb-agent watch) is told what to
 // do through the agent's watch.configure op; it then stops (or, --autodown, terminates) the
-// machine by itself, laptop closed or not. See src/agent/watch.hpp.
+// machine by itself, laptop closed or not. See src/agent/watch/watch.hpp.
 #pragma once
 
 #include <chrono>

@@ -1,4 +1,4 @@
-// The job gpunb hands to gpunb-agent for a fetch (see src/agent/fetch_spec.hpp): S3 sources are
+// The job gpunb hands to gpunb-agent for a fetch (see src/agent/fetch/spec.hpp): S3 sources are
 // listed and presigned here, on the laptop, so the machine never holds the user's AWS secret.
 #pragma once
 

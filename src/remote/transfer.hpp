@@ -1,6 +1,6 @@
 // Notebook sync's bulk transfer (laptop folder <-> ROOT on the machine, e.g. "~/work/NAME"):
 // one stream per direction on its own exec channel of the session (`AGENT receive|send ROOT`,
-// format in src/agent/fs_send.hpp), no round trip per file. Every file is checked by SHA-256 on
+// format in src/agent/fs/send.hpp), no round trip per file. Every file is checked by SHA-256 on
 // both ends, and lands atomically (temp file, batch flush, rename) on either side: an interrupted
 // transfer leaves no partial file under its final name, and running it again finishes the job.
 #pragma once

@@ -6,10 +6,10 @@
 #include <fstream>
 #include <thread>
 
-#include "agent/byte_pipe.hpp"
-#include "agent/fetch_spec.hpp"
-#include "agent/fetch_status.hpp"
-#include "agent/files.hpp"
+#include "agent/fetch/byte_pipe.hpp"
+#include "agent/fetch/spec.hpp"
+#include "agent/fetch/status.hpp"
+#include "agent/host/files.hpp"
 
 namespace gpunb::agent {
 namespace {

@@ -9,9 +9,9 @@
 #include <map>
 #include <random>
 
-#include "agent/fs_list.hpp"
-#include "agent/fs_path.hpp"
-#include "agent/sha256.hpp"
+#include "agent/fs/list.hpp"
+#include "agent/fs/path.hpp"
+#include "agent/host/sha256.hpp"
 
 namespace gpunb::agent {
 namespace {

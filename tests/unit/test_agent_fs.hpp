@@ -17,9 +17,9 @@
 #include <string>
 #include <vector>
 
-#include "agent/fs_receive.hpp"
-#include "agent/fs_send.hpp"
-#include "agent/sha256.hpp"
+#include "agent/fs/receive.hpp"
+#include "agent/fs/send.hpp"
+#include "agent/host/sha256.hpp"
 #include "remote/transfer.hpp"
 #include "test_agent_process.hpp"
 

@@ -9,15 +9,15 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "agent/http.hpp"
-#include "agent/idle_policy.hpp"
-#include "agent/watch_boot.hpp"
-#include "agent/watch_power.hpp"
-#include "agent/watch_self.hpp"
-#include "agent/watch_settings.hpp"
-#include "agent/watch_signals.hpp"
-#include "agent/watch_spot.hpp"
-#include "agent/watch_tcp.hpp"
+#include "agent/host/http.hpp"
+#include "agent/watch/boot.hpp"
+#include "agent/watch/idle_policy.hpp"
+#include "agent/watch/power.hpp"
+#include "agent/watch/self.hpp"
+#include "agent/watch/settings.hpp"
+#include "agent/watch/signals.hpp"
+#include "agent/watch/spot.hpp"
+#include "agent/watch/tcp.hpp"
 
 namespace gpunb::agent {
 namespace {

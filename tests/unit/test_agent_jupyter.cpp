@@ -4,8 +4,8 @@
 #include <signal.h>
 #include <sys/stat.h>
 
-#include "agent/http.hpp"
-#include "agent/process.hpp"
+#include "agent/host/http.hpp"
+#include "agent/host/process.hpp"
 #include "test_agent_process.hpp"
 
 namespace gpunb::testing {

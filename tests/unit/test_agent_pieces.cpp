@@ -5,12 +5,12 @@
 #include <filesystem>
 #include <fstream>
 
-#include "agent/files.hpp"
-#include "agent/http.hpp"
-#include "agent/jupyter_launch.hpp"
-#include "agent/probe.hpp"
-#include "agent/process.hpp"
-#include "agent/strings.hpp"
+#include "agent/host/files.hpp"
+#include "agent/host/http.hpp"
+#include "agent/host/probe.hpp"
+#include "agent/host/process.hpp"
+#include "agent/host/strings.hpp"
+#include "agent/jupyter/launch.hpp"
 
 namespace gpunb::agent {
 namespace {

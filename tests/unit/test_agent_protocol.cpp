@@ -2,7 +2,7 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
-#include "agent/serve.hpp"
+#include "agent/serve/serve.hpp"
 #include "test_agent_process.hpp"
 
 namespace gpunb::testing {

@@ -3,10 +3,10 @@
 // streaming; and the file-name helpers.
 #include <gtest/gtest.h>
 
-#include "agent/sha256.hpp"
-#include "data/download.hpp"
-#include "data/download_place.hpp"
-#include "data/download_state.hpp"
+#include "agent/fetch/download.hpp"
+#include "agent/fetch/download_place.hpp"
+#include "agent/fetch/download_state.hpp"
+#include "agent/host/sha256.hpp"
 #include "test_data_origin.hpp"
 
 namespace gpunb::data {

@@ -7,8 +7,8 @@
 
 #include <algorithm>
 
-#include "data/extract.hpp"
-#include "data/extract_main.hpp"
+#include "data/archive/extract.hpp"
+#include "data/archive/extract_main.hpp"
 
 namespace gpunb::data {
 namespace {

@@ -2,7 +2,7 @@
 // entry, and nothing appears beside DIR (the sentinel listing of its parent stays the same).
 #include <gtest/gtest.h>
 
-#include "data/extract.hpp"
+#include "data/archive/extract.hpp"
 #include "test_data_extract.hpp"
 
 namespace gpunb::data {

@@ -5,8 +5,8 @@
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
-#include "data/extract.hpp"
-#include "data/extract_paths.hpp"
+#include "data/archive/extract.hpp"
+#include "data/archive/extract_paths.hpp"
 #include "test_data_extract.hpp"
 
 namespace gpunb::data {

@@ -4,8 +4,8 @@
 
 #include <algorithm>
 
-#include "data/extract.hpp"
-#include "data/extract_stage.hpp"
+#include "data/archive/extract.hpp"
+#include "data/archive/extract_stage.hpp"
 #include "test_data_extract.hpp"
 
 namespace gpunb::data {

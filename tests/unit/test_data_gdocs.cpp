@@ -1,11 +1,11 @@
 // Google Docs, Sheets and Slides: their links, export formats and requests, and the editor page
-// that tells a Drive file's kind (data/gdocs.hpp).
+// that tells a Drive file's kind (agent/fetch/gdocs.hpp).
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
 
-#include "data/gdocs.hpp"
+#include "agent/fetch/gdocs.hpp"
 
 namespace gpunb::data {
 namespace {

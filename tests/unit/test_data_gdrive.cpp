@@ -9,8 +9,8 @@
 #include <utility>
 #include <vector>
 
-#include "data/gdrive.hpp"
-#include "data/html_form.hpp"
+#include "agent/fetch/gdrive.hpp"
+#include "agent/fetch/html_form.hpp"
 
 namespace gpunb::data {
 namespace {

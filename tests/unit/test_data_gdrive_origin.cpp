@@ -9,9 +9,9 @@
 #include <fstream>
 #include <string>
 
-#include "agent/fetch_run.hpp"
-#include "data/gdrive.hpp"
-#include "data/http.hpp"
+#include "agent/fetch/gdrive.hpp"
+#include "agent/fetch/run.hpp"
+#include "data/net/http.hpp"
 #include "test_origin_process.hpp"
 
 namespace gpunb::data {

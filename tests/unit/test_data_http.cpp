@@ -8,9 +8,9 @@
 #include <atomic>
 #include <thread>
 
-#include "data/http.hpp"
-#include "data/resolver.hpp"
-#include "data/socket.hpp"
+#include "data/net/http.hpp"
+#include "data/net/resolver.hpp"
+#include "data/net/socket.hpp"
 #include "test_data_origin.hpp"
 
 namespace gpunb::data {

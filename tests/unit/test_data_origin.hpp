@@ -19,7 +19,7 @@
 #include <string>
 #include <vector>
 
-#include "data/http.hpp"
+#include "data/net/http.hpp"
 
 namespace gpunb::testing {
 

@@ -1,0 +1,85 @@
+#include "agent/jupyter/state.hpp"
+
+#include <unistd.h>
+
+#include <regex>
+
+#include "agent/host/files.hpp"
+#include "agent/host/http.hpp"
+#include "agent/host/process.hpp"
+#include "agent/host/strings.hpp"
+
+namespace gpunb::agent {
+
+JupyterFiles jupyter_files(const Context& context, const std::string& name) {
+  auto dir = context.jupyter_dir();
+  return {dir / (name + ".json"), dir / (name + ".token"), dir / (name + ".sh"),
+          dir / (name + ".pid"), dir / (name + ".log")};
+}
+
+nlohmann::json record_json(const ServerRecord& r) {
+  return {{"port", r.port},
+          {"pid", r.pid},
+          {"kind", r.kind},
+          {"supervisor", r.supervisor},
+          {"started_at", r.started_at},
+          {"workdir", r.workdir},
+          {"exposed", r.exposed}};
+}
+
+std::optional<ServerRecord> read_record(const JupyterFiles& files) {
+  auto text = read_text(files.record);
+  if (!text) return std::nullopt;
+  try {
+    auto j = nlohmann::json::parse(*text);
+    return ServerRecord{j.at("port").get<int>(),         j.at("pid").get<pid_t>(),
+                        j.at("kind").get<std::string>(), j.at("supervisor").get<std::string>(),
+                        j.value("started_at", ""),       j.value("workdir", ""),
+                        j.value("exposed", false)};
+  } catch (const std::exception&) {
+    return std::nullopt;  // a damaged record counts as none: the server is started afresh
+  }
+}
+
+Done write_record(const JupyterFiles& files, const ServerRecord& record) {
+  return write_atomic(files.record, record_json(record).dump(2) + "\n", 0600);
+}
+
+void remove_record(const JupyterFiles& files) {
+  ::unlink(files.record.c_str());
+  ::unlink(files.pid.c_str());
+}
+
+std::optional<std::string> read_token(const JupyterFiles& files) {
+  auto text = read_text(files.token);
+  if (!text || trim(*text).empty()) return std::nullopt;
+  return trim(*text);
+}
+
+Done write_token(const JupyterFiles& files, const std::string& token) {
+  return write_atomic(files.token, token + "\n", 0600);
+}
+
+std::optional<pid_t> read_pid(const JupyterFiles& files) {
+  auto text = read_text(files.pid);
+  if (!text) return std::nullopt;
+  int pid = std::atoi(trim(*text).c_str());
+  return pid > 0 ? std::optional<pid_t>(pid) : std::nullopt;
+}
+
+bool server_answers(const ServerRecord& record, const std::string& token) {
+  if (!process_alive(record.pid)) return false;
+  if (record.exposed) return local_port_open(record.port);  // TLS: no plain GET possible
+  auto reply = http_get_local(record.port, "/api/status", token, std::chrono::seconds(3));
+  return reply && reply->status == 200;
+}
+
+std::string redacted_log(const JupyterFiles& files, size_t lines) {
+  // Tail first (a token never spans lines), then redact: the log may be long.
+  std::string text = last_lines(read_text(files.log).value_or(""), lines);
+  if (auto token = read_token(files)) text = redact(std::move(text), *token);
+  static const std::regex token_param("(token=)[0-9A-Za-z_-]{8,}");
+  return std::regex_replace(text, token_param, "$1***");
+}
+
+}  // namespace gpunb::agent

@@ -1,0 +1,56 @@
+// The folders of an extraction: DIR and the folders below it, each opened from its parent with
+// O_NOFOLLOW | O_DIRECTORY, so a symlink in the way (from the archive or already there) is refused
+// instead of followed. The descriptors opened so far are kept for the next entries.
+#pragma once
+
+#include <sys/types.h>
+
+#include <filesystem>
+#include <string>
+#include <unordered_map>
+#include <utility>
+
+#include "agent/host/result.hpp"
+
+namespace gpunb::data {
+
+// One file descriptor, closed when dropped. Move-only.
+class Fd {
+ public:
+  Fd() = default;
+  explicit Fd(int fd) : fd_(fd) {}
+  Fd(Fd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  Fd& operator=(Fd&& other) noexcept;
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  ~Fd();
+  int get() const { return fd_; }
+  int release() { return std::exchange(fd_, -1); }
+  explicit operator bool() const { return fd_ >= 0; }
+
+ private:
+  int fd_ = -1;
+};
+
+class TreeDirs {
+ public:
+  // DIR, made (mkdir -p) when missing.
+  static agent::Outcome<TreeDirs> open(const std::filesystem::path& dir);
+
+  // The folder REL ("" for DIR; a path from check_entry_path) made as needed with MODE (the umask
+  // applies), never through a symlink: "refused" when one is in the way. The descriptor stays
+  // owned here, valid until the next call.
+  agent::Outcome<int> dir(const std::string& rel, mode_t mode = 0755);
+  // The same folder on a descriptor of its own (for a second folder open at once).
+  agent::Outcome<Fd> open_copy(const std::string& rel);
+  int root() const { return root_.get(); }
+
+ private:
+  explicit TreeDirs(Fd root) : root_(std::move(root)) {}
+  agent::Outcome<int> open_child(int parent, const std::string& rel, size_t start, mode_t mode);
+
+  Fd root_;
+  std::unordered_map<std::string, Fd> open_;  // kept to a few hundred descriptors
+};
+
+}  // namespace gpunb::data

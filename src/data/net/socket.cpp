@@ -1,0 +1,79 @@
+#include "data/net/socket.hpp"
+
+#include <fcntl.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+namespace gpunb::data {
+namespace {
+
+using agent::Done;
+using agent::failure;
+
+Done connect_one(const Fd& fd, const IpAddress& address, int port,
+                 SteadyClock::time_point deadline) {
+  socklen_t length = 0;
+  sockaddr_storage storage = address.sockaddr(port, length);
+  if (::connect(fd.get(), reinterpret_cast<const sockaddr*>(&storage), length) == 0) return {};
+  if (errno != EINPROGRESS) return failure("network", std::strerror(errno));
+  if (!wait_fd(fd.get(), POLLOUT, deadline)) return failure("network", "connect timed out");
+  int error = 0;
+  socklen_t size = sizeof error;
+  ::getsockopt(fd.get(), SOL_SOCKET, SO_ERROR, &error, &size);
+  if (error != 0) return failure("network", std::strerror(error));
+  return {};
+}
+
+}  // namespace
+
+void Fd::reset(int fd) {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = fd;
+}
+
+int remaining_ms(SteadyClock::time_point deadline) {
+  auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - SteadyClock::now());
+  return left.count() > 0 ? static_cast<int>(std::min<long long>(left.count(), 1 << 30)) : 0;
+}
+
+bool wait_fd(int fd, short events, SteadyClock::time_point deadline) {
+  pollfd p{fd, events, 0};
+  int n = 0;
+  do {
+    n = ::poll(&p, 1, remaining_ms(deadline));
+  } while (n < 0 && errno == EINTR);
+  return n > 0;
+}
+
+bool socket_stale(int fd) {
+  pollfd p{fd, POLLIN, 0};
+  return ::poll(&p, 1, 0) != 0;  // readable (EOF or stray bytes), an error, or a hangup
+}
+
+agent::Outcome<Fd> tcp_connect(const std::vector<IpAddress>& addresses, int port,
+                               SteadyClock::time_point deadline) {
+  std::vector<IpAddress> ordered = addresses;
+  std::stable_sort(ordered.begin(), ordered.end(),
+                   [](const IpAddress& a, const IpAddress& b) { return a.family < b.family; });
+  std::string last = "no address";
+  for (const auto& address : ordered) {
+    Fd fd(::socket(address.family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+    if (!fd.valid()) return failure("internal", std::string("socket: ") + std::strerror(errno));
+    auto done = connect_one(fd, address, port, deadline);
+    if (done) {
+      int one = 1;
+      ::setsockopt(fd.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+      return fd;
+    }
+    last = address.str() + ": " + done.error().message;
+    if (remaining_ms(deadline) == 0) break;
+  }
+  return failure("network", "cannot connect to " + last);
+}
+
+}  // namespace gpunb::data
