@@ -109,8 +109,8 @@ std::string fetch_progress_text(const Json& status) {
 void throw_if_failed(const Json& status) {
   if (status.value("state", "") != "failed") return;
   const auto& error = status.value("error", Json::object());
-  auto kind = remote::error_kind_from_name(error.value("kind", "internal"));
-  std::string hint = kind == core::ErrorKind::network || kind == core::ErrorKind::interrupted
+  auto kind = base::kind_from_name(error.value("kind", "")).value_or(core::ErrorKind::internal);
+  std::string hint = base::is_transient(kind) || kind == core::ErrorKind::interrupted
                          ? "run the same command again: it resumes where it stopped"
                          : "";
   throw core::Fatal({kind, "fetch failed: " + error.value("message", "unknown error"), hint});

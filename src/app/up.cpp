@@ -66,7 +66,7 @@ core::Machine launch_new(Context& context, const core::MachineSpec& spec, std::s
   if (!launched) {
     // A definite refusal launched nothing; after a network error the outcome is unknown, so the
     // intent stays and the next run finds the instance by its tags.
-    if (launched.error().kind != core::ErrorKind::network) {
+    if (!base::is_transient(launched.error().kind)) {
       core::value_or_throw(context.ledger().remove(spec.name));
     }
     throw core::Fatal(launched.error());

@@ -36,16 +36,6 @@ core::Result<AgentHello> parse_hello(const std::string& line) {
   return parsed;
 }
 
-core::ErrorKind error_kind_from_name(const std::string& name) {
-  using core::ErrorKind;
-  for (ErrorKind kind : {ErrorKind::usage, ErrorKind::credentials, ErrorKind::cloud,
-                         ErrorKind::not_found, ErrorKind::capacity, ErrorKind::refused,
-                         ErrorKind::network, ErrorKind::conflict, ErrorKind::interrupted}) {
-    if (name == core::kind_name(kind)) return kind;
-  }
-  return ErrorKind::internal;
-}
-
 core::Result<Agent> Agent::attach(std::unique_ptr<LineChannel> channel,
                                   std::chrono::milliseconds hello_timeout) {
   auto line = channel->read_line(hello_timeout);
@@ -81,8 +71,9 @@ core::Result<Json> Agent::read_reply(std::int64_t id, std::chrono::milliseconds 
     if (got < id) continue;  // the late reply of a call that timed out
     if (got != id) return protocol_error("reply for request " + std::to_string(got));
     if (!reply.value("ok", false)) {
-      return core::fail(error_kind_from_name(reply.value("kind", "internal")),
-                        reply.value("error", "gpunb-agent failed without a message"));
+      return core::fail(
+          base::kind_from_name(reply.value("kind", "")).value_or(core::ErrorKind::internal),
+          reply.value("error", "gpunb-agent failed without a message"));
     }
     reply.erase("id");
     reply.erase("ok");

@@ -27,8 +27,6 @@ struct AgentHello {
 
 // {"agent":"gpunb-agent","version":"...","protocol":1}, or an error saying what is wrong.
 core::Result<AgentHello> parse_hello(const std::string& line);
-// "not_found" -> ErrorKind::not_found, ...; unknown names -> internal.
-core::ErrorKind error_kind_from_name(const std::string& name);
 
 class Agent {
  public:

@@ -73,7 +73,7 @@ TEST(AgentFetchStatus, RoundTripsAndReportsADeadJobAsFailed) {
   read = read_fetch_status(state, "f9");
   ASSERT_TRUE(read);
   EXPECT_EQ(read->state, "failed");
-  EXPECT_EQ(read->error_kind, "interrupted");
+  EXPECT_EQ(read->error_kind, ErrorKind::interrupted);
   EXPECT_EQ(read_fetch_statuses(state).size(), 1u);
   std::filesystem::remove_all(state);
 }

@@ -94,7 +94,7 @@ TEST_F(DataDownload, CutThenRerunResumes) {
   origin_.configure({{"cut_after", 1500000}, {"cut_count", 1}});
   auto first = download(client_, s, progress_);
   ASSERT_FALSE(first);
-  EXPECT_EQ(first.error().kind, "network") << first.error().message;
+  EXPECT_EQ(first.error().kind, ErrorKind::network) << first.error().message;
   EXPECT_EQ(progress_.done, 1500000u) << first.error().message;
   EXPECT_EQ(listing(s.dir),
             (std::vector<std::string>{".cut.bin.gpunb-part", ".cut.bin.gpunb-part.json"}));
@@ -177,7 +177,7 @@ TEST_F(DataDownload, WrongDigestLeavesNothing) {
   s.sha256 = std::string(64, '0');
   auto got = download(client_, s, progress_);
   ASSERT_FALSE(got);
-  EXPECT_EQ(got.error().kind, "refused");
+  EXPECT_EQ(got.error().kind, ErrorKind::refused);
   EXPECT_NE(got.error().message.find("SHA-256"), std::string::npos);
   EXPECT_TRUE(listing(s.dir).empty());
   s.sha256.reset();
@@ -205,9 +205,9 @@ TEST_F(DataDownload, RightMd5AndNameFromContentDisposition) {
 TEST_F(DataDownload, HeadCheckRefusalKeepsNoFile) {
   put("page", 5000, 11);
   auto s = spec("/page?type=text/html");
-  s.check_head = [](const HttpHead& head) -> Done {
+  s.check_head = [](const HttpHead& head) -> Status {
     if (header(head.headers, "content-type") == "text/html") {
-      return failure("refused", "an HTML page, not the file");
+      return fail(ErrorKind::refused, "an HTML page, not the file");
     }
     return {};
   };
@@ -217,7 +217,7 @@ TEST_F(DataDownload, HeadCheckRefusalKeepsNoFile) {
   EXPECT_TRUE(listing(s.dir).empty());
   auto missing = download(client_, spec("/nothing-here"), progress_);
   ASSERT_FALSE(missing);
-  EXPECT_EQ(missing.error().kind, "not_found");
+  EXPECT_EQ(missing.error().kind, ErrorKind::not_found);
 }
 
 TEST_F(DataDownload, ASecondWriterOfTheSameFileIsRefused) {
@@ -230,7 +230,7 @@ TEST_F(DataDownload, ASecondWriterOfTheSameFileIsRefused) {
     EXPECT_FALSE(PartLock::take(PartPaths(s.dir, "data.bin")));
     auto got = download(client_, s, progress_);
     ASSERT_FALSE(got);
-    EXPECT_EQ(got.error().kind, "refused");
+    EXPECT_EQ(got.error().kind, ErrorKind::refused);
     EXPECT_NE(got.error().message.find("another fetch is writing"), std::string::npos);
     EXPECT_EQ(listing(s.dir), std::vector<std::string>{".data.bin.gpunb-part.lock"});
     write_file(origin_.www() / "other.bin", random_bytes(1000, 13));
@@ -248,7 +248,7 @@ TEST_F(DataDownload, StreamToGetsEveryByteInOrderAfterAResume) {
   auto s = spec("/s.bin");
   s.retries = 0;
   std::string streamed;
-  s.stream_to = [&](const char* data, size_t size) -> Done {
+  s.stream_to = [&](const char* data, size_t size) -> Status {
     streamed.append(data, size);
     return {};
   };

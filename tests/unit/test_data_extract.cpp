@@ -113,7 +113,7 @@ TEST(DataExtract, StreamsATarGzInSmallPieces) {
   gpunb::testing::write_archive(box.base / "a.tgz", Kind::tar_gz, sample_tree(true));
   std::string bytes = gpunb::testing::read_file(box.base / "a.tgz");
   size_t at = 0, calls = 0;
-  ReadFn read = [&](char* buffer, size_t size) -> Outcome<size_t> {
+  ReadFn read = [&](char* buffer, size_t size) -> Result<size_t> {
     size_t n = std::min({size, bytes.size() - at, size_t{97}});
     std::copy_n(bytes.data() + at, n, buffer);
     at += n, ++calls;
@@ -131,14 +131,14 @@ TEST(DataExtract, AStreamFailureEndsTheExtraction) {
   gpunb::testing::write_archive(box.base / "a.tgz", Kind::tar_gz, sample_tree(true));
   std::string bytes = gpunb::testing::read_file(box.base / "a.tgz");
   bool sent = false;
-  ReadFn read = [&](char* buffer, size_t) -> Outcome<size_t> {
-    if (std::exchange(sent, true)) return agent::failure("network", "the download stalled");
+  ReadFn read = [&](char* buffer, size_t) -> Result<size_t> {
+    if (std::exchange(sent, true)) return fail(ErrorKind::network, "the download stalled");
     std::copy_n(bytes.data(), bytes.size() / 2, buffer);
     return bytes.size() / 2;
   };
   auto done = extract_stream(read, box.dir, {});
   ASSERT_FALSE(done);
-  EXPECT_EQ(done.error().kind, "network");
+  EXPECT_EQ(done.error().kind, ErrorKind::network);
   EXPECT_EQ(done.error().message, "the download stalled");
 }
 
@@ -146,11 +146,11 @@ TEST(DataExtract, MissingOrBrokenArchives) {
   Sandbox box;
   auto missing = extract_file(box.base / "nope.zip", box.dir, {});
   ASSERT_FALSE(missing);
-  EXPECT_EQ(missing.error().kind, "not_found");
+  EXPECT_EQ(missing.error().kind, ErrorKind::not_found);
   std::ofstream(box.base / "junk.zip") << "this is not an archive at all";
   auto junk = extract_file(box.base / "junk.zip", box.dir, {});
   ASSERT_FALSE(junk);
-  EXPECT_EQ(junk.error().kind, "internal");
+  EXPECT_EQ(junk.error().kind, ErrorKind::internal);
   EXPECT_EQ(junk.error().message.find('\n'), std::string::npos);
 }
 

@@ -22,7 +22,7 @@ void expect_refused(const std::vector<ArchiveItem>& items, const std::string& wa
   auto before = box.listing();
   auto done = extract_file(box.base / "a", box.dir, limits);
   ASSERT_FALSE(done) << want;
-  EXPECT_EQ(done.error().kind, "refused");
+  EXPECT_EQ(done.error().kind, ErrorKind::refused);
   EXPECT_NE(done.error().message.find(want), std::string::npos) << done.error().message;
   EXPECT_EQ(done.error().message.find('\n'), std::string::npos);
   EXPECT_EQ(box.listing(), before);
@@ -67,7 +67,7 @@ TEST(DataExtractHostile, FilesThroughASymlinkAlreadyThere) {
   gpunb::testing::write_archive(box.base / "a.tar", Kind::tar, {file("pre/evil")});
   auto done = extract_file(box.base / "a.tar", box.dir, {});
   ASSERT_FALSE(done);
-  EXPECT_EQ(done.error().kind, "refused");
+  EXPECT_EQ(done.error().kind, ErrorKind::refused);
   EXPECT_NE(done.error().message.find("\"pre\" is a symlink"), std::string::npos)
       << done.error().message;
   EXPECT_TRUE(fs::is_empty(box.base / "target"));
@@ -103,7 +103,7 @@ TEST(DataExtractHostile, SizeLimitWhileStreaming) {
       {{.path = "z", .data = std::string(32 << 20, '\0'), .size_unknown = true}});
   std::string bytes = gpunb::testing::read_file(box.base / "a.zip");
   size_t at = 0;
-  ReadFn read = [&](char* buffer, size_t size) -> Outcome<size_t> {
+  ReadFn read = [&](char* buffer, size_t size) -> Result<size_t> {
     size_t n = std::min(size, bytes.size() - at);
     std::copy_n(bytes.data() + at, n, buffer);
     at += n;
@@ -113,7 +113,7 @@ TEST(DataExtractHostile, SizeLimitWhileStreaming) {
   limits.max_bytes = 8 << 20;
   auto done = extract_stream(read, box.dir, limits);
   ASSERT_FALSE(done);
-  EXPECT_EQ(done.error().kind, "refused");
+  EXPECT_EQ(done.error().kind, ErrorKind::refused);
   EXPECT_NE(done.error().message.find("raise it with --max-extract-size"), std::string::npos);
   EXPECT_EQ(box.bytes_in_dir(), 0u);  // the partial file is gone
   EXPECT_EQ(box.listing(), (std::set<std::string>{"a.zip", "out"}));
@@ -126,7 +126,7 @@ TEST(DataExtractHostile, GzipBombBySize) {
   limits.max_bytes = 100 << 20;
   auto done = extract_file(box.base / "bomb.tar.gz", box.dir, limits);
   ASSERT_FALSE(done);
-  EXPECT_EQ(done.error().kind, "refused");
+  EXPECT_EQ(done.error().kind, ErrorKind::refused);
   EXPECT_NE(done.error().message.find("\"zeros.bin\""), std::string::npos);
   EXPECT_NE(done.error().message.find("size limit"), std::string::npos) << done.error().message;
   EXPECT_EQ(box.bytes_in_dir(), 0u);
@@ -139,7 +139,7 @@ TEST(DataExtractHostile, GzipBombByRatio) {
   limits.max_ratio = 10;
   auto done = extract_file(box.base / "bomb.tar.gz", box.dir, limits);
   ASSERT_FALSE(done);
-  EXPECT_EQ(done.error().kind, "refused");
+  EXPECT_EQ(done.error().kind, ErrorKind::refused);
   EXPECT_NE(done.error().message.find("raise it with --max-extract-ratio"), std::string::npos)
       << done.error().message;
   EXPECT_EQ(box.bytes_in_dir(), 0u);

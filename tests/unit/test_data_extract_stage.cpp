@@ -28,7 +28,7 @@ std::set<std::string> tree_of(const fs::path& dir) {
 
 ReadFn reader_of(const std::string& bytes) {
   auto at = std::make_shared<size_t>(0);
-  return [&bytes, at](char* buffer, size_t size) -> Outcome<size_t> {
+  return [&bytes, at](char* buffer, size_t size) -> Result<size_t> {
     size_t n = std::min(size, bytes.size() - *at);
     std::copy_n(bytes.data() + *at, n, buffer);
     *at += n;
@@ -47,7 +47,7 @@ TEST(DataExtractStage, ARefusedEntryLeavesTheFolderAsItWas) {
   auto before = tree_of(box.dir);
   auto done = extract_file(box.base / "a.tar", box.dir, {});
   ASSERT_FALSE(done);
-  EXPECT_EQ(done.error().kind, "refused");
+  EXPECT_EQ(done.error().kind, ErrorKind::refused);
   EXPECT_EQ(read_file(box.dir / "a.txt"), "mine");
   EXPECT_EQ(tree_of(box.dir), before);
 }
@@ -116,7 +116,7 @@ TEST(DataExtractStage, AFolderOverAFileIsRefusedBeforeAnythingMoves) {
                                 {{.path = "a.txt", .data = "a"}, {.path = "file/x", .data = "x"}});
   auto done = extract_file(box.base / "a.tar", box.dir, {});
   ASSERT_FALSE(done);
-  EXPECT_EQ(done.error().kind, "refused");
+  EXPECT_EQ(done.error().kind, ErrorKind::refused);
   EXPECT_NE(done.error().message.find("\"file\" is a symlink or a file"), std::string::npos)
       << done.error().message;
   EXPECT_EQ(tree_of(box.dir), before);

@@ -68,7 +68,7 @@ TEST(GdocsExport, EachKindHasItsOfficeDefaultAndRefusesFormatsItLacks) {
   EXPECT_EQ(export_format(DocKind::presentation, "jpg"), "jpeg");
   auto refused = export_format(DocKind::document, "csv");
   ASSERT_FALSE(refused);
-  EXPECT_EQ(refused.error().kind, "usage");
+  EXPECT_EQ(refused.error().kind, ErrorKind::usage);
   EXPECT_EQ(refused.error().message,
             "a Google Docs document cannot be exported as 'csv': --format takes docx, odt, rtf, "
             "pdf, txt, html, epub, md");

@@ -150,7 +150,7 @@ TEST(GdrivePage, QuotaPageIsRefusedWithGooglesSentence) {
   for (int status : {200, 403}) {
     auto next = gdrive_follow_page(GdriveEndpoint{}, page, fixture("quota.html"), status);
     ASSERT_FALSE(next.has_value());
-    EXPECT_EQ(next.error().kind, "refused");
+    EXPECT_EQ(next.error().kind, ErrorKind::refused);
     EXPECT_NE(next.error().message.find(
                   "Too many users have viewed or downloaded this file recently. Please try "
                   "accessing the file again later. If the file you are trying to access is "
@@ -161,9 +161,9 @@ TEST(GdrivePage, QuotaPageIsRefusedWithGooglesSentence) {
   }
 }
 
-void expect_not_shared(const Outcome<HttpRequest>& next) {
+void expect_not_shared(const Result<HttpRequest>& next) {
   ASSERT_FALSE(next.has_value());
-  EXPECT_EQ(next.error().kind, "refused");
+  EXPECT_EQ(next.error().kind, ErrorKind::refused);
   EXPECT_NE(next.error().message.find("the file is not shared publicly"), std::string::npos)
       << next.error().message;
   EXPECT_NE(next.error().message.find("Share → General access → Anyone with the link"),
@@ -188,7 +188,7 @@ TEST(GdrivePage, MissingFilesAreNotFound) {
            {"google_404.html", 404}, {"drive_missing.html", 404}, {"drive_missing.html", 200}}) {
     auto next = gdrive_follow_page(GdriveEndpoint{}, download, fixture(name), status);
     ASSERT_FALSE(next.has_value()) << name;
-    EXPECT_EQ(next.error().kind, "not_found") << name;
+    EXPECT_EQ(next.error().kind, ErrorKind::not_found) << name;
     EXPECT_NE(next.error().message.find("does not exist"), std::string::npos);
   }
 }
@@ -199,7 +199,7 @@ TEST(GdrivePage, AnyOtherPageIsAFailureNeverTheFile) {
                                  "<!DOCTYPE html><html><head><title>Google Drive - Something "
                                  "else</title></head><body><p>Hello</p></body></html>");
   ASSERT_FALSE(next.has_value());
-  EXPECT_EQ(next.error().kind, "refused");
+  EXPECT_EQ(next.error().kind, ErrorKind::refused);
   EXPECT_NE(next.error().message.find("Something else"), std::string::npos);
   // A confirmation form on an error status is not followed.
   auto failed = gdrive_follow_page(GdriveEndpoint{}, download, fixture("virus_scan.html"), 500);

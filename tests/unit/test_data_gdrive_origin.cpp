@@ -51,7 +51,7 @@ class GdriveOriginTest : public ::testing::Test {
   }
 
   // Follows pages until the file comes (or a failure), as the fetcher does; at most 3 requests.
-  Outcome<std::pair<HttpHead, std::string>> fetch(const std::string& id) {
+  Result<std::pair<HttpHead, std::string>> fetch(const std::string& id) {
     HttpClient client;
     auto request = gdrive_request(endpoint_, id);
     for (int step = 0; step < 3; ++step) {
@@ -64,7 +64,7 @@ class GdriveOriginTest : public ::testing::Test {
       if (!next) return tl::unexpected(next.error());
       request = *next;
     }
-    return failure("internal", "too many pages");
+    return fail(ErrorKind::internal, "too many pages");
   }
 
   fs::path dir_;
@@ -93,11 +93,11 @@ TEST_F(GdriveOriginTest, LargeFileNeedsTheFormsConfirmation) {
 }
 
 TEST_F(GdriveOriginTest, RefusalsAndMissingFiles) {
-  for (const auto& [id, kind] :
-       std::vector<std::pair<std::string, std::string>>{{"1QuotaFileAbCdEfGhIj", "refused"},
-                                                        {"1PrivateFileAbCdEfGh", "refused"},
-                                                        {"1NoAccessFileAbCdEf", "refused"},
-                                                        {"1MissingFileAbCdEfGh", "not_found"}}) {
+  for (const auto& [id, kind] : std::vector<std::pair<std::string, ErrorKind>>{
+           {"1QuotaFileAbCdEfGhIj", ErrorKind::refused},
+           {"1PrivateFileAbCdEfGh", ErrorKind::refused},
+           {"1NoAccessFileAbCdEf", ErrorKind::refused},
+           {"1MissingFileAbCdEfGh", ErrorKind::not_found}}) {
     auto file = fetch(id);
     ASSERT_FALSE(file) << id;
     EXPECT_EQ(file.error().kind, kind) << id << ": " << file.error().message;
@@ -200,17 +200,17 @@ TEST_F(GdocsOriginTest, DriveLinkToADocumentIsExportedToo) {
 TEST_F(GdocsOriginTest, AFormatTheKindCannotExportIsAClearUsageError) {
   auto status = fetch(std::string("https://docs.google.com/document/d/") + kDoc + "/edit", "csv");
   EXPECT_EQ(status.state, "failed");
-  EXPECT_EQ(status.error_kind, "usage");
+  EXPECT_EQ(status.error_kind, ErrorKind::usage);
   EXPECT_EQ(status.error,
             "a Google Docs document cannot be exported as 'csv': --format takes docx, odt, rtf, "
             "pdf, txt, html, epub, md");
   auto drive = fetch(std::string("https://drive.google.com/file/d/") + kSlides + "/view", "xlsx");
-  EXPECT_EQ(drive.error_kind, "usage") << drive.error;
+  EXPECT_EQ(drive.error_kind, ErrorKind::usage) << drive.error;
   auto plain = fetch(std::string("https://drive.google.com/file/d/") + kPlain + "/view", "pdf");
-  EXPECT_EQ(plain.error_kind, "usage") << plain.error;
+  EXPECT_EQ(plain.error_kind, ErrorKind::usage) << plain.error;
   EXPECT_NE(plain.error.find("plain file"), std::string::npos) << plain.error;
   auto http = fetch("http://127.0.0.1:1/x.bin", "pdf");
-  EXPECT_EQ(http.error_kind, "usage") << http.error;
+  EXPECT_EQ(http.error_kind, ErrorKind::usage) << http.error;
   EXPECT_TRUE(out_is_empty());
 }
 
@@ -220,11 +220,11 @@ TEST_F(GdocsOriginTest, APrivateDocumentIsSaidNotSharedAndNothingIsSaved) {
         std::string("https://drive.google.com/file/d/") + kPrivateDoc + "/view"}) {
     auto status = fetch(link);
     EXPECT_EQ(status.state, "failed") << link;
-    EXPECT_EQ(status.error_kind, "refused") << link;
+    EXPECT_EQ(status.error_kind, ErrorKind::refused) << link;
     EXPECT_NE(status.error.find("not shared publicly"), std::string::npos) << status.error;
   }
   auto missing = fetch("https://drive.google.com/file/d/1MissingFileAbCdEfGhIjKlMn/view");
-  EXPECT_EQ(missing.error_kind, "not_found") << missing.error;
+  EXPECT_EQ(missing.error_kind, ErrorKind::not_found) << missing.error;
   EXPECT_TRUE(out_is_empty());
 }
 

@@ -48,7 +48,7 @@ TEST(DataUrl, ParsesAndResolves) {
                           "http://u:p@h/", "http://h/a b", "http://[::1/"}) {
     auto parsed = Url::parse(bad);
     ASSERT_FALSE(parsed) << bad;
-    EXPECT_EQ(parsed.error().kind, "usage") << bad;
+    EXPECT_EQ(parsed.error().kind, ErrorKind::usage) << bad;
   }
 }
 
@@ -355,8 +355,8 @@ TEST_F(DataHttp, KeepAliveReusesOneConnection) {
   EXPECT_EQ(stats["requests"], 4);
   // A body refused by the head check is not drained: that connection is closed, not reused.
   auto refused = client.send(
-      get(origin_.parsed("/f.bin")), [](const HttpHead&) -> Outcome<bool> { return false; },
-      [](const char*, size_t) -> Done { return {}; });
+      get(origin_.parsed("/f.bin")), [](const HttpHead&) -> Result<bool> { return false; },
+      [](const char*, size_t) -> Status { return {}; });
   ASSERT_TRUE(refused);
   ASSERT_TRUE(client.get_text(get(origin_.parsed("/f.bin")), 8 << 20));
   EXPECT_EQ(origin_.stats()["connections"], 4);
@@ -367,12 +367,12 @@ TEST_F(DataHttp, IdleTimeoutAndRefusedConnection) {
   auto start = std::chrono::steady_clock::now();
   auto reply = client.get_text(get(origin_.parsed("/f.bin?stall=5000")), 8 << 20);
   ASSERT_FALSE(reply);
-  EXPECT_EQ(reply.error().kind, "network");
+  EXPECT_EQ(reply.error().kind, ErrorKind::timeout);
   EXPECT_NE(reply.error().message.find("timed out"), std::string::npos) << reply.error().message;
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(3));
   auto refused = client.get_text(get(*Url::parse("http://127.0.0.1:1/")));
   ASSERT_FALSE(refused);
-  EXPECT_EQ(refused.error().kind, "network");
+  EXPECT_EQ(refused.error().kind, ErrorKind::network);
 }
 
 TEST(DataHttpTls, NeverFollowsARedirectFromHttpsToHttp) {
@@ -387,7 +387,7 @@ TEST(DataHttpTls, NeverFollowsARedirectFromHttpsToHttp) {
   std::string to = "http://127.0.0.1:" + std::to_string(plain.port()) + "/f.txt";
   auto down = client.get_text(get(secure.parsed("/redirect?to=" + to, "localhost")));
   ASSERT_FALSE(down) << "followed to " << down->first.url.str();
-  EXPECT_EQ(down.error().kind, "refused");
+  EXPECT_EQ(down.error().kind, ErrorKind::refused);
   EXPECT_NE(down.error().message.find("redirects to plain http"), std::string::npos)
       << down.error().message;
   EXPECT_EQ(plain.stats()["requests"], 1);  // only the stats request itself
@@ -404,7 +404,7 @@ TEST(DataHttpTls, ABodyThatEndsWithoutCloseNotifyIsACutNotTheEnd) {
   origin.configure({{"cut_after", 500000}, {"cut_count", 1}});
   auto cut = client.get_text(get(origin.parsed("/f.bin?close=1", "localhost")), 8 << 20);
   ASSERT_FALSE(cut) << "a cut body of " << cut->second.size() << " bytes taken as the file";
-  EXPECT_EQ(cut.error().kind, "network");
+  EXPECT_EQ(cut.error().kind, ErrorKind::network);
   EXPECT_NE(cut.error().message.find("close_notify"), std::string::npos) << cut.error().message;
 }
 
@@ -421,20 +421,20 @@ TEST(DataHttpTls, VerifiesTheCertificateAndTheHostName) {
   HttpClient wrong_ca(HttpOptions{.ca_file = "/etc/ssl/certs/ca-certificates.crt"});
   auto refused = wrong_ca.get_text(get(origin.parsed("/f.txt", "localhost")));
   ASSERT_FALSE(refused);
-  EXPECT_EQ(refused.error().kind, "refused");
+  EXPECT_EQ(refused.error().kind, ErrorKind::refused);
   EXPECT_NE(refused.error().message.find("not trusted"), std::string::npos)
       << refused.error().message;
 
   auto wrong_name = client.get_text(get(origin.parsed("/f.txt", "127.0.0.1")));
   ASSERT_FALSE(wrong_name);
-  EXPECT_EQ(wrong_name.error().kind, "refused");
+  EXPECT_EQ(wrong_name.error().kind, ErrorKind::refused);
   EXPECT_NE(wrong_name.error().message.find("not trusted"), std::string::npos)
       << wrong_name.error().message;
 
   HttpClient no_bundle(HttpOptions{.ca_file = "/nonexistent/bundle.pem"});
   auto unloaded = no_bundle.get_text(get(origin.parsed("/f.txt", "localhost")));
   ASSERT_FALSE(unloaded);
-  EXPECT_EQ(unloaded.error().kind, "refused");
+  EXPECT_EQ(unloaded.error().kind, ErrorKind::refused);
 }
 
 }  // namespace

@@ -5,17 +5,17 @@
 
 namespace gpunb::agent {
 
-Done BytePipe::write(const char* data, size_t size) {
+Status BytePipe::write(const char* data, size_t size) {
   std::unique_lock lock(mutex_);
   changed_.wait(lock, [&] { return read_closed_ || buffered_ < capacity_; });
-  if (read_closed_) return failure("internal", "the extraction stopped");
+  if (read_closed_) return fail(ErrorKind::internal, "the extraction stopped");
   chunks_.emplace_back(data, size);
   buffered_ += size;
   changed_.notify_all();
   return {};
 }
 
-Outcome<size_t> BytePipe::read(char* buffer, size_t size) {
+Result<size_t> BytePipe::read(char* buffer, size_t size) {
   std::unique_lock lock(mutex_);
   changed_.wait(lock, [&] { return write_closed_ || !chunks_.empty(); });
   size_t copied = 0;

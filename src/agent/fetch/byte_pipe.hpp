@@ -9,17 +9,17 @@
 #include <mutex>
 #include <string>
 
-#include "agent/host/result.hpp"
+#include "base/error.hpp"
 
 namespace gpunb::agent {
 
 class BytePipe {
  public:
   explicit BytePipe(size_t capacity = size_t{16} << 20) : capacity_(capacity) {}
-  Done write(const char* data, size_t size);        // blocks while full
-  Outcome<size_t> read(char* buffer, size_t size);  // 0 at the end
-  void close_write();                               // the reader then gets 0 after the data
-  void close_read();                                // the writer's next write fails
+  Status write(const char* data, size_t size);     // blocks while full
+  Result<size_t> read(char* buffer, size_t size);  // 0 at the end
+  void close_write();                              // the reader then gets 0 after the data
+  void close_read();                               // the writer's next write fails
 
  private:
   std::mutex mutex_;

@@ -21,10 +21,11 @@ namespace fs = std::filesystem;
 
 }  // namespace
 
-Outcome<Downloaded> Downloader::run() {
+Result<Downloaded> Downloader::run() {
   std::error_code ec;
   fs::create_directories(spec_.dir, ec);
-  if (ec) return failure("internal", "cannot make " + spec_.dir.string() + ": " + ec.message());
+  if (ec)
+    return fail(ErrorKind::internal, "cannot make " + spec_.dir.string() + ": " + ec.message());
   // Without a name, the URL's is tried first: the server may name the file otherwise.
   provisional_ = spec_.name.empty();
   auto name = !provisional_                  ? sanitize_file_name(spec_.name)
@@ -43,16 +44,16 @@ Outcome<Downloaded> Downloader::run() {
     if (progress_.done > before) agains = 0;
     if (next && ++agains <= spec_.retries + 3) continue;
     if (next)
-      return failure("network",
-                     "the download of " + spec_.request.url.redacted() + " keeps starting over");
-    if (next.error().kind != "network" || no_retry_) return tl::unexpected(next.error());
+      return fail(ErrorKind::network,
+                  "the download of " + spec_.request.url.redacted() + " keeps starting over");
+    if (!base::is_transient(next.error().kind) || no_retry_) return tl::unexpected(next.error());
     if (progress_.done > before) failures = 0;
     if (++failures > spec_.retries) return tl::unexpected(next.error());
     std::this_thread::sleep_for(spec_.retry_delay * (1 << std::min(failures - 1, 4)));
   }
 }
 
-Outcome<Downloader::Next> Downloader::attempt() {
+Result<Downloader::Next> Downloader::attempt() {
   from_ = prefix_end(state_.done);
   if (state_.size > 0 && covers(state_.done, 0, state_.size)) {  // done before a crash
     if (auto done = open_single(state_.size); !done) return tl::unexpected(done.error());
@@ -75,11 +76,11 @@ Outcome<Downloader::Next> Downloader::attempt() {
   if (next_ != Next::kDone) return next_;
   if (ranged_) return Next::kRanged;
   if (total_ && offset_ < *total_) return Next::kAgain;  // a range of a small file: the next one
-  if (total_ && offset_ != *total_) return failure("network", "the body ended early");
+  if (total_ && offset_ != *total_) return fail(ErrorKind::network, "the body ended early");
   return Next::kDone;
 }
 
-Outcome<bool> Downloader::on_head(const HttpHead& head) {
+Result<bool> Downloader::on_head(const HttpHead& head) {
   if (head.status == 416) {  // an empty file (bytes=0- cannot be met), or a stale part file
     if (from_ == 0) probe_range_ = false;
     if (auto done = restart(); !done) return tl::unexpected(done.error());
@@ -112,11 +113,11 @@ Outcome<bool> Downloader::on_head(const HttpHead& head) {
   return accept_head(head);
 }
 
-Outcome<bool> Downloader::accept_head(const HttpHead& head) {
+Result<bool> Downloader::accept_head(const HttpHead& head) {
   std::string validator = validator_of(head);
   auto range = content_range(head);
   if (head.status == 206 && (!range || range->start != from_)) {
-    return failure("network", "the server sent another range than the one asked");
+    return fail(ErrorKind::network, "the server sent another range than the one asked");
   }
   total_ = head.status == 206 ? range->total : head.content_length;
   bool same = validator == state_.validator && total_.value_or(0) == state_.size;
@@ -129,8 +130,9 @@ Outcome<bool> Downloader::accept_head(const HttpHead& head) {
   }
   if (head.status == 200) from_ = 0;
   if (spec_.size && total_ && *total_ != *spec_.size) {
-    return failure("refused", head.url.redacted() + " is " + std::to_string(*total_) +
-                                  " bytes, not the " + std::to_string(*spec_.size) + " expected");
+    return fail(ErrorKind::refused, head.url.redacted() + " is " + std::to_string(*total_) +
+                                        " bytes, not the " + std::to_string(*spec_.size) +
+                                        " expected");
   }
   progress_.total = total_.value_or(0);
   state_ = PartState{spec_.request.url.redacted(), validator, total_.value_or(0), state_.done};
@@ -142,7 +144,7 @@ Outcome<bool> Downloader::accept_head(const HttpHead& head) {
   return true;
 }
 
-Done Downloader::on_body(const char* data, size_t size) {
+Status Downloader::on_body(const char* data, size_t size) {
   if (auto done = file_->write_at(data, size, offset_); !done) return done;
   if (!ranged_) {
     digest_->update(data, size);
@@ -162,7 +164,7 @@ Done Downloader::on_body(const char* data, size_t size) {
   return {};
 }
 
-Outcome<Downloader::Next> Downloader::fetch_ranged() {
+Result<Downloader::Next> Downloader::fetch_ranged() {
   // The digest follows the downloaded prefix on a thread of the ranged fetch, so little is left
   // to hash once the last chunk is in.
   if (auto done = replay(0); !done) return tl::unexpected(done.error());
@@ -180,7 +182,7 @@ Outcome<Downloader::Next> Downloader::fetch_ranged() {
   return Next::kDone;
 }
 
-Outcome<Downloaded> download(HttpClient& client, const DownloadSpec& spec, Progress& progress) {
+Result<Downloaded> download(HttpClient& client, const DownloadSpec& spec, Progress& progress) {
   return Downloader(client, spec, progress).run();
 }
 

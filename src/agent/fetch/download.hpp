@@ -46,7 +46,7 @@ struct DownloadSpec {
   int retries = 5;                             // network failures in a row before giving up
   std::chrono::milliseconds retry_delay{500};  // the first wait; doubled each time up to 16x
   // Refuses a response before any byte is kept (Google Drive's HTML pages, wrong types).
-  std::function<Done(const HttpHead& head)> check_head;
+  std::function<Status(const HttpHead& head)> check_head;
   // Also hands the bytes in order to SINK as they are written (streaming extraction); single
   // connection only, and a resumed download replays the part file into it first.
   BodySink stream_to;
@@ -66,6 +66,6 @@ std::string sanitize_file_name(std::string_view name);
 // The file name of a Content-Disposition header (filename*=UTF-8'' first, then filename=).
 std::optional<std::string> content_disposition_name(std::string_view value);
 
-Outcome<Downloaded> download(HttpClient& client, const DownloadSpec& spec, Progress& progress);
+Result<Downloaded> download(HttpClient& client, const DownloadSpec& spec, Progress& progress);
 
 }  // namespace gpunb::data

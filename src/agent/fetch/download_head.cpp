@@ -49,11 +49,11 @@ std::string validator_of(const HttpHead& head) {
   return header(head.headers, "Last-Modified").value_or("");
 }
 
-agent::Failure status_failure(int status, const Url& url) {
+Error status_failure(int status, const Url& url) {
   std::string message = "HTTP " + std::to_string(status) + " from " + url.redacted();
-  if (status == 404 || status == 410) return {"not_found", message};
-  if (status == 408 || status == 429 || status >= 500) return {"network", message};
-  return {"refused", message};
+  if (status == 404 || status == 410) return {ErrorKind::not_found, message};
+  if (status == 408 || status == 429 || status >= 500) return {ErrorKind::network, message};
+  return {ErrorKind::refused, message};
 }
 
 HttpRequest ranged(const HttpRequest& request, std::uint64_t start,

@@ -21,7 +21,7 @@ std::optional<ContentRange> content_range(const HttpHead& head);
 std::string validator_of(const HttpHead& head);
 // The failure for a status that is not 200/206: not_found (404, 410), network (408, 429, 5xx:
 // worth retrying), refused (others).
-agent::Failure status_failure(int status, const Url& url);
+Error status_failure(int status, const Url& url);
 // REQUEST with "Range: bytes=START-" (END: up to END exclusive) and If-Range when VALIDATOR is set.
 HttpRequest ranged(const HttpRequest& request, std::uint64_t start,
                    std::optional<std::uint64_t> end, const std::string& validator);

@@ -13,11 +13,6 @@
 namespace gpunb::data {
 namespace {
 
-using agent::Done;
-using agent::failure;
-using agent::Failure;
-using agent::Outcome;
-
 constexpr auto kSaveEvery = std::chrono::seconds(1);
 
 struct Chunk {
@@ -60,8 +55,9 @@ class RangedFetch {
     follower.join();
     save(true);
     if (error_) return {tl::unexpected(*error_), changed_};
-    if (!queue_.empty()) return {failure("network", "the ranged download stopped early"), changed_};
-    return {Done{}, false};
+    if (!queue_.empty())
+      return {fail(ErrorKind::network, "the ranged download stopped early"), changed_};
+    return {Status{}, false};
   }
 
  private:
@@ -105,7 +101,7 @@ class RangedFetch {
     return chunk;
   }
 
-  Outcome<bool> check(const HttpHead& head, const Chunk& chunk) {
+  Result<bool> check(const HttpHead& head, const Chunk& chunk) {
     if (head.status != 200 && head.status != 206) {
       return tl::unexpected(status_failure(head.status, job_.spec.request.url));
     }
@@ -114,17 +110,17 @@ class RangedFetch {
         range->total.value_or(job_.state.size) != job_.state.size ||
         validator_of(head) != job_.state.validator) {
       changed_ = true;
-      return failure("network", "the file changed on the server during the download");
+      return fail(ErrorKind::network, "the file changed on the server during the download");
     }
     return true;
   }
 
-  Done fetch(const Chunk& chunk, std::uint64_t& got) {
+  Status fetch(const Chunk& chunk, std::uint64_t& got) {
     auto request = ranged(job_.spec.request, chunk.start, chunk.end, job_.state.validator);
     auto check_head = [&](const HttpHead& head) { return check(head, chunk); };
-    auto sink = [&](const char* data, size_t size) -> Done {
-      if (stop_) return failure("network", "stopped");
-      if (got + size > chunk.end - chunk.start) return failure("network", "a range too long");
+    auto sink = [&](const char* data, size_t size) -> Status {
+      if (stop_) return fail(ErrorKind::network, "stopped");
+      if (got + size > chunk.end - chunk.start) return fail(ErrorKind::network, "a range too long");
       if (auto done = job_.file.write_at(data, size, chunk.start + got); !done) return done;
       got += size;
       job_.progress.done += size;
@@ -132,7 +128,7 @@ class RangedFetch {
     };
     auto head = job_.client.send(request, check_head, sink);
     if (!head) return tl::unexpected(head.error());
-    if (got != chunk.end - chunk.start) return failure("network", "a range cut short");
+    if (got != chunk.end - chunk.start) return fail(ErrorKind::network, "a range cut short");
     return {};
   }
 
@@ -148,7 +144,7 @@ class RangedFetch {
 
   // Keeps the GOT bytes of CHUNK that arrived (they passed the head's checks) and puts the rest
   // back; false when the download stops (too many failures, or not a network one).
-  bool failed(const Chunk& chunk, std::uint64_t got, const Failure& error) {
+  bool failed(const Chunk& chunk, std::uint64_t got, const Error& error) {
     std::unique_lock lock(mutex_);
     if (changed_) {
       job_.progress.done -= got;
@@ -157,7 +153,7 @@ class RangedFetch {
     if (got > 0) add_range(job_.state.done, chunk.start, chunk.start + got);
     if (chunk.start + got < chunk.end) queue_.push_front({chunk.start + got, chunk.end});
     ++failures_;
-    if (changed_ || error.kind != "network" || failures_ > job_.spec.retries) {
+    if (changed_ || !base::is_transient(error.kind) || failures_ > job_.spec.retries) {
       if (!error_) error_ = error;
       stop_ = true;
       wake_.notify_all();
@@ -195,7 +191,7 @@ class RangedFetch {
   bool saving_ = false;
   bool workers_done_ = false;
   std::condition_variable prefix_grew_;
-  std::optional<Failure> error_;
+  std::optional<Error> error_;
   std::chrono::steady_clock::time_point saved_ = std::chrono::steady_clock::now();
 };
 

@@ -21,11 +21,11 @@ struct RangedJob {
   PartState& state;  // its done ranges grow; saved to STATE_PATH now and then
   std::filesystem::path state_path;
   // Called on a thread of its own with the end of the downloaded prefix as it grows (hashing).
-  std::function<agent::Done(std::uint64_t prefix_end)> follow_prefix;
+  std::function<Status(std::uint64_t prefix_end)> follow_prefix;
 };
 
 struct RangedResult {
-  agent::Done done;
+  Status done;
   bool changed = false;  // the server's file changed under us: start again from zero
 };
 

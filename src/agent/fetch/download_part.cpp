@@ -15,7 +15,6 @@ namespace gpunb::data {
 namespace {
 
 namespace fs = std::filesystem;
-using agent::Failure;
 
 constexpr auto kSaveEvery = std::chrono::seconds(1);
 
@@ -27,7 +26,7 @@ void trim_ranges(Ranges& ranges, std::uint64_t size) {
   ranges = std::move(kept);
 }
 
-Done sync_dir(const fs::path& dir) {
+Status sync_dir(const fs::path& dir) {
   Fd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (fd.valid()) ::fsync(fd.get());
   return {};
@@ -35,7 +34,7 @@ Done sync_dir(const fs::path& dir) {
 
 }  // namespace
 
-Done Downloader::adopt(const std::string& name, bool provisional) {
+Status Downloader::adopt(const std::string& name, bool provisional) {
   PartPaths paths(spec_.dir, name);
   auto lock = PartLock::take(paths);
   if (!lock) return tl::unexpected(lock.error());
@@ -56,7 +55,7 @@ Done Downloader::adopt(const std::string& name, bool provisional) {
   return {};
 }
 
-Done Downloader::open_file() {
+Status Downloader::open_file() {
   if (file_) return {};
   auto opened = PartFile::open(paths_->part);
   if (!opened) return tl::unexpected(opened.error());
@@ -65,7 +64,7 @@ Done Downloader::open_file() {
 }
 
 // The part file at its full size, its done ranges kept; the digest is made at the end.
-Done Downloader::open_ranged() {
+Status Downloader::open_ranged() {
   if (auto done = open_file(); !done) return done;
   if (auto done = file_->preallocate(state_.size); !done) return done;
   digest_.reset();
@@ -75,7 +74,7 @@ Done Downloader::open_ranged() {
   return {};
 }
 
-Done Downloader::open_single(std::uint64_t from) {
+Status Downloader::open_single(std::uint64_t from) {
   if (auto done = open_file(); !done) return done;
   if (auto done = file_->truncate(from); !done) return done;
   if (!digest_ || hashed_ != from) {
@@ -90,20 +89,20 @@ Done Downloader::open_single(std::uint64_t from) {
 
 // Reads the part file's first TO bytes again into a fresh digest (and into stream_to, from
 // where it stopped).
-Done Downloader::replay(std::uint64_t to) {
+Status Downloader::replay(std::uint64_t to) {
   digest_.emplace(spec_.md5.has_value());
   hashed_ = 0;
   return extend(to);
 }
 
 // Hashes (and streams) the part file from where the digest stopped up to TO.
-Done Downloader::extend(std::uint64_t to) {
+Status Downloader::extend(std::uint64_t to) {
   std::vector<char> buffer(1 << 20);
   while (hashed_ < to) {
     auto got = file_->read_at(buffer.data(), std::min<std::uint64_t>(buffer.size(), to - hashed_),
                               hashed_);
     if (!got) return tl::unexpected(got.error());
-    if (*got == 0) return failure("internal", "the part file is shorter than recorded");
+    if (*got == 0) return fail(ErrorKind::internal, "the part file is shorter than recorded");
     digest_->update(buffer.data(), *got);
     if (spec_.stream_to && hashed_ + *got > streamed_) {
       size_t skip = static_cast<size_t>(streamed_ - std::min(streamed_, hashed_));
@@ -115,10 +114,11 @@ Done Downloader::extend(std::uint64_t to) {
   return {};
 }
 
-Done Downloader::restart() {
+Status Downloader::restart() {
   if (spec_.stream_to && streamed_ > 0) {
     no_retry_ = true;
-    return failure("network", "the file changed on the server while it was streamed; run again");
+    return fail(ErrorKind::network,
+                "the file changed on the server while it was streamed; run again");
   }
   state_.done.clear();
   offset_ = hashed_ = carried_ = 0;
@@ -137,26 +137,28 @@ void Downloader::persist(bool now) {
   if (file_->sync(true)) (void)save_state(paths_->state, state_);
 }
 
-Outcome<Downloaded> Downloader::finish() {
+Result<Downloaded> Downloader::finish() {
   Downloaded out{paths_->final, offset_, digest_->sha256_hex(), carried_ > 0};
   if (total_ && out.size != *total_) {
-    return tl::unexpected(discard({"refused", "the download is " + std::to_string(out.size) +
-                                                  " bytes, not " + std::to_string(*total_)}));
+    return tl::unexpected(
+        discard({ErrorKind::refused, "the download is " + std::to_string(out.size) +
+                                         " bytes, not " + std::to_string(*total_)}));
   }
   if (spec_.size && out.size != *spec_.size) {
-    return tl::unexpected(
-        discard({"refused", "the download is " + std::to_string(out.size) + " bytes, not the " +
-                                std::to_string(*spec_.size) + " expected"}));
+    return tl::unexpected(discard(
+        {ErrorKind::refused, "the download is " + std::to_string(out.size) + " bytes, not the " +
+                                 std::to_string(*spec_.size) + " expected"}));
   }
   if (spec_.sha256 && *spec_.sha256 != out.sha256) {
     return tl::unexpected(
-        discard({"refused", "the SHA-256 of " + paths_->final.filename().string() + " is " +
-                                out.sha256 + ", not " + *spec_.sha256}));
+        discard({ErrorKind::refused, "the SHA-256 of " + paths_->final.filename().string() +
+                                         " is " + out.sha256 + ", not " + *spec_.sha256}));
   }
   if (spec_.md5) {
     if (auto md5 = digest_->md5_hex(); md5 != *spec_.md5) {
-      return tl::unexpected(discard({"refused", "the MD5 of " + paths_->final.filename().string() +
-                                                    " is " + md5 + ", not " + *spec_.md5}));
+      return tl::unexpected(
+          discard({ErrorKind::refused, "the MD5 of " + paths_->final.filename().string() + " is " +
+                                           md5 + ", not " + *spec_.md5}));
     }
   }
   if (spec_.durable) {
@@ -171,7 +173,7 @@ Outcome<Downloaded> Downloader::finish() {
 
 // The part file under its final name: the caller's name replaces what is there, the server's
 // never does (agent/fetch/download_place.hpp).
-Done Downloader::place(Downloaded& out) {
+Status Downloader::place(Downloaded& out) {
   if (spec_.name.empty()) {
     auto placed = place_without_replacing(paths_->part, paths_->final, out.size, out.sha256);
     if (!placed) return tl::unexpected(placed.error());
@@ -182,11 +184,12 @@ Done Downloader::place(Downloaded& out) {
   std::error_code ec;
   fs::rename(paths_->part, paths_->final, ec);
   if (ec)
-    return failure("internal", "cannot rename to " + paths_->final.string() + ": " + ec.message());
+    return fail(ErrorKind::internal,
+                "cannot rename to " + paths_->final.string() + ": " + ec.message());
   return {};
 }
 
-Failure Downloader::discard(Failure failure) {
+Error Downloader::discard(Error failure) {
   file_.reset();
   std::error_code ec;
   fs::remove(paths_->part, ec);

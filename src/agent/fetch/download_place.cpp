@@ -16,8 +16,6 @@ namespace gpunb::data {
 namespace {
 
 namespace fs = std::filesystem;
-using agent::failure;
-using agent::Outcome;
 
 constexpr int kMaxNumber = 9999;
 
@@ -63,8 +61,8 @@ std::string numbered_name(const std::string& name, int n) {
   return name.substr(0, dot) + suffix + name.substr(dot);
 }
 
-Outcome<Placed> place_without_replacing(const fs::path& part, const fs::path& final,
-                                        std::uint64_t size, const std::string& sha256) {
+Result<Placed> place_without_replacing(const fs::path& part, const fs::path& final,
+                                       std::uint64_t size, const std::string& sha256) {
   std::string name = final.filename().string();
   for (int n = 0; n <= kMaxNumber; ++n) {
     auto candidate = n == 0 ? final : final.parent_path() / numbered_name(name, n);
@@ -75,8 +73,8 @@ Outcome<Placed> place_without_replacing(const fs::path& part, const fs::path& fi
                                    candidate.filename().string() + " (nothing replaced)"};
     }
     if (error != EEXIST)
-      return failure("internal",
-                     "cannot rename to " + candidate.string() + ": " + std::strerror(error));
+      return fail(ErrorKind::internal,
+                  "cannot rename to " + candidate.string() + ": " + std::strerror(error));
     if (same_file(candidate, size, sha256)) {  // a rerun: the bytes are there already
       std::error_code ec;
       fs::remove(part, ec);
@@ -84,7 +82,8 @@ Outcome<Placed> place_without_replacing(const fs::path& part, const fs::path& fi
                                    " was there already with the same bytes: kept as it is"};
     }
   }
-  return failure("refused", "no free name for " + final.string() + ": too many numbered copies");
+  return fail(ErrorKind::refused,
+              "no free name for " + final.string() + ": too many numbered copies");
 }
 
 }  // namespace gpunb::data

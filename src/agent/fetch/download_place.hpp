@@ -7,7 +7,7 @@
 #include <filesystem>
 #include <string>
 
-#include "agent/host/result.hpp"
+#include "base/error.hpp"
 
 namespace gpunb::data {
 
@@ -22,8 +22,8 @@ struct Placed {
 
 // Moves PART to FINAL, else to the first free numbered name; on the way, a file that has the
 // same SIZE bytes and SHA256 is kept and PART dropped (a rerun of a finished download).
-agent::Outcome<Placed> place_without_replacing(const std::filesystem::path& part,
-                                               const std::filesystem::path& final,
-                                               std::uint64_t size, const std::string& sha256);
+Result<Placed> place_without_replacing(const std::filesystem::path& part,
+                                       const std::filesystem::path& final, std::uint64_t size,
+                                       const std::string& sha256);
 
 }  // namespace gpunb::data

@@ -18,29 +18,29 @@ class Downloader {
   Downloader(HttpClient& client, const DownloadSpec& spec, Progress& progress)
       : client_(client), spec_(spec), progress_(progress) {}
 
-  Outcome<Downloaded> run();
+  Result<Downloaded> run();
 
  private:
   enum class Next { kDone, kRanged, kAgain };
 
-  Outcome<Next> attempt();
-  Outcome<Next> fetch_ranged();
-  Outcome<bool> on_head(const HttpHead& head);
-  Outcome<bool> accept_head(const HttpHead& head);
-  Done on_body(const char* data, size_t size);
+  Result<Next> attempt();
+  Result<Next> fetch_ranged();
+  Result<bool> on_head(const HttpHead& head);
+  Result<bool> accept_head(const HttpHead& head);
+  Status on_body(const char* data, size_t size);
   // Takes NAME's part file and state when they are of this URL; others are removed (unless
   // PROVISIONAL: the URL's name before the server's head confirms it).
-  Done adopt(const std::string& name, bool provisional = false);
-  Done open_file();
-  Done open_single(std::uint64_t from);
-  Done open_ranged();
-  Done replay(std::uint64_t to);
-  Done extend(std::uint64_t to);
-  Done restart();
+  Status adopt(const std::string& name, bool provisional = false);
+  Status open_file();
+  Status open_single(std::uint64_t from);
+  Status open_ranged();
+  Status replay(std::uint64_t to);
+  Status extend(std::uint64_t to);
+  Status restart();
   void persist(bool now);
-  Outcome<Downloaded> finish();
-  Done place(Downloaded& out);
-  agent::Failure discard(agent::Failure failure);
+  Result<Downloaded> finish();
+  Status place(Downloaded& out);
+  Error discard(Error failure);
 
   HttpClient& client_;
   const DownloadSpec& spec_;

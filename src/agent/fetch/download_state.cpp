@@ -16,12 +16,8 @@
 namespace gpunb::data {
 namespace {
 
-using agent::Done;
-using agent::failure;
-using agent::Outcome;
-
-Done io_failure(const std::string& what, const std::filesystem::path& path) {
-  return failure("internal", what + " " + path.string() + ": " + std::strerror(errno));
+Status io_failure(const std::string& what, const std::filesystem::path& path) {
+  return fail(ErrorKind::internal, what + " " + path.string() + ": " + std::strerror(errno));
 }
 
 }  // namespace
@@ -63,7 +59,7 @@ PartPaths::PartPaths(const std::filesystem::path& dir, const std::string& name)
       state(dir / ("." + name + ".gpunb-part.json")),
       lock(dir / ("." + name + ".gpunb-part.lock")) {}
 
-agent::Outcome<PartLock> PartLock::take(const PartPaths& paths) {
+Result<PartLock> PartLock::take(const PartPaths& paths) {
   // The holder removes the file before letting go: a lock taken on a file that is no longer
   // at the path is let go and taken again on the new one.
   for (int attempt = 0; attempt < 100; ++attempt) {
@@ -72,8 +68,9 @@ agent::Outcome<PartLock> PartLock::take(const PartPaths& paths) {
     if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
       if (errno != EWOULDBLOCK)
         return tl::unexpected(io_failure("cannot lock", paths.lock).error());
-      return failure("refused", "another fetch is writing " + paths.final.string() +
-                                    " right now; let it finish (its progress: fetch --status)");
+      return fail(ErrorKind::refused,
+                  "another fetch is writing " + paths.final.string() +
+                      " right now; let it finish (its progress: fetch --status)");
     }
     struct stat held {};
     struct stat current {};
@@ -82,7 +79,7 @@ agent::Outcome<PartLock> PartLock::take(const PartPaths& paths) {
       return PartLock(std::move(fd), paths.lock);
     }
   }
-  return failure("internal", "cannot lock " + paths.lock.string());
+  return fail(ErrorKind::internal, "cannot lock " + paths.lock.string());
 }
 
 PartLock& PartLock::operator=(PartLock&& other) noexcept {
@@ -119,14 +116,14 @@ std::optional<PartState> load_state(const std::filesystem::path& path) {
   }
 }
 
-Done save_state(const std::filesystem::path& path, const PartState& state) {
+Status save_state(const std::filesystem::path& path, const PartState& state) {
   nlohmann::json json{{"url", state.url}, {"validator", state.validator}, {"size", state.size}};
   json["done"] = nlohmann::json::array();
   for (const auto& [start, end] : state.done) json["done"].push_back({start, end});
   return agent::write_atomic(path, json.dump() + "\n", 0600);
 }
 
-Outcome<PartFile> PartFile::open(const std::filesystem::path& path) {
+Result<PartFile> PartFile::open(const std::filesystem::path& path) {
   PartFile file;
   file.path_ = path;
   file.fd_.reset(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
@@ -134,13 +131,13 @@ Outcome<PartFile> PartFile::open(const std::filesystem::path& path) {
   return file;
 }
 
-Done PartFile::truncate(std::uint64_t size) {
+Status PartFile::truncate(std::uint64_t size) {
   if (::ftruncate(fd_.get(), static_cast<off_t>(size)) != 0)
     return io_failure("cannot size", path_);
   return {};
 }
 
-Done PartFile::preallocate(std::uint64_t size) {
+Status PartFile::preallocate(std::uint64_t size) {
   auto current = this->size();
   if (current && *current > size) return truncate(size);
   int error = ::posix_fallocate(fd_.get(), 0, static_cast<off_t>(size));
@@ -152,7 +149,7 @@ Done PartFile::preallocate(std::uint64_t size) {
   return truncate(size);  // a file system without fallocate
 }
 
-Done PartFile::write_at(const char* data, size_t size, std::uint64_t offset) {
+Status PartFile::write_at(const char* data, size_t size, std::uint64_t offset) {
   while (size > 0) {
     ssize_t n = ::pwrite(fd_.get(), data, size, static_cast<off_t>(offset));
     if (n < 0 && errno == EINTR) continue;
@@ -164,7 +161,7 @@ Done PartFile::write_at(const char* data, size_t size, std::uint64_t offset) {
   return {};
 }
 
-Outcome<size_t> PartFile::read_at(char* data, size_t size, std::uint64_t offset) const {
+Result<size_t> PartFile::read_at(char* data, size_t size, std::uint64_t offset) const {
   for (;;) {
     ssize_t n = ::pread(fd_.get(), data, size, static_cast<off_t>(offset));
     if (n >= 0) return static_cast<size_t>(n);
@@ -172,13 +169,13 @@ Outcome<size_t> PartFile::read_at(char* data, size_t size, std::uint64_t offset)
   }
 }
 
-Outcome<std::uint64_t> PartFile::size() const {
+Result<std::uint64_t> PartFile::size() const {
   struct stat st {};
   if (::fstat(fd_.get(), &st) != 0) return tl::unexpected(io_failure("cannot stat", path_).error());
   return static_cast<std::uint64_t>(st.st_size);
 }
 
-Done PartFile::sync(bool data_only) const {
+Status PartFile::sync(bool data_only) const {
   int result = data_only ? ::fdatasync(fd_.get()) : ::fsync(fd_.get());
   if (result != 0) return io_failure("cannot sync", path_);
   return {};
@@ -209,13 +206,13 @@ std::string Digest::md5_hex() {
   return out;
 }
 
-Done digest_file(const PartFile& file, std::uint64_t length, Digest& digest) {
+Status digest_file(const PartFile& file, std::uint64_t length, Digest& digest) {
   std::vector<char> buffer(4 << 20);
   for (std::uint64_t offset = 0; offset < length;) {
     auto got = file.read_at(buffer.data(), std::min<std::uint64_t>(buffer.size(), length - offset),
                             offset);
     if (!got) return tl::unexpected(got.error());
-    if (*got == 0) return failure("internal", "the part file is shorter than recorded");
+    if (*got == 0) return fail(ErrorKind::internal, "the part file is shorter than recorded");
     digest.update(buffer.data(), *got);
     offset += *got;
   }

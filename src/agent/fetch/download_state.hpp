@@ -11,8 +11,8 @@
 #include <utility>
 #include <vector>
 
-#include "agent/host/result.hpp"
 #include "agent/host/sha256.hpp"
+#include "base/error.hpp"
 #include "data/net/socket.hpp"
 
 namespace gpunb::data {
@@ -35,7 +35,7 @@ struct PartPaths {
 // writing the same part file. The lock file goes away with the lock.
 class PartLock {
  public:
-  static agent::Outcome<PartLock> take(const PartPaths& paths);
+  static Result<PartLock> take(const PartPaths& paths);
   PartLock(PartLock&& other) noexcept
       : fd_(std::move(other.fd_)), path_(std::exchange(other.path_, {})) {}
   PartLock& operator=(PartLock&& other) noexcept;
@@ -59,17 +59,17 @@ struct PartState {
 };
 
 std::optional<PartState> load_state(const std::filesystem::path& path);  // nullopt: none or bad
-agent::Done save_state(const std::filesystem::path& path, const PartState& state);
+Status save_state(const std::filesystem::path& path, const PartState& state);
 
 class PartFile {
  public:
-  static agent::Outcome<PartFile> open(const std::filesystem::path& path);  // made if absent
-  agent::Done truncate(std::uint64_t size);
-  agent::Done preallocate(std::uint64_t size);  // posix_fallocate, else ftruncate
-  agent::Done write_at(const char* data, size_t size, std::uint64_t offset);
-  agent::Outcome<size_t> read_at(char* data, size_t size, std::uint64_t offset) const;
-  agent::Outcome<std::uint64_t> size() const;
-  agent::Done sync(bool data_only) const;
+  static Result<PartFile> open(const std::filesystem::path& path);  // made if absent
+  Status truncate(std::uint64_t size);
+  Status preallocate(std::uint64_t size);  // posix_fallocate, else ftruncate
+  Status write_at(const char* data, size_t size, std::uint64_t offset);
+  Result<size_t> read_at(char* data, size_t size, std::uint64_t offset) const;
+  Result<std::uint64_t> size() const;
+  Status sync(bool data_only) const;
   int fd() const { return fd_.get(); }
 
  private:
@@ -94,6 +94,6 @@ class Digest {  // SHA-256 always, MD5 when asked
 };
 
 // Adds the first LENGTH bytes of FILE to DIGEST.
-agent::Done digest_file(const PartFile& file, std::uint64_t length, Digest& digest);
+Status digest_file(const PartFile& file, std::uint64_t length, Digest& digest);
 
 }  // namespace gpunb::data

@@ -21,13 +21,13 @@ struct Answer {
   bool html = false;
 };
 
-Outcome<Answer> ask(data::HttpClient& client, const data::HttpRequest& request) {
+Result<Answer> ask(data::HttpClient& client, const data::HttpRequest& request) {
   Answer answer;
   auto head = client.send(
-      request, [&](const data::HttpHead& h) -> Outcome<bool> { return answer.html = is_html(h); },
-      [&](const char* data, size_t size) -> Done {
+      request, [&](const data::HttpHead& h) -> Result<bool> { return answer.html = is_html(h); },
+      [&](const char* data, size_t size) -> Status {
         if (answer.page.size() + size > kMaxPage)
-          return failure("refused", "Google Drive page too large");
+          return fail(ErrorKind::refused, "Google Drive page too large");
         answer.page.append(data, size);
         return {};
       });
@@ -40,7 +40,7 @@ class Walk {
  public:
   Walk(data::HttpClient& client, const FetchSpec& spec) : client_(client), spec_(spec) {}
 
-  Outcome<GdriveTarget> run() {
+  Result<GdriveTarget> run() {
     if (spec_.doc) {
       if (auto done = export_as(*spec_.doc, ""); !done) return tl::unexpected(done.error());
     } else {
@@ -53,22 +53,22 @@ class Walk {
       auto next = next_request(*answer);
       if (!next) return tl::unexpected(next.error());
     }
-    return failure("refused", "Google Drive kept answering with pages instead of the file");
+    return fail(ErrorKind::refused, "Google Drive kept answering with pages instead of the file");
   }
 
  private:
-  Outcome<GdriveTarget> target() const {
+  Result<GdriveTarget> target() const {
     if (!exporting_ && spec_.format) {
-      return failure("usage",
-                     "--format is for Google Docs, Sheets and Slides; this Drive file is a plain "
-                     "file (fetch it without --format)");
+      return fail(ErrorKind::usage,
+                  "--format is for Google Docs, Sheets and Slides; this Drive file is a plain "
+                  "file (fetch it without --format)");
     }
     return GdriveTarget{request_, fallback_};
   }
 
   // The request after an HTML answer: a document's export, the form's confirmation, the editor
   // that tells a document (once, when the page may be a document's), or Google's refusal.
-  Done next_request(const Answer& answer) {
+  Status next_request(const Answer& answer) {
     const auto& url = answer.head.url;
     if (!exporting_) {
       if (auto page = data::gdocs_page(url, answer.page))
@@ -87,7 +87,7 @@ class Walk {
     return {};
   }
 
-  Done export_as(const data::DocLink& link, const std::string& title) {
+  Status export_as(const data::DocLink& link, const std::string& title) {
     auto format = data::export_format(link.kind, spec_.format ? spec_.format : link.format);
     if (!format) return tl::unexpected(format.error());
     request_ = data::gdocs_export_request(spec_.gdrive, link, *format);
@@ -101,12 +101,12 @@ class Walk {
   data::HttpRequest request_;
   std::string fallback_;
   bool exporting_ = false;
-  std::optional<Failure> refusal_;  // the download's own answer, kept while the editor is asked
+  std::optional<Error> refusal_;  // the download's own answer, kept while the editor is asked
 };
 
 }  // namespace
 
-Outcome<GdriveTarget> resolve_gdrive(data::HttpClient& client, const FetchSpec& spec) {
+Result<GdriveTarget> resolve_gdrive(data::HttpClient& client, const FetchSpec& spec) {
   return Walk(client, spec).run();
 }
 

@@ -17,6 +17,6 @@ struct GdriveTarget {
 };
 
 // Kind "usage" for a format the document cannot be exported as, or --format on a plain file.
-Outcome<GdriveTarget> resolve_gdrive(data::HttpClient& client, const FetchSpec& spec);
+Result<GdriveTarget> resolve_gdrive(data::HttpClient& client, const FetchSpec& spec);
 
 }  // namespace gpunb::agent

@@ -87,7 +87,7 @@ const std::vector<std::string>& export_formats(DocKind kind) {
   return document;
 }
 
-agent::Outcome<std::string> export_format(DocKind kind, const std::optional<std::string>& format) {
+Result<std::string> export_format(DocKind kind, const std::optional<std::string>& format) {
   const auto& formats = export_formats(kind);
   if (!format) return formats.front();
   auto wanted = ascii_lower(*format);
@@ -95,8 +95,8 @@ agent::Outcome<std::string> export_format(DocKind kind, const std::optional<std:
   if (std::find(formats.begin(), formats.end(), wanted) != formats.end()) return wanted;
   std::string list;
   for (const auto& f : formats) list += (list.empty() ? "" : ", ") + f;
-  return agent::failure("usage", "a " + doc_kind_word(kind) + " cannot be exported as '" + *format +
-                                     "': --format takes " + list);
+  return fail(ErrorKind::usage, "a " + doc_kind_word(kind) + " cannot be exported as '" + *format +
+                                    "': --format takes " + list);
 }
 
 HttpRequest gdocs_export_request(const GdriveEndpoint& endpoint, const DocLink& link,

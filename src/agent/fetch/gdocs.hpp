@@ -33,7 +33,7 @@ std::string doc_kind_word(DocKind kind);  // "Google Docs document", "... spread
 const std::vector<std::string>& export_formats(DocKind kind);
 // FORMAT (any case) when KIND exports it, KIND's default when none; else kind "usage" with the
 // formats it has.
-agent::Outcome<std::string> export_format(DocKind kind, const std::optional<std::string>& format);
+Result<std::string> export_format(DocKind kind, const std::optional<std::string>& format);
 
 // GET {docs}/KIND/d/ID/export?format=FORMAT (&gid=GID for a spreadsheet's csv or tsv).
 HttpRequest gdocs_export_request(const GdriveEndpoint& endpoint, const DocLink& link,

@@ -43,8 +43,8 @@ HttpRequest gdrive_request(const GdriveEndpoint& endpoint, const std::string& id
 // The form's action on Google's hosts is rewritten to the endpoint (tests); a relative one is
 // resolved against PAGE_URL. STATUS (the page's HTTP status, 200 when unknown) tells 404 from
 // 401/403 when the page itself says little.
-Outcome<HttpRequest> gdrive_follow_page(const GdriveEndpoint& endpoint, const Url& page_url,
-                                        std::string_view html, int status = 200);
+Result<HttpRequest> gdrive_follow_page(const GdriveEndpoint& endpoint, const Url& page_url,
+                                       std::string_view html, int status = 200);
 // Whether a page that is neither the form, the quota page nor an access refusal may be Drive's
 // answer for a Google Docs, Sheets or Slides document (a 404 or 5xx, an unknown page): its editor
 // ({drive}/open?id=ID) then tells.

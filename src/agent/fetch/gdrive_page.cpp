@@ -48,15 +48,15 @@ std::string rewrite_host(const GdriveEndpoint& endpoint, const std::string& acti
   return action;
 }
 
-Outcome<Url> target_url(const GdriveEndpoint& endpoint, const Url& page_url,
-                        const std::string& action) {
+Result<Url> target_url(const GdriveEndpoint& endpoint, const Url& page_url,
+                       const std::string& action) {
   if (action.starts_with("https://") || action.starts_with("http://"))
     return Url::parse(rewrite_host(endpoint, action));
   return page_url.resolve(action.empty() ? page_url.target : action);
 }
 
-Outcome<HttpRequest> form_request(const GdriveEndpoint& endpoint, const Url& page_url,
-                                  const HtmlForm& form) {
+Result<HttpRequest> form_request(const GdriveEndpoint& endpoint, const Url& page_url,
+                                 const HtmlForm& form) {
   auto fields = form_encode(form.fields);
   HttpRequest request;
   if (form.method == "post") {
@@ -68,7 +68,8 @@ Outcome<HttpRequest> form_request(const GdriveEndpoint& endpoint, const Url& pag
   if (request.method == "GET" && !fields.empty())
     action += (contains(action, "?") ? "&" : "?") + fields;
   auto url = target_url(endpoint, page_url, action);
-  if (!url) return failure("refused", "Google Drive's confirmation form has a bad action URL");
+  if (!url)
+    return fail(ErrorKind::refused, "Google Drive's confirmation form has a bad action URL");
   request.url = std::move(*url);
   return request;
 }
@@ -100,29 +101,29 @@ std::string google_words(std::string_view html) {
   return clip(words);
 }
 
-agent::Failure classify(const Url& page_url, std::string_view html, int status) {
+Error classify(const Url& page_url, std::string_view html, int status) {
   auto text = html_text(html);
   auto title = html_title(html).value_or("");
   if (contains(text, kQuota)) {
     auto words = html_element_text(html, "class", "uc-error-subcaption").value_or(text);
-    return {"refused", "Google Drive refused the download: " + clip(words)};
+    return {ErrorKind::refused, "Google Drive refused the download: " + clip(words)};
   }
   if (status == 404 || contains(text, kMissing) || contains(title, "Not Found"))
-    return {"not_found", "Google Drive has no such file: " + std::string(kMissing)};
+    return {ErrorKind::not_found, "Google Drive has no such file: " + std::string(kMissing)};
   if (looks_private(page_url, text, status)) {
     auto words = title.empty() ? std::string("You need access") : clip(title);
-    return {"refused", "the file is not shared publicly: Google Drive answered \"" + words + "\" " +
-                           std::string(kShareHint)};
+    return {ErrorKind::refused, "the file is not shared publicly: Google Drive answered \"" +
+                                    words + "\" " + std::string(kShareHint)};
   }
   auto words = google_words(html);
-  return {"refused", "Google Drive answered with a web page instead of the file" +
-                         (words.empty() ? std::string() : ": \"" + words + "\"")};
+  return {ErrorKind::refused, "Google Drive answered with a web page instead of the file" +
+                                  (words.empty() ? std::string() : ": \"" + words + "\"")};
 }
 
 }  // namespace
 
-Outcome<HttpRequest> gdrive_follow_page(const GdriveEndpoint& endpoint, const Url& page_url,
-                                        std::string_view html, int status) {
+Result<HttpRequest> gdrive_follow_page(const GdriveEndpoint& endpoint, const Url& page_url,
+                                       std::string_view html, int status) {
   if (status < 400) {
     if (auto form = html_form(html, "download-form"))
       return form_request(endpoint, page_url, *form);

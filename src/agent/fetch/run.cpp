@@ -48,12 +48,12 @@ class FetchRun {
 
  private:
   void worker();
-  Done fetch_one(data::HttpClient& client, const FetchItem& item, data::Progress& progress);
-  Outcome<GdriveTarget> request_for(data::HttpClient& client, const FetchItem& item);
-  Outcome<data::Downloaded> download(data::HttpClient& client, data::DownloadSpec& download,
-                                     data::Progress& progress, bool stream);
+  Status fetch_one(data::HttpClient& client, const FetchItem& item, data::Progress& progress);
+  Result<GdriveTarget> request_for(data::HttpClient& client, const FetchItem& item);
+  Result<data::Downloaded> download(data::HttpClient& client, data::DownloadSpec& download,
+                                    data::Progress& progress, bool stream);
   void landed(const data::Downloaded& file, const data::Extracted& extracted);
-  void fail(const agent::Failure& failure);
+  void record_failure(const Error& failure);
   void report_until_done();
   FetchStatus snapshot();
 
@@ -86,7 +86,7 @@ FetchRun::FetchRun(const FetchSpec& spec, StatusSink sink) : spec_(spec), sink_(
 
 FetchStatus FetchRun::run() {
   if (auto made = make_dirs(spec_.dir, 0755); !made) {
-    fail(made.error());
+    record_failure(made.error());
   } else {
     std::thread reporter([this] { report_until_done(); });
     size_t workers = std::min<size_t>(items_.size(), static_cast<size_t>(spec_.parallel));
@@ -109,19 +109,19 @@ FetchStatus FetchRun::run() {
 void FetchRun::worker() {
   data::HttpClient client({.ca_file = spec_.ca_file});
   for (size_t i = next_++; i < items_.size() && !failed_; i = next_++) {
-    if (auto ok = fetch_one(client, items_[i], *progress_[i]); !ok) fail(ok.error());
+    if (auto ok = fetch_one(client, items_[i], *progress_[i]); !ok) record_failure(ok.error());
   }
 }
 
-Outcome<GdriveTarget> FetchRun::request_for(data::HttpClient& client, const FetchItem& item) {
+Result<GdriveTarget> FetchRun::request_for(data::HttpClient& client, const FetchItem& item) {
   if (item.url.rfind("gdrive:", 0) == 0) return resolve_gdrive(client, spec_);
   auto url = data::Url::parse(item.url);
   if (!url) return tl::unexpected(url.error());
   return GdriveTarget{data::HttpRequest{"GET", *url}, ""};
 }
 
-Done FetchRun::fetch_one(data::HttpClient& client, const FetchItem& item,
-                         data::Progress& progress) {
+Status FetchRun::fetch_one(data::HttpClient& client, const FetchItem& item,
+                           data::Progress& progress) {
   auto request = request_for(client, item);
   if (!request) return tl::unexpected(request.error());
   std::filesystem::path name(item.name);
@@ -133,9 +133,9 @@ Done FetchRun::fetch_one(data::HttpClient& client, const FetchItem& item,
   download.size = item.size;
   download.connections = spec_.connections;
   download.durable = false;  // one flush of the whole folder at the end (see run())
-  download.check_head = [](const data::HttpHead& head) -> Done {
+  download.check_head = [](const data::HttpHead& head) -> Status {
     if (is_html(head) && head.url.host.find("google") != std::string::npos)
-      return failure("refused", "Google Drive answered with a page instead of the file");
+      return fail(ErrorKind::refused, "Google Drive answered with a page instead of the file");
     return {};
   };
   bool stream = spec_.extract && is_tar_stream_name(download.name);
@@ -154,13 +154,13 @@ Done FetchRun::fetch_one(data::HttpClient& client, const FetchItem& item,
 // With STREAM, the bytes also go through a pipe to an extraction thread as they arrive. It unpacks
 // into a stage that joins the folder only once the download passed its checks (length, SHA-256,
 // MD5): on a mismatch nothing of the archive's content remains.
-Outcome<data::Downloaded> FetchRun::download(data::HttpClient& client, data::DownloadSpec& download,
-                                             data::Progress& progress, bool stream) {
+Result<data::Downloaded> FetchRun::download(data::HttpClient& client, data::DownloadSpec& download,
+                                            data::Progress& progress, bool stream) {
   if (!stream) return data::download(client, download, progress);
   auto stage = data::Stage::make(download.dir, download.name);
   if (!stage) return tl::unexpected(stage.error());
   BytePipe pipe;
-  Outcome<data::Extracted> unpacked = failure("internal", "extraction did not run");
+  Result<data::Extracted> unpacked = fail(ErrorKind::internal, "extraction did not run");
   std::thread extractor([&] {
     unpacked = data::extract_stream([&](char* b, size_t n) { return pipe.read(b, n); },
                                     stage->path(), spec_.limits);
@@ -190,7 +190,7 @@ void FetchRun::landed(const data::Downloaded& file, const data::Extracted& extra
   if (!file.note.empty() && status_.notes.size() < kListedPaths) status_.notes.push_back(file.note);
 }
 
-void FetchRun::fail(const agent::Failure& failure) {
+void FetchRun::record_failure(const Error& failure) {
   std::lock_guard lock(mutex_);
   if (failed_.exchange(true)) return;
   status_.state = "failed";
@@ -232,16 +232,6 @@ FetchStatus run_fetch(const FetchSpec& spec, const StatusSink& sink) {
   return FetchRun(spec, sink).run();
 }
 
-int exit_code_of(const std::string& kind) {
-  if (kind == "usage") return 2;
-  if (kind == "credentials") return 3;
-  if (kind == "not_found") return 5;
-  if (kind == "refused") return 7;
-  if (kind == "network") return 8;
-  if (kind == "interrupted") return 130;
-  return 1;
-}
-
 int fetch_run_main(const std::filesystem::path& state, const std::string& id) {
   if (!valid_fetch_id(id)) return 2;
   auto job_path = fetch_dir(state) / (id + ".job");
@@ -255,7 +245,7 @@ int fetch_run_main(const std::filesystem::path& state, const std::string& id) {
   auto final_status = run_fetch(*spec, [&](const FetchStatus& status) {
     (void)write_atomic(status_path, status_json(status).dump(), 0600);
   });
-  return final_status.state == "done" ? 0 : exit_code_of(final_status.error_kind);
+  return final_status.state == "done" ? 0 : base::exit_code(final_status.error_kind);
 }
 
 int fetch_local_main() {
@@ -267,12 +257,12 @@ int fetch_local_main() {
     failed.error = spec.error().message;
     failed.error_kind = spec.error().kind;
     std::cout << status_json(failed).dump() << std::endl;
-    return exit_code_of(failed.error_kind);
+    return base::exit_code(failed.error_kind);
   }
   auto final_status = run_fetch(*spec, [](const FetchStatus& status) {
     std::cout << status_json(status).dump() << std::endl;
   });
-  return final_status.state == "done" ? 0 : exit_code_of(final_status.error_kind);
+  return final_status.state == "done" ? 0 : base::exit_code(final_status.error_kind);
 }
 
 }  // namespace gpunb::agent

@@ -19,6 +19,4 @@ int fetch_run_main(const std::filesystem::path& state, const std::string& id);
 // `gpunb-agent fetch-local`: the job on stdin, status JSON lines on stdout (`gpunb fetch --local`).
 int fetch_local_main();
 
-int exit_code_of(const std::string& kind);  // the laptop's exit codes for an error kind
-
 }  // namespace gpunb::agent

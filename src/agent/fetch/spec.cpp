@@ -14,12 +14,13 @@ std::optional<T> optional_field(const Json& json, const char* field) {
   return json[field].get<T>();
 }
 
-Outcome<FetchItem> parse_item(const Json& json) {
-  if (!json.is_object() || !json["url"].is_string()) return failure("usage", "item without url");
+Result<FetchItem> parse_item(const Json& json) {
+  if (!json.is_object() || !json["url"].is_string())
+    return fail(ErrorKind::usage, "item without url");
   FetchItem item{json["url"].get<std::string>(), json.value("name", std::string())};
   if (!item.name.empty()) {
     if (auto checked = check_relative_path(item.name); !checked)
-      return failure("usage", "unsafe file name in the job: " + item.name);
+      return fail(ErrorKind::usage, "unsafe file name in the job: " + item.name);
   }
   item.size = optional_field<std::uint64_t>(json, "size");
   item.md5 = optional_field<std::string>(json, "md5");
@@ -34,9 +35,9 @@ void read_limits(const Json& json, data::ExtractLimits& limits) {
   limits.max_ratio = json.value("max_ratio", limits.max_ratio);
 }
 
-Done read_items(const Json& json, FetchSpec& spec) {
+Status read_items(const Json& json, FetchSpec& spec) {
   if (!json.contains("items")) return {};
-  if (!json["items"].is_array()) return failure("usage", "items must be a list");
+  if (!json["items"].is_array()) return fail(ErrorKind::usage, "items must be a list");
   for (const auto& entry : json["items"]) {
     auto item = parse_item(entry);
     if (!item) return tl::unexpected(item.error());
@@ -46,7 +47,7 @@ Done read_items(const Json& json, FetchSpec& spec) {
 }
 
 // "url": one source the agent classifies itself: a Google Drive link, else HTTP(S).
-Done read_url(const Json& json, FetchSpec& spec) {
+Status read_url(const Json& json, FetchSpec& spec) {
   if (!json.contains("url")) return {};
   auto url = json["url"].get<std::string>();
   if (auto doc = data::gdocs_link(url)) {  // before Drive: an export link may carry id=
@@ -56,7 +57,7 @@ Done read_url(const Json& json, FetchSpec& spec) {
   }
   if (data::is_gdrive_source(url)) {
     spec.gdrive_id = data::gdrive_file_id(url);
-    if (!spec.gdrive_id) return failure("usage", "no file ID in the Google Drive link");
+    if (!spec.gdrive_id) return fail(ErrorKind::usage, "no file ID in the Google Drive link");
     return {};
   }
   if (auto parsed = data::Url::parse(url); !parsed) return tl::unexpected(parsed.error());
@@ -74,16 +75,16 @@ bool valid_fetch_id(const std::string& id) {
   return true;
 }
 
-Outcome<FetchSpec> parse_fetch_spec(const Json& json) try {
+Result<FetchSpec> parse_fetch_spec(const Json& json) try {
   if (!json.is_object() || !json["id"].is_string() || !json["dir"].is_string())
-    return failure("usage", "a fetch job needs an id and a dir");
+    return fail(ErrorKind::usage, "a fetch job needs an id and a dir");
   FetchSpec spec;
   spec.id = json["id"].get<std::string>();
-  if (!valid_fetch_id(spec.id)) return failure("usage", "bad fetch id");
+  if (!valid_fetch_id(spec.id)) return fail(ErrorKind::usage, "bad fetch id");
   spec.source = json.value("source", std::string());
   spec.dir = expand_home(json["dir"].get<std::string>()).lexically_normal();
   if (!spec.dir.is_absolute())
-    return failure("usage", "the fetch folder must be absolute or under ~");
+    return fail(ErrorKind::usage, "the fetch folder must be absolute or under ~");
   if (auto ok = read_items(json, spec); !ok) return tl::unexpected(ok.error());
   if (auto ok = read_url(json, spec); !ok) return tl::unexpected(ok.error());
   spec.gdrive = data::GdriveEndpoint::from_env();
@@ -93,17 +94,17 @@ Outcome<FetchSpec> parse_fetch_spec(const Json& json) try {
   spec.sha256 = optional_field<std::string>(json, "sha256");
   spec.format = optional_field<std::string>(json, "format");
   if (spec.format && !spec.gdrive_id)
-    return failure("usage", "--format is for Google Docs, Sheets and Slides links only");
+    return fail(ErrorKind::usage, "--format is for Google Docs, Sheets and Slides links only");
   spec.extract = json.value("extract", false);
   spec.connections = std::clamp(json.value("connections", 8), 1, 64);
   spec.parallel = std::clamp(json.value("parallel", 16), 1, 64);
   read_limits(json.value("limits", Json::object()), spec.limits);
   spec.ca_file = json.value("ca_file", std::string());
   if (spec.items.empty() && !spec.gdrive_id)
-    return failure("usage", "a fetch job with nothing to fetch");
+    return fail(ErrorKind::usage, "a fetch job with nothing to fetch");
   return spec;
 } catch (const Json::exception& e) {
-  return failure("usage", std::string("malformed fetch job: ") + e.what());
+  return fail(ErrorKind::usage, std::string("malformed fetch job: ") + e.what());
 }
 
 }  // namespace gpunb::agent

@@ -12,7 +12,7 @@
 
 #include "agent/fetch/gdocs.hpp"
 #include "agent/fetch/gdrive.hpp"
-#include "agent/host/result.hpp"
+#include "base/error.hpp"
 #include "data/archive/extract.hpp"
 
 namespace gpunb::agent {
@@ -42,7 +42,7 @@ struct FetchSpec {
   std::string ca_file;  // empty: the usual bundles
 };
 
-Outcome<FetchSpec> parse_fetch_spec(const nlohmann::json& json);
+Result<FetchSpec> parse_fetch_spec(const nlohmann::json& json);
 bool valid_fetch_id(const std::string& id);
 
 }  // namespace gpunb::agent

@@ -25,7 +25,8 @@ Json status_json(const FetchStatus& s) {
             {"rate", s.rate},
             {"paths", s.paths}};
   json["extracted"] = {{"entries", s.extracted_entries}, {"bytes", s.extracted_bytes}};
-  if (!s.error.empty()) json["error"] = {{"kind", s.error_kind}, {"message", s.error}};
+  if (!s.error.empty())
+    json["error"] = {{"kind", base::kind_name(s.error_kind)}, {"message", s.error}};
   if (!s.notes.empty()) json["notes"] = s.notes;
   return json;
 }
@@ -52,7 +53,8 @@ std::optional<FetchStatus> status_from_json(const Json& json) try {
   }
   if (json.contains("error")) {
     s.error = json["error"].value("message", "");
-    s.error_kind = json["error"].value("kind", "internal");
+    s.error_kind =
+        base::kind_from_name(json["error"].value("kind", "")).value_or(ErrorKind::internal);
   }
   return s;
 } catch (const Json::exception&) {
@@ -70,7 +72,7 @@ std::optional<FetchStatus> read_fetch_status(const std::filesystem::path& state,
   auto status = status_from_json(Json::parse(*text, nullptr, false));
   if (status && status->state == "running" && !process_alive(status->pid)) {
     status->state = "failed";
-    status->error_kind = "interrupted";
+    status->error_kind = ErrorKind::interrupted;
     status->error =
         "the fetch stopped before it finished (the machine restarted?): run it again to resume";
   }

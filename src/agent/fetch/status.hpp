@@ -11,6 +11,8 @@
 #include <optional>
 #include <string>
 
+#include "base/error.hpp"
+
 namespace gpunb::agent {
 
 struct FetchStatus {
@@ -21,10 +23,10 @@ struct FetchStatus {
   std::uint64_t bytes = 0, total = 0;  // total 0 while unknown
   std::uint64_t files = 0, files_total = 0;
   std::uint64_t extracted_entries = 0, extracted_bytes = 0;
-  double rate = 0;                 // bytes per second over the last few seconds
-  std::string error;               // one line when failed
-  std::string error_kind;          // "network", "refused", ...
-  std::vector<std::string> paths;  // what landed, relative to dir (the first 100)
+  double rate = 0;                             // bytes per second over the last few seconds
+  std::string error;                           // one line when failed
+  ErrorKind error_kind = ErrorKind::internal;  // when failed; by name in the JSON
+  std::vector<std::string> paths;              // what landed, relative to dir (the first 100)
   std::vector<std::string> notes;  // for humans: a server's name that was taken, and so on
 };
 

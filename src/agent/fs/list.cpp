@@ -17,20 +17,20 @@ namespace {
 class Walker {
  public:
   explicit Walker(Listing& listing) : listing_(listing) {}
-  Done walk(int dir_fd, const std::string& prefix);  // takes DIR_FD
+  Status walk(int dir_fd, const std::string& prefix);  // takes DIR_FD
 
  private:
-  Done entry(int dir_fd, const std::string& prefix, const char* name);
+  Status entry(int dir_fd, const std::string& prefix, const char* name);
   Listing& listing_;
 };
 
-Done Walker::walk(int dir_fd, const std::string& prefix) {
+Status Walker::walk(int dir_fd, const std::string& prefix) {
   DIR* dir = ::fdopendir(dir_fd);
   if (dir == nullptr) {
     ::close(dir_fd);
-    return failure("internal", "cannot read folder " + prefix + ": " + std::strerror(errno));
+    return fail(ErrorKind::internal, "cannot read folder " + prefix + ": " + std::strerror(errno));
   }
-  Done result;
+  Status result;
   errno = 0;
   while (dirent* item = ::readdir(dir)) {
     if (std::strcmp(item->d_name, ".") == 0 || std::strcmp(item->d_name, "..") == 0) continue;
@@ -38,24 +38,25 @@ Done Walker::walk(int dir_fd, const std::string& prefix) {
     errno = 0;
   }
   if (result && errno != 0) {
-    result = failure("internal", "cannot read folder " + prefix + ": " + std::strerror(errno));
+    result =
+        fail(ErrorKind::internal, "cannot read folder " + prefix + ": " + std::strerror(errno));
   }
   ::closedir(dir);
   return result;
 }
 
-Done Walker::entry(int dir_fd, const std::string& prefix, const char* name) {
+Status Walker::entry(int dir_fd, const std::string& prefix, const char* name) {
   struct stat info {};
   std::string path = prefix + name;
   if (::fstatat(dir_fd, name, &info, AT_SYMLINK_NOFOLLOW) != 0) {
     if (errno == ENOENT) return {};  // removed while we walked
-    return failure("internal", "cannot stat " + path + ": " + std::strerror(errno));
+    return fail(ErrorKind::internal, "cannot stat " + path + ": " + std::strerror(errno));
   }
   if (S_ISDIR(info.st_mode)) {
     if (skipped_dir_name(name)) return {};
     int child = ::openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (child < 0)
-      return failure("refused", "cannot open folder " + path + ": " + std::strerror(errno));
+      return fail(ErrorKind::refused, "cannot open folder " + path + ": " + std::strerror(errno));
     return walk(child, path + "/");
   }
   bool link = S_ISLNK(info.st_mode);
@@ -78,15 +79,15 @@ bool skipped_dir_name(const std::string& name) {
   return name == ".git" || name == "__pycache__" || name == ".ipynb_checkpoints";
 }
 
-Outcome<Listing> list_tree(const std::string& root) {
+Result<Listing> list_tree(const std::string& root) {
   Listing listing;
   auto dir = RootDir::open(root, false);
   if (!dir) {
-    if (dir.error().kind == "not_found") return listing;
+    if (dir.error().kind == ErrorKind::not_found) return listing;
     return tl::unexpected(dir.error());
   }
   int fd = ::dup(dir->fd());
-  if (fd < 0) return failure("internal", std::string("dup: ") + std::strerror(errno));
+  if (fd < 0) return fail(ErrorKind::internal, std::string("dup: ") + std::strerror(errno));
   if (auto ok = Walker(listing).walk(fd, ""); !ok) return tl::unexpected(ok.error());
   std::sort(listing.files.begin(), listing.files.end(),
             [](const ListedFile& a, const ListedFile& b) { return a.path < b.path; });

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "agent/host/result.hpp"
+#include "base/error.hpp"
 
 namespace gpunb::agent {
 
@@ -26,7 +26,7 @@ struct Listing {
 
 // A missing root lists as empty. An unreadable folder fails the listing: a partial one would read
 // as deletions.
-Outcome<Listing> list_tree(const std::string& root);
+Result<Listing> list_tree(const std::string& root);
 
 bool skipped_dir_name(const std::string& name);  // .git, __pycache__, .ipynb_checkpoints
 

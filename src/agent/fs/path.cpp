@@ -20,29 +20,28 @@ std::string errno_text() {
   return std::strerror(errno);
 }
 
-Outcome<int> open_child(int parent, const std::string& name, const std::string& shown,
-                        bool create) {
+Result<int> open_child(int parent, const std::string& name, const std::string& shown, bool create) {
   int flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
   int fd = ::openat(parent, name.c_str(), flags);
   if (fd < 0 && errno == ENOENT && create) {
     if (::mkdirat(parent, name.c_str(), 0755) != 0 && errno != EEXIST) {
-      return failure("internal", "cannot create " + shown + ": " + errno_text());
+      return fail(ErrorKind::internal, "cannot create " + shown + ": " + errno_text());
     }
     fd = ::openat(parent, name.c_str(), flags);
   }
   if (fd >= 0) return fd;
   if (errno == ELOOP || errno == ENOTDIR) {
-    return failure("refused", shown + " is a symlink or not a folder");
+    return fail(ErrorKind::refused, shown + " is a symlink or not a folder");
   }
-  if (errno == ENOENT) return failure("not_found", shown + " does not exist");
-  return failure("internal", "cannot open " + shown + ": " + errno_text());
+  if (errno == ENOENT) return fail(ErrorKind::not_found, shown + " does not exist");
+  return fail(ErrorKind::internal, "cannot open " + shown + ": " + errno_text());
 }
 
 }  // namespace
 
-Outcome<SplitPath> check_relative_path(std::string_view path) {
+Result<SplitPath> check_relative_path(std::string_view path) {
   auto bad = [&](const char* why) {
-    return failure("usage", "unsafe path (" + std::string(why) + "): " + std::string(path));
+    return fail(ErrorKind::usage, "unsafe path (" + std::string(why) + "): " + std::string(path));
   };
   if (path.empty()) return bad("empty");
   if (path.front() == '/') return bad("absolute");
@@ -62,17 +61,18 @@ Outcome<SplitPath> check_relative_path(std::string_view path) {
   return split;
 }
 
-Outcome<RootDir> RootDir::open(const std::string& root, bool create) {
+Result<RootDir> RootDir::open(const std::string& root, bool create) {
   std::filesystem::path path = expand_home(root);
   if (create) {
     std::error_code ec;
     std::filesystem::create_directories(path, ec);
-    if (ec) return failure("internal", "cannot create " + path.string() + ": " + ec.message());
+    if (ec)
+      return fail(ErrorKind::internal, "cannot create " + path.string() + ": " + ec.message());
   }
   int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd >= 0) return RootDir(fd);
-  if (errno == ENOENT) return failure("not_found", path.string() + " does not exist");
-  return failure("internal", "cannot open " + path.string() + ": " + errno_text());
+  if (errno == ENOENT) return fail(ErrorKind::not_found, path.string() + " does not exist");
+  return fail(ErrorKind::internal, "cannot open " + path.string() + ": " + errno_text());
 }
 
 RootDir::RootDir(RootDir&& other) noexcept
@@ -96,12 +96,12 @@ RootDir::~RootDir() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-Outcome<int> RootDir::dir(const std::string& dir, bool create) {
+Result<int> RootDir::dir(const std::string& dir, bool create) {
   if (dir.empty()) return fd_;
   if (auto known = dirs_.find(dir); known != dirs_.end()) return known->second;
   size_t slash = dir.rfind('/');
   auto parent =
-      slash == std::string::npos ? Outcome<int>(fd_) : this->dir(dir.substr(0, slash), create);
+      slash == std::string::npos ? Result<int>(fd_) : this->dir(dir.substr(0, slash), create);
   if (!parent) return parent;
   std::string name = slash == std::string::npos ? dir : dir.substr(slash + 1);
   auto fd = open_child(*parent, name, dir, create);
@@ -109,11 +109,12 @@ Outcome<int> RootDir::dir(const std::string& dir, bool create) {
   return fd;
 }
 
-Done RootDir::sync_dirs() const {
+Status RootDir::sync_dirs() const {
   for (const auto& [name, fd] : dirs_) {
-    if (::fsync(fd) != 0) return failure("internal", "cannot sync " + name + ": " + errno_text());
+    if (::fsync(fd) != 0)
+      return fail(ErrorKind::internal, "cannot sync " + name + ": " + errno_text());
   }
-  if (::fsync(fd_) != 0) return failure("internal", "cannot sync the root: " + errno_text());
+  if (::fsync(fd_) != 0) return fail(ErrorKind::internal, "cannot sync the root: " + errno_text());
   return {};
 }
 

@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "agent/host/result.hpp"
+#include "base/error.hpp"
 
 namespace gpunb::agent {
 
@@ -19,13 +19,13 @@ struct SplitPath {
 };
 
 // A usage failure for absolute paths, "..", ".", empty parts, NUL, and the temp-file pattern.
-Outcome<SplitPath> check_relative_path(std::string_view path);
+Result<SplitPath> check_relative_path(std::string_view path);
 
 // The root folder (with "~/" expanded) and the folders below it opened so far. Move-only.
 class RootDir {
  public:
   // Missing root: created when CREATE (mkdir -p), else a not_found failure.
-  static Outcome<RootDir> open(const std::string& root, bool create);
+  static Result<RootDir> open(const std::string& root, bool create);
   RootDir(RootDir&& other) noexcept;
   RootDir& operator=(RootDir&& other) noexcept;
   ~RootDir();
@@ -33,9 +33,9 @@ class RootDir {
   int fd() const { return fd_; }
   // The folder DIR (relative, checked) opened without following any symlink: the descriptor stays
   // owned here until close_dirs(). Missing folders are made when CREATE.
-  Outcome<int> dir(const std::string& dir, bool create);
+  Result<int> dir(const std::string& dir, bool create);
   size_t open_dirs() const { return dirs_.size(); }
-  Done sync_dirs() const;  // fsync of every open folder, the root included
+  Status sync_dirs() const;  // fsync of every open folder, the root included
   void close_dirs();
 
  private:

@@ -37,11 +37,11 @@ struct Header {
   std::optional<std::int64_t> mtime_ns;  // none: the time of writing
 };
 
-Outcome<Header> parse_header(const Json& json) {
+Result<Header> parse_header(const Json& json) {
   if (!json.is_object() || !json["path"].is_string() || !json["size"].is_number_unsigned() ||
       (json.contains("mode") && !json["mode"].is_number_unsigned()) ||
       (json.contains("mtime_ns") && !json["mtime_ns"].is_number_integer())) {
-    return failure("usage", "malformed file header: " + json.dump().substr(0, 200));
+    return fail(ErrorKind::usage, "malformed file header: " + json.dump().substr(0, 200));
   }
   Header header{json["path"].get<std::string>(), json["size"].get<std::uint64_t>()};
   if (json.contains("mode")) header.mode = json["mode"].get<std::uint32_t>() & 0777;
@@ -78,20 +78,20 @@ class Receiver {
   ~Receiver() {
     if (committer_.joinable()) committer_.join();
   }
-  Done run();
-  Done commit();  // the batch being received, and the one committing: both done when it returns
-  Done say(const Json& line) { return out_.line(line.dump()); }
-  Done flush() { return out_.flush(); }
+  Status run();
+  Status commit();  // the batch being received, and the one committing: both done when it returns
+  Status say(const Json& line) { return out_.line(line.dump()); }
+  Status flush() { return out_.flush(); }
 
  private:
-  Done file(const Json& json);
-  Done skip(const Header& header, const std::string& why);
-  Outcome<Temp> open_temp(const Header& header);
-  Outcome<std::string> receive_into(const Header& header, int fd);
-  Done seal(Temp& temp, const Header& header);
-  Outcome<std::optional<std::string>> trailer(const std::string& sha256);
-  Done hand_off();  // the batch to the committing thread, after the previous commit is done
-  Done collect();   // waits for the commit in flight, if any, and replies for its files
+  Status file(const Json& json);
+  Status skip(const Header& header, const std::string& why);
+  Result<Temp> open_temp(const Header& header);
+  Result<std::string> receive_into(const Header& header, int fd);
+  Status seal(Temp& temp, const Header& header);
+  Result<std::optional<std::string>> trailer(const std::string& sha256);
+  Status hand_off();  // the batch to the committing thread, after the previous commit is done
+  Status collect();   // waits for the commit in flight, if any, and replies for its files
 
   FdReader in_;
   FdWriter out_;
@@ -104,11 +104,11 @@ class Receiver {
   size_t files_ = 0;
 };
 
-Done Receiver::run() {
+Status Receiver::run() {
   for (;;) {
     auto line = in_.line();
     if (!line) return tl::unexpected(line.error());
-    if (!*line) return failure("network", "input ended before the end line");
+    if (!*line) return fail(ErrorKind::network, "input ended before the end line");
     Json json = Json::parse(**line, nullptr, false);
     if (json.is_object() && json.value("end", false)) break;
     if (auto ok = file(json); !ok) return ok;
@@ -118,7 +118,7 @@ Done Receiver::run() {
   return out_.flush();
 }
 
-Done Receiver::hand_off() {
+Status Receiver::hand_off() {
   if (batch_.files.empty()) return {};
   if (auto ok = collect(); !ok) return ok;
   Batch next{std::move(*spare_)};
@@ -136,7 +136,7 @@ Done Receiver::hand_off() {
   return {};
 }
 
-Done Receiver::collect() {
+Status Receiver::collect() {
   if (!committing_.valid()) return {};
   Committed done = committing_.get();
   if (committer_.joinable()) committer_.join();
@@ -150,13 +150,13 @@ Done Receiver::collect() {
   return out_.flush();
 }
 
-Done Receiver::commit() {
+Status Receiver::commit() {
   auto handed = hand_off();
   auto collected = collect();
   return handed ? collected : handed;
 }
 
-Done Receiver::file(const Json& json) {
+Status Receiver::file(const Json& json) {
   auto header = parse_header(json);
   if (!header) return tl::unexpected(header.error());
   if (batch_.files.size() >= limits_.batch_files || batch_.dirs.open_dirs() >= limits_.open_dirs) {
@@ -165,7 +165,7 @@ Done Receiver::file(const Json& json) {
   auto temp = open_temp(*header);
   if (!temp) return skip(*header, temp.error().message);
   auto sha = receive_into(*header, temp->fd);
-  using Verdict = Outcome<std::optional<std::string>>;
+  using Verdict = Result<std::optional<std::string>>;
   Verdict verdict = sha ? trailer(*sha) : Verdict(tl::unexpected(sha.error()));
   if (!verdict || *verdict) temp->drop();
   if (!verdict) return tl::unexpected(verdict.error());
@@ -181,15 +181,15 @@ Done Receiver::file(const Json& json) {
   bool full = batch_.bytes >= limits_.batch_bytes ||
               (idle && (batch_.files.size() >= limits_.idle_batch_files ||
                         batch_.bytes >= limits_.idle_batch_bytes));
-  return full ? hand_off() : Done();
+  return full ? hand_off() : Status();
 }
 
 // Mode and mtime on the complete temp file, which is then closed.
-Done Receiver::seal(Temp& temp, const Header& header) {
+Status Receiver::seal(Temp& temp, const Header& header) {
   timespec times[2] = {{0, UTIME_OMIT}, {0, UTIME_NOW}};
   if (header.mtime_ns) times[1] = {*header.mtime_ns / 1000000000, *header.mtime_ns % 1000000000};
   if (::fchmod(temp.fd, header.mode) != 0 || ::futimens(temp.fd, times) != 0) {
-    return failure("internal", "cannot set mode and time: " + errno_text());
+    return fail(ErrorKind::internal, "cannot set mode and time: " + errno_text());
   }
   // A big file's writeback starts now, so the batch's flush finds most of it on disk already.
   if (header.size >= kStreamBlock) ::sync_file_range(temp.fd, 0, 0, SYNC_FILE_RANGE_WRITE);
@@ -198,15 +198,15 @@ Done Receiver::seal(Temp& temp, const Header& header) {
 }
 
 // Reads past a refused file (its bytes and trailer) and says why.
-Done Receiver::skip(const Header& header, const std::string& why) {
-  auto read = in_.bytes(header.size, [](const char*, size_t) { return Done(); });
+Status Receiver::skip(const Header& header, const std::string& why) {
+  auto read = in_.bytes(header.size, [](const char*, size_t) { return Status(); });
   if (!read) return tl::unexpected(read.error());
-  if (!*read) return failure("network", "input ended inside " + header.path);
+  if (!*read) return fail(ErrorKind::network, "input ended inside " + header.path);
   if (auto end = trailer(""); !end) return tl::unexpected(end.error());
   return say({{"path", header.path}, {"error", why}});
 }
 
-Outcome<Temp> Receiver::open_temp(const Header& header) {
+Result<Temp> Receiver::open_temp(const Header& header) {
   auto split = check_relative_path(header.path);
   if (!split) return tl::unexpected(split.error());
   auto dir = batch_.dirs.dir(split->dir, true);
@@ -214,36 +214,37 @@ Outcome<Temp> Receiver::open_temp(const Header& header) {
   Temp temp{*dir, temp_name(split->name), split->name};
   temp.fd =
       ::openat(*dir, temp.temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-  if (temp.fd < 0) return failure("internal", "cannot create a temp file: " + errno_text());
+  if (temp.fd < 0) return fail(ErrorKind::internal, "cannot create a temp file: " + errno_text());
   return temp;
 }
 
 // The file's bytes into FD; their SHA-256. Any failure here ends the stream.
-Outcome<std::string> Receiver::receive_into(const Header& header, int fd) {
+Result<std::string> Receiver::receive_into(const Header& header, int fd) {
   Sha256 hash;
-  auto read = in_.bytes(header.size, [&](const char* data, size_t size) -> Done {
+  auto read = in_.bytes(header.size, [&](const char* data, size_t size) -> Status {
     hash.update(data, size);
     auto ok = write_all(fd, data, size);
-    if (!ok) return failure("internal", "cannot write " + header.path + ": " + ok.error().message);
+    if (!ok)
+      return fail(ErrorKind::internal, "cannot write " + header.path + ": " + ok.error().message);
     return ok;
   });
   if (!read) return tl::unexpected(read.error());
-  if (!*read) return failure("network", "input ended inside " + header.path);
+  if (!*read) return fail(ErrorKind::network, "input ended inside " + header.path);
   return hash.hex_digest();
 }
 
 // The line after a file's bytes: {"sha256":HEX} (checked against SHA256 unless empty) or
 // {"error":MSG} from a sender that could not read the file whole. A message when the file fails.
-Outcome<std::optional<std::string>> Receiver::trailer(const std::string& sha256) {
+Result<std::optional<std::string>> Receiver::trailer(const std::string& sha256) {
   auto line = in_.line();
   if (!line) return tl::unexpected(line.error());
-  if (!*line) return failure("network", "input ended before a file's trailer");
+  if (!*line) return fail(ErrorKind::network, "input ended before a file's trailer");
   Json json = Json::parse(**line, nullptr, false);
   if (json.is_object() && json["error"].is_string()) {
     return std::optional<std::string>("sender: " + json["error"].get<std::string>());
   }
   if (!json.is_object() || !json["sha256"].is_string())
-    return failure("usage", "malformed trailer");
+    return fail(ErrorKind::usage, "malformed trailer");
   if (!sha256.empty() && json["sha256"] != sha256) {
     return std::optional<std::string>("checksum mismatch (sent " +
                                       json["sha256"].get<std::string>() + ")");
@@ -272,7 +273,7 @@ int receive_stream(int in_fd, int out_fd, const std::string& root, ReceiveLimits
   limits.open_dirs = std::min(limits.open_dirs, folder_budget() / 2);
   auto dir = RootDir::open(root, true);
   auto spare = dir ? RootDir::open(root, false) : tl::unexpected(dir.error());
-  Done result = spare ? Done() : tl::unexpected(spare.error());
+  Status result = spare ? Status() : tl::unexpected(spare.error());
   if (result) {
     auto cleaned = list_tree(root);  // removes stale temp files of interrupted runs
     if (!cleaned) result = tl::unexpected(cleaned.error());

@@ -20,32 +20,32 @@ std::string errno_text() {
 // The batch's temp files onto the disk: one syncfs() (ext4 then commits its journal once for
 // all), or for a few files an fsync() each, which does not wait for the rest of the machine's
 // dirty data as syncfs() does.
-Done flush_batch(const Batch& batch) {
+Status flush_batch(const Batch& batch) {
   if (batch.files.size() > kFsyncEachUpTo) {
     if (::syncfs(batch.dirs.fd()) == 0) return {};
-    return failure("internal", "syncfs failed: " + errno_text());
+    return fail(ErrorKind::internal, "syncfs failed: " + errno_text());
   }
   for (const Pending& file : batch.files) {
     int fd = ::openat(file.dir_fd, file.temp.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     bool ok = fd >= 0 && ::fsync(fd) == 0;
     if (fd >= 0) ::close(fd);
-    if (!ok) return failure("internal", "cannot flush " + file.path + ": " + errno_text());
+    if (!ok) return fail(ErrorKind::internal, "cannot flush " + file.path + ": " + errno_text());
   }
   return {};
 }
 
 // The folders' new entries onto the disk: an fsync() each, or for more than a few one syncfs()
 // (ext4 without a journal writes each folder on its own, a few milliseconds apiece).
-Done flush_dirs(const RootDir& dirs) {
+Status flush_dirs(const RootDir& dirs) {
   if (dirs.open_dirs() < kFsyncEachUpTo) return dirs.sync_dirs();
   if (::syncfs(dirs.fd()) == 0) return {};
-  return failure("internal", "syncfs failed: " + errno_text());
+  return fail(ErrorKind::internal, "syncfs failed: " + errno_text());
 }
 
 }  // namespace
 
 Committed commit_batch(Batch batch) {
-  Done flushed = flush_batch(batch);
+  Status flushed = flush_batch(batch);
   Committed done{std::move(batch.dirs), {}, 0, 0, flushed};
   if (!done.status) {
     for (const Pending& file : batch.files) ::unlinkat(file.dir_fd, file.temp.c_str(), 0);

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "agent/fs/path.hpp"
-#include "agent/host/result.hpp"
+#include "base/error.hpp"
 
 namespace gpunb::agent {
 
@@ -31,7 +31,7 @@ struct Committed {
   std::vector<nlohmann::json> replies;
   size_t files = 0;
   std::uint64_t bytes = 0;
-  Done status;
+  Status status;
 };
 
 // One flush for the batch, then the renames, then the folders' flush. The replies count only

@@ -28,12 +28,12 @@ std::int64_t mtime_ns(const struct stat& info) {
 class Sender {
  public:
   Sender(int out, std::optional<RootDir> root) : out_(out), root_(std::move(root)) {}
-  Done file(const std::string& path);
-  Done end();
+  Status file(const std::string& path);
+  Status end();
 
  private:
-  Outcome<int> open(const std::string& path);
-  Done stream(int fd, const struct stat& before);
+  Result<int> open(const std::string& path);
+  Status stream(int fd, const struct stat& before);
 
   FdWriter out_;
   std::optional<RootDir> root_;
@@ -42,20 +42,20 @@ class Sender {
   size_t files_ = 0;
 };
 
-Outcome<int> Sender::open(const std::string& path) {
+Result<int> Sender::open(const std::string& path) {
   auto split = check_relative_path(path);
   if (!split) return tl::unexpected(split.error());
-  if (!root_) return failure("not_found", "the folder does not exist");
+  if (!root_) return fail(ErrorKind::not_found, "the folder does not exist");
   if (root_->open_dirs() >= 128) root_->close_dirs();
   auto dir = root_->dir(split->dir, false);
   if (!dir) return tl::unexpected(dir.error());
   int fd = ::openat(*dir, split->name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
   if (fd >= 0) return fd;
-  if (errno == ENOENT) return failure("not_found", "no such file");
-  return failure("refused", std::string("cannot open: ") + std::strerror(errno));
+  if (errno == ENOENT) return fail(ErrorKind::not_found, "no such file");
+  return fail(ErrorKind::refused, std::string("cannot open: ") + std::strerror(errno));
 }
 
-Done Sender::file(const std::string& path) {
+Status Sender::file(const std::string& path) {
   auto fd = open(path);
   struct stat info {};
   std::string why = fd ? "" : fd.error().message;
@@ -74,7 +74,7 @@ Done Sender::file(const std::string& path) {
 }
 
 // Exactly BEFORE.st_size bytes (zeros when the file shrank), then the trailer.
-Done Sender::stream(int fd, const struct stat& before) {
+Status Sender::stream(int fd, const struct stat& before) {
   Sha256 hash;
   auto left = static_cast<std::uint64_t>(before.st_size);
   bool short_read = false;
@@ -100,23 +100,23 @@ Done Sender::stream(int fd, const struct stat& before) {
   return out_.line(Json{{"sha256", hash.hex_digest()}}.dump());
 }
 
-Done Sender::end() {
+Status Sender::end() {
   auto ok = out_.line(Json{{"end", true}, {"files", files_}, {"bytes", bytes_}}.dump());
   return ok ? out_.flush() : ok;
 }
 
-Outcome<std::vector<std::string>> read_request(int in_fd) {
+Result<std::vector<std::string>> read_request(int in_fd) {
   FdReader in(in_fd);
   auto line = in.line();
   if (!line) return tl::unexpected(line.error());
-  if (!*line) return failure("usage", "no request line");
+  if (!*line) return fail(ErrorKind::usage, "no request line");
   Json request = Json::parse(**line, nullptr, false);
   if (!request.is_object() || !request["paths"].is_array()) {
-    return failure("usage", "expected {\"paths\":[...]}");
+    return fail(ErrorKind::usage, "expected {\"paths\":[...]}");
   }
   std::vector<std::string> paths;
   for (const Json& path : request["paths"]) {
-    if (!path.is_string()) return failure("usage", "paths must be strings");
+    if (!path.is_string()) return fail(ErrorKind::usage, "paths must be strings");
     paths.push_back(path.get<std::string>());
   }
   return paths;
@@ -129,7 +129,7 @@ int send_stream(int in_fd, int out_fd, const std::string& root) {
   ::signal(SIGPIPE, SIG_IGN);
   auto paths = read_request(in_fd);
   auto dir = RootDir::open(root, false);
-  if (!paths || (!dir && dir.error().kind != "not_found")) {
+  if (!paths || (!dir && dir.error().kind != ErrorKind::not_found)) {
     std::string why = !paths ? paths.error().message : dir.error().message;
     std::string line = Json{{"error", why}}.dump() + "\n";
     (void)write_all(out_fd, line.data(), line.size());

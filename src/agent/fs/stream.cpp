@@ -7,18 +7,19 @@
 
 namespace gpunb::agent {
 
-Done write_all(int fd, const char* data, size_t size) {
+Status write_all(int fd, const char* data, size_t size) {
   while (size > 0) {
     ssize_t n = ::write(fd, data, size);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return failure("internal", std::string("write failed: ") + std::strerror(errno));
+    if (n <= 0)
+      return fail(ErrorKind::internal, std::string("write failed: ") + std::strerror(errno));
     data += n;
     size -= static_cast<size_t>(n);
   }
   return {};
 }
 
-Outcome<bool> FdReader::fill() {
+Result<bool> FdReader::fill() {
   if (begin_ > 0) {
     std::memmove(buffer_.data(), buffer_.data() + begin_, end_ - begin_);
     end_ -= begin_;
@@ -28,13 +29,13 @@ Outcome<bool> FdReader::fill() {
   for (;;) {
     ssize_t n = ::read(fd_, buffer_.data() + end_, buffer_.size() - end_);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return failure("network", std::string("read failed: ") + std::strerror(errno));
+    if (n < 0) return fail(ErrorKind::network, std::string("read failed: ") + std::strerror(errno));
     end_ += static_cast<size_t>(n);
     return n > 0;
   }
 }
 
-Outcome<std::optional<std::string>> FdReader::line(size_t max) {
+Result<std::optional<std::string>> FdReader::line(size_t max) {
   size_t scanned = begin_;
   for (;;) {
     const char* start = buffer_.data() + begin_;
@@ -44,19 +45,19 @@ Outcome<std::optional<std::string>> FdReader::line(size_t max) {
       begin_ += text.size() + 1;
       return text;
     }
-    if (end_ - begin_ > max) return failure("usage", "stream line too long");
+    if (end_ - begin_ > max) return fail(ErrorKind::usage, "stream line too long");
     scanned = end_ - begin_;  // offsets move with fill()
     auto more = fill();
     if (!more) return tl::unexpected(more.error());
     if (!*more) {
       if (begin_ == end_) return std::optional<std::string>();
-      return failure("network", "input ended inside a line");
+      return fail(ErrorKind::network, "input ended inside a line");
     }
     scanned += begin_;
   }
 }
 
-Outcome<bool> FdReader::bytes(std::uint64_t size, const Sink& sink) {
+Result<bool> FdReader::bytes(std::uint64_t size, const Sink& sink) {
   while (size > 0) {
     if (begin_ == end_) {
       begin_ = end_ = 0;
@@ -72,7 +73,7 @@ Outcome<bool> FdReader::bytes(std::uint64_t size, const Sink& sink) {
   return true;
 }
 
-Done FdWriter::add(std::string_view data) {
+Status FdWriter::add(std::string_view data) {
   if (buffer_.size() + data.size() <= kStreamBlock) {
     buffer_.append(data);
     return {};
@@ -83,7 +84,7 @@ Done FdWriter::add(std::string_view data) {
   return {};
 }
 
-Done FdWriter::flush() {
+Status FdWriter::flush() {
   auto ok = write_all(fd_, buffer_.data(), buffer_.size());
   buffer_.clear();
   return ok;

@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "agent/host/result.hpp"
+#include "base/error.hpp"
 
 namespace gpunb::agent {
 
@@ -19,13 +19,13 @@ class FdReader {
  public:
   explicit FdReader(int fd) : fd_(fd), buffer_(kStreamBlock) {}
   // The next line without its '\n'; nullopt at a clean end of input. Lines over MAX fail.
-  Outcome<std::optional<std::string>> line(size_t max = size_t{64} << 20);
+  Result<std::optional<std::string>> line(size_t max = size_t{64} << 20);
   // Hands the next SIZE bytes to SINK in chunks; false when the input ends first.
-  using Sink = std::function<Done(const char* data, size_t size)>;
-  Outcome<bool> bytes(std::uint64_t size, const Sink& sink);
+  using Sink = std::function<Status(const char* data, size_t size)>;
+  Result<bool> bytes(std::uint64_t size, const Sink& sink);
 
  private:
-  Outcome<bool> fill();  // false at end of input
+  Result<bool> fill();  // false at end of input
   int fd_;
   std::vector<char> buffer_;
   size_t begin_ = 0, end_ = 0;
@@ -34,15 +34,15 @@ class FdReader {
 class FdWriter {
  public:
   explicit FdWriter(int fd) : fd_(fd) { buffer_.reserve(kStreamBlock + 4096); }
-  Done add(std::string_view data);  // buffered; written once a block is full
-  Done line(const std::string& text) { return add(text + '\n'); }
-  Done flush();
+  Status add(std::string_view data);  // buffered; written once a block is full
+  Status line(const std::string& text) { return add(text + '\n'); }
+  Status flush();
 
  private:
   int fd_;
   std::string buffer_;
 };
 
-Done write_all(int fd, const char* data, size_t size);
+Status write_all(int fd, const char* data, size_t size);
 
 }  // namespace gpunb::agent

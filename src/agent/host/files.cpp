@@ -34,28 +34,29 @@ static bool write_all(int fd, std::string_view content) {
   return true;
 }
 
-Done write_atomic(const std::filesystem::path& path, std::string_view content, mode_t mode) {
+Status write_atomic(const std::filesystem::path& path, std::string_view content, mode_t mode) {
   // A name nobody can guess, made afresh (O_EXCL) and never through a link (O_NOFOLLOW): a file
   // or link planted beside PATH is never written through.
   std::string temp = path.string() + ".tmp-" + random_hex(8);
   int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
-  if (fd < 0) return failure("internal", "cannot write " + temp + ": " + std::strerror(errno));
+  if (fd < 0)
+    return fail(ErrorKind::internal, "cannot write " + temp + ": " + std::strerror(errno));
   bool ok = ::fchmod(fd, mode) == 0 && write_all(fd, content) && ::fsync(fd) == 0;
   ok = (::close(fd) == 0) && ok;
   if (!ok || ::rename(temp.c_str(), path.c_str()) != 0) {
     std::string why = std::strerror(errno);
     ::unlink(temp.c_str());
-    return failure("internal", "cannot write " + path.string() + ": " + why);
+    return fail(ErrorKind::internal, "cannot write " + path.string() + ": " + why);
   }
   return {};
 }
 
-Done make_dirs(const std::filesystem::path& dir, mode_t mode) {
+Status make_dirs(const std::filesystem::path& dir, mode_t mode) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
-  if (ec) return failure("internal", "cannot create " + dir.string() + ": " + ec.message());
+  if (ec) return fail(ErrorKind::internal, "cannot create " + dir.string() + ": " + ec.message());
   if (::chmod(dir.c_str(), mode) != 0) {
-    return failure("internal", "cannot chmod " + dir.string() + ": " + std::strerror(errno));
+    return fail(ErrorKind::internal, "cannot chmod " + dir.string() + ": " + std::strerror(errno));
   }
   return {};
 }

@@ -8,15 +8,15 @@
 #include <string>
 #include <string_view>
 
-#include "agent/host/result.hpp"
+#include "base/error.hpp"
 
 namespace gpunb::agent {
 
 std::optional<std::string> read_text(const std::filesystem::path& path);
 // Writes PATH.tmp-RANDOM (made with O_EXCL|O_NOFOLLOW: never through a planted link) with MODE,
 // fsyncs, renames over PATH.
-Done write_atomic(const std::filesystem::path& path, std::string_view content, mode_t mode);
-Done make_dirs(const std::filesystem::path& dir, mode_t mode);  // mkdir -p; MODE on the last one
+Status write_atomic(const std::filesystem::path& path, std::string_view content, mode_t mode);
+Status make_dirs(const std::filesystem::path& dir, mode_t mode);  // mkdir -p; MODE on the last one
 // $HOME, else the uid's entry of /etc/passwd read by hand (getpwuid would go through NSS).
 std::string home_dir();
 std::filesystem::path expand_home(const std::string& path);  // "~" and "~/..." only

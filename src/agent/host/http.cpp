@@ -53,40 +53,40 @@ bool wait_for(int fd, short events, Clock::time_point deadline) {
   return n > 0;
 }
 
-Done connect_to(const Socket& s, const Endpoint& endpoint, Clock::time_point deadline) {
-  if (s.fd() < 0) return failure("internal", std::string("socket: ") + std::strerror(errno));
+Status connect_to(const Socket& s, const Endpoint& endpoint, Clock::time_point deadline) {
+  if (s.fd() < 0) return fail(ErrorKind::internal, std::string("socket: ") + std::strerror(errno));
   sockaddr_in addr = loopback(endpoint.port);
   if (::inet_pton(AF_INET, endpoint.ip.c_str(), &addr.sin_addr) != 1)
-    return failure("usage", "not an IPv4 address: " + endpoint.ip);
+    return fail(ErrorKind::usage, "not an IPv4 address: " + endpoint.ip);
   if (::connect(s.fd(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) return {};
-  if (errno != EINPROGRESS) return failure("network", "connection refused");
-  if (!wait_for(s.fd(), POLLOUT, deadline)) return failure("network", "connect timed out");
+  if (errno != EINPROGRESS) return fail(ErrorKind::network, "connection refused");
+  if (!wait_for(s.fd(), POLLOUT, deadline)) return fail(ErrorKind::timeout, "connect timed out");
   int error = 0;
   socklen_t len = sizeof error;
   ::getsockopt(s.fd(), SOL_SOCKET, SO_ERROR, &error, &len);
-  if (error != 0) return failure("network", std::string("connect: ") + std::strerror(error));
+  if (error != 0) return fail(ErrorKind::network, std::string("connect: ") + std::strerror(error));
   return {};
 }
 
-Done send_all(const Socket& s, std::string_view data, Clock::time_point deadline) {
+Status send_all(const Socket& s, std::string_view data, Clock::time_point deadline) {
   while (!data.empty()) {
-    if (!wait_for(s.fd(), POLLOUT, deadline)) return failure("network", "send timed out");
+    if (!wait_for(s.fd(), POLLOUT, deadline)) return fail(ErrorKind::timeout, "send timed out");
     ssize_t n = ::send(s.fd(), data.data(), data.size(), MSG_NOSIGNAL);
     if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
-    if (n <= 0) return failure("network", std::string("send: ") + std::strerror(errno));
+    if (n <= 0) return fail(ErrorKind::network, std::string("send: ") + std::strerror(errno));
     data.remove_prefix(static_cast<size_t>(n));
   }
   return {};
 }
 
-Outcome<std::string> receive_all(const Socket& s, Clock::time_point deadline) {
+Result<std::string> receive_all(const Socket& s, Clock::time_point deadline) {
   std::string out;
   std::array<char, 8192> buffer{};
   for (;;) {
-    if (!wait_for(s.fd(), POLLIN, deadline)) return failure("network", "reply timed out");
+    if (!wait_for(s.fd(), POLLIN, deadline)) return fail(ErrorKind::timeout, "reply timed out");
     ssize_t n = ::recv(s.fd(), buffer.data(), buffer.size(), 0);
     if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
-    if (n < 0) return failure("network", std::string("recv: ") + std::strerror(errno));
+    if (n < 0) return fail(ErrorKind::network, std::string("recv: ") + std::strerror(errno));
     if (n == 0 || out.size() > (1u << 20)) return out;
     out.append(buffer.data(), static_cast<size_t>(n));
   }
@@ -117,9 +117,9 @@ HttpReply parse_http_reply(const std::string& raw) {
   return reply;
 }
 
-Outcome<Endpoint> parse_endpoint(const std::string& url) {
+Result<Endpoint> parse_endpoint(const std::string& url) {
   const std::string scheme = "http://";
-  if (!url.starts_with(scheme)) return failure("usage", "endpoint must start with http://");
+  if (!url.starts_with(scheme)) return fail(ErrorKind::usage, "endpoint must start with http://");
   std::string rest = url.substr(scheme.size());
   if (auto slash = rest.find('/'); slash != std::string::npos) rest.resize(slash);
   Endpoint endpoint{rest, 80};
@@ -130,11 +130,11 @@ Outcome<Endpoint> parse_endpoint(const std::string& url) {
   in_addr probe{};
   if (::inet_pton(AF_INET, endpoint.ip.c_str(), &probe) != 1 || endpoint.port <= 0 ||
       endpoint.port > 65535)
-    return failure("usage", "endpoint must be http://IPv4[:PORT], not " + url);
+    return fail(ErrorKind::usage, "endpoint must be http://IPv4[:PORT], not " + url);
   return endpoint;
 }
 
-Outcome<HttpReply> http_call(const Endpoint& endpoint, const HttpCall& call) {
+Result<HttpReply> http_call(const Endpoint& endpoint, const HttpCall& call) {
   auto deadline = Clock::now() + call.timeout;
   Socket s;
   if (auto ok = connect_to(s, endpoint, deadline); !ok) return tl::unexpected(ok.error());
@@ -145,8 +145,8 @@ Outcome<HttpReply> http_call(const Endpoint& endpoint, const HttpCall& call) {
   return parse_http_reply(*raw);
 }
 
-Outcome<HttpReply> http_get_local(int port, const std::string& path, const std::string& token,
-                                  std::chrono::milliseconds timeout) {
+Result<HttpReply> http_get_local(int port, const std::string& path, const std::string& token,
+                                 std::chrono::milliseconds timeout) {
   HttpCall call{"GET", path, {}, "", timeout};
   if (!token.empty()) call.headers.emplace_back("Authorization", "token " + token);
   return http_call({"127.0.0.1", port}, call);
@@ -166,19 +166,19 @@ bool local_port_free(int port) {
   return port > 0 && ::bind(s.fd(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
 }
 
-Outcome<int> free_local_port() {
+Result<int> free_local_port() {
   for (int attempt = 0; attempt < 20; ++attempt) {
     Socket s;
     sockaddr_in addr = loopback(0);
     socklen_t len = sizeof addr;
     if (::bind(s.fd(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
         ::getsockname(s.fd(), reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-      return failure("internal", std::string("no free port: ") + std::strerror(errno));
+      return fail(ErrorKind::internal, std::string("no free port: ") + std::strerror(errno));
     }
     int port = ntohs(addr.sin_port);
     if (port != 8888) return port;
   }
-  return failure("internal", "no free port other than 8888");
+  return fail(ErrorKind::internal, "no free port other than 8888");
 }
 
 }  // namespace gpunb::agent

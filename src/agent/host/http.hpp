@@ -7,7 +7,7 @@
 #include <utility>
 #include <vector>
 
-#include "agent/host/result.hpp"
+#include "base/error.hpp"
 
 namespace gpunb::agent {
 
@@ -21,7 +21,7 @@ struct Endpoint {
   int port = 80;
 };
 // "http://169.254.169.254" or "http://127.0.0.1:8080" (a trailing '/' is fine).
-Outcome<Endpoint> parse_endpoint(const std::string& url);
+Result<Endpoint> parse_endpoint(const std::string& url);
 
 struct HttpCall {
   std::string method = "GET";
@@ -32,16 +32,16 @@ struct HttpCall {
 };
 
 // Any method, headers and a body, to an IPv4 literal (the instance metadata service, Jupyter).
-Outcome<HttpReply> http_call(const Endpoint& endpoint, const HttpCall& call);
+Result<HttpReply> http_call(const Endpoint& endpoint, const HttpCall& call);
 
 // GET http://127.0.0.1:PORT/PATH with "Authorization: token TOKEN" (when not empty).
-Outcome<HttpReply> http_get_local(int port, const std::string& path, const std::string& token,
-                                  std::chrono::milliseconds timeout);
+Result<HttpReply> http_get_local(int port, const std::string& path, const std::string& token,
+                                 std::chrono::milliseconds timeout);
 // Parses "HTTP/1.1 200 OK\r\n...\r\n\r\nbody"; status 0 when it is not HTTP.
 HttpReply parse_http_reply(const std::string& raw);
 bool local_port_open(int port);  // something accepts on 127.0.0.1:PORT
 // A port free on 127.0.0.1 right now (bind :0, read, close), never one of the AVOID ports.
-Outcome<int> free_local_port();
+Result<int> free_local_port();
 bool local_port_free(int port);  // 127.0.0.1:PORT can be bound now
 
 }  // namespace gpunb::agent

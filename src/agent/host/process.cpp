@@ -46,10 +46,10 @@ std::vector<std::string> child_env(const Command& command) {
   return out;
 }
 
-Outcome<ExecImage> exec_image(const Command& command) {
-  if (command.argv.empty()) return failure("internal", "empty command");
+Result<ExecImage> exec_image(const Command& command) {
+  if (command.argv.empty()) return fail(ErrorKind::internal, "empty command");
   auto path = find_program(command.argv[0]);
-  if (!path) return failure("not_found", command.argv[0] + " not found on PATH");
+  if (!path) return fail(ErrorKind::not_found, command.argv[0] + " not found on PATH");
   ExecImage image{*path, command.argv, child_env(command), {}, {}};
   image.seal();
   return image;
@@ -97,16 +97,17 @@ std::string read_memfd(int fd) {
 
 }  // namespace
 
-Outcome<Completed> run_command(const Command& command) {
+Result<Completed> run_command(const Command& command) {
   auto image = exec_image(command);
   if (!image) return tl::unexpected(image.error());
   int out_fd = ::memfd_create("gpunb-agent-output", MFD_CLOEXEC);
-  if (out_fd < 0) return failure("internal", std::string("memfd_create: ") + std::strerror(errno));
+  if (out_fd < 0)
+    return fail(ErrorKind::internal, std::string("memfd_create: ") + std::strerror(errno));
   pid_t pid = ::fork();
   if (pid == 0) exec_child(*image, out_fd);
   if (pid < 0) {
     ::close(out_fd);
-    return failure("internal", std::string("fork: ") + std::strerror(errno));
+    return fail(ErrorKind::internal, std::string("fork: ") + std::strerror(errno));
   }
   Completed done;
   done.exit_code = wait_child(pid, command.timeout, done.timed_out);
@@ -115,11 +116,11 @@ Outcome<Completed> run_command(const Command& command) {
   return done;
 }
 
-Done spawn_detached(const Command& command) {
+Status spawn_detached(const Command& command) {
   auto image = exec_image(command);
   if (!image) return tl::unexpected(image.error());
   pid_t pid = ::fork();
-  if (pid < 0) return failure("internal", std::string("fork: ") + std::strerror(errno));
+  if (pid < 0) return fail(ErrorKind::internal, std::string("fork: ") + std::strerror(errno));
   if (pid == 0) {
     ::setsid();
     if (::fork() != 0) ::_exit(0);

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "agent/host/result.hpp"
+#include "base/error.hpp"
 
 namespace gpunb::agent {
 
@@ -28,10 +28,10 @@ struct Command {
   std::chrono::milliseconds timeout{10000};
 };
 
-Outcome<Completed> run_command(const Command& command);
+Result<Completed> run_command(const Command& command);
 
 // Starts COMMAND detached: double fork, new session, stdio on /dev/null; does not wait for it.
-Done spawn_detached(const Command& command);
+Status spawn_detached(const Command& command);
 
 // True while PID exists and is not a zombie.
 bool process_alive(pid_t pid);

@@ -58,26 +58,27 @@ std::string session_name(const std::string& name) {
   return "gpunb-" + name;
 }
 
-Outcome<std::string> pick_supervisor(const Probe& probe, const std::string& wanted) {
-  if (wanted == "tmux" && !probe.tmux) return failure("not_found", "tmux is not installed");
-  if (wanted == "screen" && !probe.screen) return failure("not_found", "screen is not installed");
+Result<std::string> pick_supervisor(const Probe& probe, const std::string& wanted) {
+  if (wanted == "tmux" && !probe.tmux) return fail(ErrorKind::not_found, "tmux is not installed");
+  if (wanted == "screen" && !probe.screen)
+    return fail(ErrorKind::not_found, "screen is not installed");
   if (!wanted.empty() && wanted != "tmux" && wanted != "screen" && wanted != "nohup") {
-    return failure("usage", "supervisor must be tmux, screen or nohup");
+    return fail(ErrorKind::usage, "supervisor must be tmux, screen or nohup");
   }
   if (!wanted.empty()) return wanted;
   return std::string(probe.tmux ? "tmux" : probe.screen ? "screen" : "nohup");
 }
 
-static Done checked(const Outcome<Completed>& done, const std::string& what) {
+static Status checked(const Result<Completed>& done, const std::string& what) {
   if (!done) return tl::unexpected(done.error());
   if (done->exit_code != 0) {
-    return failure("internal", what + " failed: " + trim(last_lines(done->output, 3)));
+    return fail(ErrorKind::internal, what + " failed: " + trim(last_lines(done->output, 3)));
   }
   return {};
 }
 
-Done start_supervised(const Probe& probe, const std::string& supervisor, const std::string& name,
-                      const JupyterFiles& files) {
+Status start_supervised(const Probe& probe, const std::string& supervisor, const std::string& name,
+                        const JupyterFiles& files) {
   std::string script = files.launcher.string();
   // A stale session of the same name would make new-session fail.
   end_supervisor_session(supervisor == "tmux" ? probe.tmux : probe.screen, supervisor, name);

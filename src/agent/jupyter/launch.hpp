@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "agent/host/probe.hpp"
-#include "agent/host/result.hpp"
 #include "agent/jupyter/state.hpp"
+#include "base/error.hpp"
 
 namespace gpunb::agent {
 
@@ -33,9 +33,9 @@ std::string launcher_script(const LaunchPlan& plan, const JupyterFiles& files);
 
 std::string session_name(const std::string& name);  // "gpunb-NAME"
 // "tmux", "screen" or "nohup": WANTED when given and available, else the best available.
-Outcome<std::string> pick_supervisor(const Probe& probe, const std::string& wanted);
-Done start_supervised(const Probe& probe, const std::string& supervisor, const std::string& name,
-                      const JupyterFiles& files);
+Result<std::string> pick_supervisor(const Probe& probe, const std::string& wanted);
+Status start_supervised(const Probe& probe, const std::string& supervisor, const std::string& name,
+                        const JupyterFiles& files);
 // Ends the tmux/screen session NAME when there is one (the process itself is stopped before).
 // PROGRAM: the tmux or screen executable, when known.
 void end_supervisor_session(const std::optional<std::string>& program,

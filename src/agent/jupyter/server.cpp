@@ -46,7 +46,7 @@ void terminate(pid_t pid) {
 }
 
 // A self-signed certificate for --expose, made on the machine (its key never travels).
-Done ensure_certificate(const Exposure& expose) {
+Status ensure_certificate(const Exposure& expose) {
   if (std::filesystem::exists(expose.certfile) && std::filesystem::exists(expose.keyfile))
     return {};
   Command openssl{
@@ -57,35 +57,35 @@ Done ensure_certificate(const Exposure& expose) {
       std::chrono::seconds(60)};
   auto done = run_command(openssl);
   if (!done || done->exit_code != 0) {
-    return failure("not_found",
-                   "cannot make a certificate with openssl; pass one with --cert/--key");
+    return fail(ErrorKind::not_found,
+                "cannot make a certificate with openssl; pass one with --cert/--key");
   }
   ::chmod(expose.keyfile.c_str(), 0600);
   return {};
 }
 
-Outcome<LaunchPlan> prepare(Context& context, const StartRequest& request,
-                            const JupyterFiles& files) {
+Result<LaunchPlan> prepare(Context& context, const StartRequest& request,
+                           const JupyterFiles& files) {
   const Probe& probe = ensure_probe(context);
   if (!probe.chosen) {
-    return failure("not_found",
-                   "no Jupyter found (looked for `jupyter lab`, `jupyter notebook` and "
-                   "`jupyter server` in a login shell and in the conda folders)");
+    return fail(ErrorKind::not_found,
+                "no Jupyter found (looked for `jupyter lab`, `jupyter notebook` and "
+                "`jupyter server` in a login shell and in the conda folders)");
   }
   LaunchPlan plan{*probe.chosen,    probe.login_path, 0, expand_home(request.workdir).string(),
                   ::geteuid() == 0, request.expose};
   std::error_code ec;
   std::filesystem::create_directories(plan.workdir, ec);
-  if (ec) return failure("internal", "cannot create " + plan.workdir + ": " + ec.message());
+  if (ec) return fail(ErrorKind::internal, "cannot create " + plan.workdir + ": " + ec.message());
   if (auto ok = make_dirs(context.jupyter_dir(), 0700); !ok) return tl::unexpected(ok.error());
   if (auto ok = write_token(files, request.token); !ok) return tl::unexpected(ok.error());
   if (plan.expose) {
     if (auto ok = ensure_certificate(*plan.expose); !ok) return tl::unexpected(ok.error());
   }
   int wanted = plan.expose ? plan.expose->port : request.preferred_port;
-  auto port = local_port_free(wanted) ? Outcome<int>(wanted) : free_local_port();
+  auto port = local_port_free(wanted) ? Result<int>(wanted) : free_local_port();
   if (plan.expose && (!port || *port != wanted)) {
-    return failure("refused", "port " + std::to_string(wanted) + " is taken on the machine");
+    return fail(ErrorKind::refused, "port " + std::to_string(wanted) + " is taken on the machine");
   }
   if (!port) return tl::unexpected(port.error());
   plan.port = *port;
@@ -95,8 +95,8 @@ Outcome<LaunchPlan> prepare(Context& context, const StartRequest& request,
 }
 
 // Waits until the launcher has written its pid and /api/status answers 200 with the token.
-Outcome<pid_t> wait_ready(const JupyterFiles& files, int port, const std::string& token,
-                          std::chrono::seconds limit, bool exposed) {
+Result<pid_t> wait_ready(const JupyterFiles& files, int port, const std::string& token,
+                         std::chrono::seconds limit, bool exposed) {
   pid_t pid = 0;
   bool died = false;
   bool ready = poll_until(
@@ -109,10 +109,12 @@ Outcome<pid_t> wait_ready(const JupyterFiles& files, int port, const std::string
         return died || (reply && reply->status == 200);
       },
       limit);
-  if (died) return failure("internal", "Jupyter exited while starting; log: " + log_excerpt(files));
+  if (died)
+    return fail(ErrorKind::internal, "Jupyter exited while starting; log: " + log_excerpt(files));
   if (!ready) {
-    return failure("network", "Jupyter did not answer within " + std::to_string(limit.count()) +
-                                  " s; log: " + log_excerpt(files));
+    return fail(ErrorKind::network, "Jupyter did not answer within " +
+                                        std::to_string(limit.count()) +
+                                        " s; log: " + log_excerpt(files));
   }
   return pid;
 }
@@ -124,7 +126,7 @@ const Probe& ensure_probe(Context& context) {
   return *context.probe;
 }
 
-Outcome<ServerRecord> start_server(Context& context, const StartRequest& request) {
+Result<ServerRecord> start_server(Context& context, const StartRequest& request) {
   context.log->add_secret(request.token);
   auto files = jupyter_files(context, request.name);
   auto plan = prepare(context, request, files);
@@ -152,7 +154,7 @@ Outcome<ServerRecord> start_server(Context& context, const StartRequest& request
   return record;
 }
 
-Outcome<bool> stop_server(Context& context, const std::string& name) {
+Result<bool> stop_server(Context& context, const std::string& name) {
   auto files = jupyter_files(context, name);
   auto record = read_record(files);
   pid_t pid = record ? record->pid : read_pid(files).value_or(0);
@@ -164,7 +166,7 @@ Outcome<bool> stop_server(Context& context, const std::string& name) {
       program = record->supervisor == "tmux" ? context.probe->tmux : context.probe->screen;
     end_supervisor_session(program, record->supervisor, name);
     if (!poll_until([&] { return !local_port_open(record->port); }, std::chrono::seconds(10))) {
-      return failure("internal", "port " + std::to_string(record->port) + " is still open");
+      return fail(ErrorKind::internal, "port " + std::to_string(record->port) + " is still open");
     }
   }
   remove_record(files);

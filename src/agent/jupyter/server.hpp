@@ -6,9 +6,9 @@
 #include <string>
 
 #include "agent/host/context.hpp"
-#include "agent/host/result.hpp"
 #include "agent/jupyter/launch.hpp"
 #include "agent/jupyter/state.hpp"
+#include "base/error.hpp"
 
 namespace gpunb::agent {
 
@@ -23,8 +23,8 @@ struct StartRequest {
 };
 
 const Probe& ensure_probe(Context& context);
-Outcome<ServerRecord> start_server(Context& context, const StartRequest& request);
+Result<ServerRecord> start_server(Context& context, const StartRequest& request);
 // True when something was running and is now stopped; the record is gone either way.
-Outcome<bool> stop_server(Context& context, const std::string& name);
+Result<bool> stop_server(Context& context, const std::string& name);
 
 }  // namespace gpunb::agent

@@ -41,7 +41,7 @@ std::optional<ServerRecord> read_record(const JupyterFiles& files) {
   }
 }
 
-Done write_record(const JupyterFiles& files, const ServerRecord& record) {
+Status write_record(const JupyterFiles& files, const ServerRecord& record) {
   return write_atomic(files.record, record_json(record).dump(2) + "\n", 0600);
 }
 
@@ -56,7 +56,7 @@ std::optional<std::string> read_token(const JupyterFiles& files) {
   return trim(*text);
 }
 
-Done write_token(const JupyterFiles& files, const std::string& token) {
+Status write_token(const JupyterFiles& files, const std::string& token) {
   return write_atomic(files.token, token + "\n", 0600);
 }
 

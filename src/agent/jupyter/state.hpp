@@ -11,7 +11,7 @@
 #include <string>
 
 #include "agent/host/context.hpp"
-#include "agent/host/result.hpp"
+#include "base/error.hpp"
 
 namespace gpunb::agent {
 
@@ -32,11 +32,11 @@ struct ServerRecord {
 
 nlohmann::json record_json(const ServerRecord& record);
 std::optional<ServerRecord> read_record(const JupyterFiles& files);
-Done write_record(const JupyterFiles& files, const ServerRecord& record);
+Status write_record(const JupyterFiles& files, const ServerRecord& record);
 void remove_record(const JupyterFiles& files);
 
 std::optional<std::string> read_token(const JupyterFiles& files);
-Done write_token(const JupyterFiles& files, const std::string& token);
+Status write_token(const JupyterFiles& files, const std::string& token);
 std::optional<pid_t> read_pid(const JupyterFiles& files);
 
 // The process lives AND GET /api/status with the token answers 200.

@@ -8,12 +8,12 @@
 #include <string>
 
 #include "agent/host/context.hpp"
-#include "agent/host/result.hpp"
+#include "base/error.hpp"
 
 namespace gpunb::agent {
 
 using Json = nlohmann::json;
-using Handler = std::function<Outcome<Json>(Context&, const Json& request)>;
+using Handler = std::function<Result<Json>(Context&, const Json& request)>;
 
 class Dispatcher {
  public:
@@ -35,7 +35,7 @@ void register_fetch_ops(Dispatcher& dispatcher);    // fetch.start, fetch.status
 Dispatcher make_dispatcher();                       // every op the agent knows
 
 // Request helpers for handlers: a string field that must be there, or a usage failure.
-Outcome<std::string> required_string(const Json& request, const char* field);
-Outcome<std::string> required_name(const Json& request);  // "name", checked by valid_name
+Result<std::string> required_string(const Json& request, const char* field);
+Result<std::string> required_name(const Json& request);  // "name", checked by valid_name
 
 }  // namespace gpunb::agent

@@ -5,17 +5,17 @@
 namespace gpunb::agent {
 namespace {
 
-Outcome<Json> probe_op(Context& context, const Json& request) {
+Result<Json> probe_op(Context& context, const Json& request) {
   if (!context.probe || request.value("refresh", false)) context.probe = run_probe();
   return probe_json(*context.probe);
 }
 
-Outcome<Json> shutdown_op(Context& context, const Json& /*request*/) {
+Result<Json> shutdown_op(Context& context, const Json& /*request*/) {
   context.stop = true;
   return Json::object();
 }
 
-Outcome<Json> version_op(Context& /*context*/, const Json& /*request*/) {
+Result<Json> version_op(Context& /*context*/, const Json& /*request*/) {
   return Json{{"version", version()}, {"protocol", kProtocol}};
 }
 

@@ -14,24 +14,24 @@
 namespace gpunb::agent {
 namespace {
 
-Outcome<std::string> self_exe() {
+Result<std::string> self_exe() {
   std::error_code ec;
   auto path = std::filesystem::read_symlink("/proc/self/exe", ec);
-  if (ec) return failure("internal", "cannot find the agent's own path: " + ec.message());
+  if (ec) return fail(ErrorKind::internal, "cannot find the agent's own path: " + ec.message());
   return path.string();
 }
 
 // The job's status file appears once the detached process has started.
-Outcome<FetchStatus> wait_started(const Context& context, const std::string& id) {
+Result<FetchStatus> wait_started(const Context& context, const std::string& id) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   while (std::chrono::steady_clock::now() < deadline) {
     if (auto status = read_fetch_status(context.state, id)) return *status;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  return failure("internal", "the fetch did not start (see ~/.gpunb/agent.log)");
+  return fail(ErrorKind::internal, "the fetch did not start (see ~/.gpunb/agent.log)");
 }
 
-Outcome<Json> start_op(Context& context, const Json& request) {
+Result<Json> start_op(Context& context, const Json& request) {
   Json job = request.value("job", Json::object());
   job["id"] = "f" + random_hex(6);
   auto spec = parse_fetch_spec(job);
@@ -51,13 +51,13 @@ Outcome<Json> start_op(Context& context, const Json& request) {
   return Json{{"job", status_json(*status)}};  // nested: "id" at the top is the request's
 }
 
-Outcome<Json> status_op(Context& context, const Json& request) {
+Result<Json> status_op(Context& context, const Json& request) {
   Json jobs = Json::array();
   if (request.contains("job")) {  // "id" is the request's own
     auto id = required_string(request, "job");
     if (!id) return tl::unexpected(id.error());
     auto status = valid_fetch_id(*id) ? read_fetch_status(context.state, *id) : std::nullopt;
-    if (!status) return failure("not_found", "no fetch " + *id + " on this machine");
+    if (!status) return fail(ErrorKind::not_found, "no fetch " + *id + " on this machine");
     jobs.push_back(status_json(*status));
   } else {
     for (const auto& status : read_fetch_statuses(context.state))

@@ -17,19 +17,19 @@
 namespace gpunb::agent {
 namespace {
 
-Outcome<std::vector<std::string>> required_paths(const Json& request) {
+Result<std::vector<std::string>> required_paths(const Json& request) {
   if (!request.contains("paths") || !request["paths"].is_array()) {
-    return failure("usage", "missing array field \"paths\"");
+    return fail(ErrorKind::usage, "missing array field \"paths\"");
   }
   std::vector<std::string> paths;
   for (const Json& path : request["paths"]) {
-    if (!path.is_string()) return failure("usage", "\"paths\" must hold strings");
+    if (!path.is_string()) return fail(ErrorKind::usage, "\"paths\" must hold strings");
     paths.push_back(path.get<std::string>());
   }
   return paths;
 }
 
-Outcome<Json> list_op(Context& /*context*/, const Json& request) {
+Result<Json> list_op(Context& /*context*/, const Json& request) {
   auto root = required_string(request, "root");
   if (!root) return tl::unexpected(root.error());
   auto listing = list_tree(*root);
@@ -46,24 +46,25 @@ Outcome<Json> list_op(Context& /*context*/, const Json& request) {
               {"stale_temps_removed", listing->stale_temps_removed}};
 }
 
-Outcome<std::string> hash_file(RootDir& root, const std::string& path, std::vector<char>& block) {
+Result<std::string> hash_file(RootDir& root, const std::string& path, std::vector<char>& block) {
   auto split = check_relative_path(path);
   if (!split) return tl::unexpected(split.error());
   auto dir = root.dir(split->dir, false);
   if (!dir) return tl::unexpected(dir.error());
   int fd = ::openat(*dir, split->name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0) return failure(errno == ENOENT ? "not_found" : "refused", std::strerror(errno));
+  if (fd < 0)
+    return fail(errno == ENOENT ? ErrorKind::not_found : ErrorKind::refused, std::strerror(errno));
   Sha256 hash;
   ssize_t n = 0;
   while ((n = ::read(fd, block.data(), block.size())) > 0)
     hash.update(block.data(), static_cast<size_t>(n));
   ::close(fd);
-  if (n < 0) return failure("internal", std::string("read failed: ") + std::strerror(errno));
+  if (n < 0) return fail(ErrorKind::internal, std::string("read failed: ") + std::strerror(errno));
   return hash.hex_digest();
 }
 
 // {"hashes":{path:hex}}; paths that cannot be hashed go to "errors":{path:message}.
-Outcome<Json> hash_op(Context& /*context*/, const Json& request) {
+Result<Json> hash_op(Context& /*context*/, const Json& request) {
   auto root_name = required_string(request, "root");
   auto paths = root_name ? required_paths(request) : tl::unexpected(root_name.error());
   if (!paths) return tl::unexpected(paths.error());
@@ -82,15 +83,16 @@ Outcome<Json> hash_op(Context& /*context*/, const Json& request) {
 }
 
 // Removes the file, then its folders while they are empty (up to the root, which stays).
-Outcome<bool> delete_file(RootDir& root, const std::string& path) {
+Result<bool> delete_file(RootDir& root, const std::string& path) {
   auto split = check_relative_path(path);
   if (!split) return tl::unexpected(split.error());
   auto dir = root.dir(split->dir, false);
   if (!dir)
-    return dir.error().kind == "not_found" ? Outcome<bool>(false) : tl::unexpected(dir.error());
+    return dir.error().kind == ErrorKind::not_found ? Result<bool>(false)
+                                                    : tl::unexpected(dir.error());
   if (::unlinkat(*dir, split->name.c_str(), 0) != 0) {
     if (errno == ENOENT) return false;
-    return failure("refused", "cannot delete " + path + ": " + std::strerror(errno));
+    return fail(ErrorKind::refused, "cannot delete " + path + ": " + std::strerror(errno));
   }
   for (std::string folder = split->dir; !folder.empty();) {
     size_t slash = folder.rfind('/');
@@ -104,14 +106,14 @@ Outcome<bool> delete_file(RootDir& root, const std::string& path) {
 }
 
 // {"deleted":[...],"missing":[...],"errors":{path:message}}; the folders are fsynced.
-Outcome<Json> delete_op(Context& /*context*/, const Json& request) {
+Result<Json> delete_op(Context& /*context*/, const Json& request) {
   auto root_name = required_string(request, "root");
   auto paths = root_name ? required_paths(request) : tl::unexpected(root_name.error());
   if (!paths) return tl::unexpected(paths.error());
   Json deleted = Json::array(), missing = Json::array(), errors = Json::object();
   auto root = RootDir::open(*root_name, false);
   for (const std::string& path : *paths) {
-    auto gone = root ? delete_file(*root, path) : Outcome<bool>(false);
+    auto gone = root ? delete_file(*root, path) : Result<bool>(false);
     if (!gone)
       errors[path] = gone.error().message;
     else

@@ -36,7 +36,7 @@ StartRequest start_request(const Json& request, const std::string& name, std::st
   return start;
 }
 
-Outcome<Json> ensure_op(Context& context, const Json& request) {
+Result<Json> ensure_op(Context& context, const Json& request) {
   auto name = required_name(request);
   if (!name) return tl::unexpected(name.error());
   auto files = jupyter_files(context, *name);
@@ -54,7 +54,7 @@ Outcome<Json> ensure_op(Context& context, const Json& request) {
   return started_reply(*started, *read_token(files), false);
 }
 
-Outcome<Json> status_op(Context& context, const Json& request) {
+Result<Json> status_op(Context& context, const Json& request) {
   auto name = required_name(request);
   if (!name) return tl::unexpected(name.error());
   auto files = jupyter_files(context, *name);
@@ -66,7 +66,7 @@ Outcome<Json> status_op(Context& context, const Json& request) {
   return reply;
 }
 
-Outcome<Json> stop_op(Context& context, const Json& request) {
+Result<Json> stop_op(Context& context, const Json& request) {
   auto name = required_name(request);
   if (!name) return tl::unexpected(name.error());
   auto stopped = stop_server(context, *name);
@@ -74,7 +74,7 @@ Outcome<Json> stop_op(Context& context, const Json& request) {
   return Json{{"stopped", *stopped}};
 }
 
-Outcome<Json> restart_op(Context& context, const Json& request) {
+Result<Json> restart_op(Context& context, const Json& request) {
   auto name = required_name(request);
   if (!name) return tl::unexpected(name.error());
   auto files = jupyter_files(context, *name);
@@ -92,11 +92,11 @@ Outcome<Json> restart_op(Context& context, const Json& request) {
   return started_reply(*started, token, false);
 }
 
-Outcome<Json> logs_op(Context& context, const Json& request) {
+Result<Json> logs_op(Context& context, const Json& request) {
   auto name = required_name(request);
   if (!name) return tl::unexpected(name.error());
   auto files = jupyter_files(context, *name);
-  if (!std::filesystem::exists(files.log)) return failure("not_found", "no log for " + *name);
+  if (!std::filesystem::exists(files.log)) return fail(ErrorKind::not_found, "no log for " + *name);
   int lines = std::clamp(request.value("lines", 200), 1, 100000);
   return Json{{"text", redacted_log(files, static_cast<size_t>(lines))}};
 }

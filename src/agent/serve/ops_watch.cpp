@@ -14,9 +14,9 @@ namespace gpunb::agent {
 namespace {
 
 // ~/.gpunb/bin/gpunb-agent, a link to this agent: a stable path for systemd and crontab.
-Outcome<std::filesystem::path> link_agent(const WatchFiles& files) {
+Result<std::filesystem::path> link_agent(const WatchFiles& files) {
   auto exe = self_exe();
-  if (exe.empty()) return failure("internal", "cannot tell where this agent is");
+  if (exe.empty()) return fail(ErrorKind::internal, "cannot tell where this agent is");
   if (auto ok = make_dirs(files.bin.parent_path(), 0700); !ok) return tl::unexpected(ok.error());
   auto staged = files.bin;
   staged += ".new";
@@ -25,7 +25,7 @@ Outcome<std::filesystem::path> link_agent(const WatchFiles& files) {
   std::filesystem::create_symlink(exe, staged, error);
   if (!error) std::filesystem::rename(staged, files.bin, error);
   if (error)
-    return failure("internal", "cannot link " + files.bin.string() + ": " + error.message());
+    return fail(ErrorKind::internal, "cannot link " + files.bin.string() + ": " + error.message());
   return files.bin;
 }
 
@@ -48,7 +48,7 @@ Json status_of(const WatchFiles& files) {
 // keep_existing: a machine set up before keeps its idle setting; only an explicit cap and the
 // start of its run change. A cap from the laptop's config (default_max_running_s) applies only
 // to a machine that has no setting yet.
-Outcome<WatchSettings> wanted_settings(const WatchFiles& files, const Json& request) {
+Result<WatchSettings> wanted_settings(const WatchFiles& files, const Json& request) {
   auto current = read_settings(files);
   bool keep = current && request.value("keep_existing", false);
   Json patch = request;
@@ -64,7 +64,7 @@ Outcome<WatchSettings> wanted_settings(const WatchFiles& files, const Json& requ
   return settings;
 }
 
-Outcome<Json> configure_op(Context& context, const Json& request) {
+Result<Json> configure_op(Context& context, const Json& request) {
   auto files = watch_files(context.state);
   auto settings = wanted_settings(files, request);
   if (!settings) return tl::unexpected(settings.error());
@@ -84,16 +84,17 @@ Outcome<Json> configure_op(Context& context, const Json& request) {
 }
 
 // The laptop pulled ROOT whole AGO_S seconds ago (when it listed it): what --autodown checks.
-Outcome<Json> pulled_op(Context&, const Json& request) {
+Result<Json> pulled_op(Context&, const Json& request) {
   auto root = request.value("root", std::string());
   auto ago = request.value("ago_s", Seconds{0});
-  if (root.empty() || ago < 0) return failure("usage", "watch.pulled needs root and ago_s >= 0");
+  if (root.empty() || ago < 0)
+    return fail(ErrorKind::usage, "watch.pulled needs root and ago_s >= 0");
   auto when = static_cast<Seconds>(std::time(nullptr)) - ago;
   record_pull_at(root, when);
   return Json{{"root", root}, {"pulled_at", when}};
 }
 
-Outcome<Json> status_op(Context& context, const Json&) {
+Result<Json> status_op(Context& context, const Json&) {
   return status_of(watch_files(context.state));
 }
 

@@ -81,14 +81,14 @@ std::string crontab_with(const std::string& current, const std::string& line) {
   return out + line + "\n";
 }
 
-Outcome<std::string> arm_at_boot(const std::filesystem::path& agent_bin,
-                                 const std::filesystem::path& state_dir) {
+Result<std::string> arm_at_boot(const std::filesystem::path& agent_bin,
+                                const std::filesystem::path& state_dir) {
   if (std::filesystem::is_directory("/run/systemd/system")) {
     if (system_unit(agent_bin, state_dir)) return std::string("systemd");
     if (user_unit(agent_bin)) return std::string("systemd-user");
   }
   if (crontab_entry(agent_bin, state_dir)) return std::string("crontab");
-  return failure("refused", "neither systemd nor crontab can start the watcher at boot");
+  return fail(ErrorKind::refused, "neither systemd nor crontab can start the watcher at boot");
 }
 
 }  // namespace gpunb::agent

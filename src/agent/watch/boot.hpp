@@ -6,13 +6,13 @@
 #include <filesystem>
 #include <string>
 
-#include "agent/host/result.hpp"
+#include "base/error.hpp"
 
 namespace gpunb::agent {
 
 // "systemd", "systemd-user" or "crontab"; a failure when none could be armed.
-Outcome<std::string> arm_at_boot(const std::filesystem::path& agent_bin,
-                                 const std::filesystem::path& state_dir);
+Result<std::string> arm_at_boot(const std::filesystem::path& agent_bin,
+                                const std::filesystem::path& state_dir);
 
 // The crontab with our @reboot line in place of any older one (pure, for tests).
 std::string crontab_with(const std::string& current, const std::string& line);

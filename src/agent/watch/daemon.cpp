@@ -92,7 +92,7 @@ std::optional<long> running_watcher(const WatchFiles& files) {
   }
 }
 
-Outcome<long> ensure_watcher(const WatchFiles& files, const std::filesystem::path& agent_bin) {
+Result<long> ensure_watcher(const WatchFiles& files, const std::filesystem::path& agent_bin) {
   auto running = running_watcher(files);
   auto state = read_state(files);
   bool outdated =
@@ -107,7 +107,7 @@ Outcome<long> ensure_watcher(const WatchFiles& files, const std::filesystem::pat
     if (auto pid = running_watcher(files)) return *pid;
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
-  return failure("internal", "the watcher did not start (see ~/.gpunb/agent.log)");
+  return fail(ErrorKind::internal, "the watcher did not start (see ~/.gpunb/agent.log)");
 }
 
 }  // namespace gpunb::agent

@@ -28,7 +28,7 @@ bool accepted(const std::vector<std::string>& argv) {
 
 }  // namespace
 
-Outcome<std::string> power_off() {
+Result<std::string> power_off() {
   const std::vector<std::vector<std::string>> tries = {
       {"sudo", "-n", "shutdown", "-h", "now"},
       {"shutdown", "-h", "now"},
@@ -39,9 +39,9 @@ Outcome<std::string> power_off() {
     for (const auto& part : argv) text += (text.empty() ? "" : " ") + part;
     if (accepted(argv)) return text;
   }
-  return failure("refused",
-                 "no shutdown command was accepted (sudo -n shutdown, shutdown, "
-                 "systemctl poweroff)");
+  return fail(ErrorKind::refused,
+              "no shutdown command was accepted (sudo -n shutdown, shutdown, "
+              "systemctl poweroff)");
 }
 
 std::optional<std::string> unpulled_change(const std::filesystem::path& state_dir,

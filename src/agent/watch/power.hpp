@@ -7,14 +7,14 @@
 #include <optional>
 #include <string>
 
-#include "agent/host/result.hpp"
 #include "agent/watch/idle_policy.hpp"
+#include "base/error.hpp"
 
 namespace gpunb::agent {
 
 // `sudo -n shutdown -h now`, else `shutdown -h now`, else `systemctl poweroff` (each looked up
 // on $PATH, then /usr/sbin:/sbin). Returns the command that was accepted.
-Outcome<std::string> power_off();
+Result<std::string> power_off();
 
 // Nullopt when WORKSPACE has not changed since its last complete pull (no file newer than the
 // pull, .ipynb_checkpoints aside); else why not ("never pulled", "a.ipynb changed after ...").

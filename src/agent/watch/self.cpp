@@ -22,7 +22,7 @@ std::optional<SelfUrls> self_urls_from(const Json& request, Seconds now) {
   }
 }
 
-Done write_self_urls(const std::filesystem::path& path, const SelfUrls& urls) {
+Status write_self_urls(const std::filesystem::path& path, const SelfUrls& urls) {
   Json json{{"terminate", urls.terminate},
             {"stopped_by", urls.stopped_by},
             {"expires_at", urls.expires_at}};
@@ -44,9 +44,9 @@ std::optional<SelfUrls> read_self_urls(const std::filesystem::path& path) {
   }
 }
 
-Done call_self_url(const std::string& url, const std::string& action) {
+Status call_self_url(const std::string& url, const std::string& action) {
   auto parsed = data::Url::parse(url);
-  if (!parsed) return failure("usage", action + ": the presigned URL is not valid");
+  if (!parsed) return fail(ErrorKind::usage, action + ": the presigned URL is not valid");
   data::HttpOptions options;
   options.connect_timeout = std::chrono::seconds(15);
   options.idle_timeout = std::chrono::seconds(30);
@@ -54,18 +54,18 @@ Done call_self_url(const std::string& url, const std::string& action) {
   data::HttpRequest request;
   request.url = *parsed;
   auto reply = client.get_text(request, 1 << 20);
-  if (!reply) return failure(reply.error().kind, action + ": " + reply.error().message);
+  if (!reply) return fail(reply.error().kind, action + ": " + reply.error().message);
   return check_self_reply(reply->first.status, reply->second, action);
 }
 
-Done check_self_reply(int status, const std::string& body, const std::string& action) {
+Status check_self_reply(int status, const std::string& body, const std::string& action) {
   if (status == 200 && body.find("<" + action + "Response") != std::string::npos) return {};
   auto code_at = body.find("<Code>");
   auto code = code_at == std::string::npos
                   ? std::string()
                   : body.substr(code_at + 6, body.find("</Code>", code_at) - code_at - 6);
-  return failure("refused", action + " refused (HTTP " + std::to_string(status) +
-                                (code.empty() ? "" : ", " + code) + ")");
+  return fail(ErrorKind::refused, action + " refused (HTTP " + std::to_string(status) +
+                                      (code.empty() ? "" : ", " + code) + ")");
 }
 
 }  // namespace gpunb::agent

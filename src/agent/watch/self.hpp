@@ -9,8 +9,8 @@
 #include <optional>
 #include <string>
 
-#include "agent/host/result.hpp"
 #include "agent/watch/idle_policy.hpp"
+#include "base/error.hpp"
 
 namespace gpunb::agent {
 
@@ -23,13 +23,13 @@ struct SelfUrls {
 // From a watch.configure request ("self": {"terminate", "stopped_by", "expires_s"}); nullopt
 // when it carries none.
 std::optional<SelfUrls> self_urls_from(const nlohmann::json& request, Seconds now);
-Done write_self_urls(const std::filesystem::path& path, const SelfUrls& urls);
+Status write_self_urls(const std::filesystem::path& path, const SelfUrls& urls);
 std::optional<SelfUrls> read_self_urls(const std::filesystem::path& path);
 
 // Calls one of the URLs (GET) and checks that EC2 answered ACTION's response; the failure says
 // why in one line without the URL's query (it carries a signature).
-Done call_self_url(const std::string& url, const std::string& action);
+Status call_self_url(const std::string& url, const std::string& action);
 // EC2's answer to it: ACTION's response with HTTP 200, else a failure naming the error code.
-Done check_self_reply(int status, const std::string& body, const std::string& action);
+Status check_self_reply(int status, const std::string& body, const std::string& action);
 
 }  // namespace gpunb::agent

@@ -12,18 +12,19 @@ void take(const Json& json, const char* key, T& into) {
   if (json.contains(key) && !json[key].is_null()) into = json[key].get<T>();
 }
 
-Done check(const WatchSettings& s) {
+Status check(const WatchSettings& s) {
   const auto& idle = s.idle;
   if (idle.autostop < 0 || idle.autostop > 366LL * 24 * 3600)
-    return failure("usage", "autostop_s out of range");
+    return fail(ErrorKind::usage, "autostop_s out of range");
   if (idle.window < 1 || idle.interval < 1 || idle.interval > 3600)
-    return failure("usage", "window_s and interval_s must be positive (interval at most 3600)");
+    return fail(ErrorKind::usage,
+                "window_s and interval_s must be positive (interval at most 3600)");
   if (idle.max_running < 0 || idle.max_running > 720LL * 3600)
-    return failure("usage", "max_running_s must be within 0..720 h");
+    return fail(ErrorKind::usage, "max_running_s must be within 0..720 h");
   if (idle.gpu_busy_percent < 0 || idle.gpu_busy_percent > 100)
-    return failure("usage", "gpu_busy_percent must be within 0..100");
+    return fail(ErrorKind::usage, "gpu_busy_percent must be within 0..100");
   if (!s.imds_endpoint.empty() && !s.imds_endpoint.starts_with("http://"))
-    return failure("usage", "imds_endpoint must be http://IP[:PORT]");
+    return fail(ErrorKind::usage, "imds_endpoint must be http://IP[:PORT]");
   return {};
 }
 
@@ -50,7 +51,7 @@ Json settings_json(const WatchSettings& s) {
           {"configured_at", s.configured_at}};
 }
 
-Outcome<WatchSettings> settings_from_json(const Json& json, WatchSettings s) {
+Result<WatchSettings> settings_from_json(const Json& json, WatchSettings s) {
   try {
     take(json, "autostop_s", s.idle.autostop);
     take(json, "autodown", s.idle.autodown);
@@ -66,7 +67,7 @@ Outcome<WatchSettings> settings_from_json(const Json& json, WatchSettings s) {
     take(json, "imds_endpoint", s.imds_endpoint);
     take(json, "configured_at", s.configured_at);
   } catch (const Json::exception&) {
-    return failure("usage", "a watch setting has the wrong type");
+    return fail(ErrorKind::usage, "a watch setting has the wrong type");
   }
   if (auto ok = check(s); !ok) return tl::unexpected(ok.error());
   return s;
@@ -81,7 +82,7 @@ std::optional<WatchSettings> read_settings(const WatchFiles& files) {
   return settings ? std::optional(*settings) : std::nullopt;
 }
 
-Done write_settings(const WatchFiles& files, const WatchSettings& settings) {
+Status write_settings(const WatchFiles& files, const WatchSettings& settings) {
   return write_atomic(files.settings, settings_json(settings).dump(2) + "\n", 0600);
 }
 
@@ -112,7 +113,7 @@ std::optional<WatchState> read_state(const WatchFiles& files) {
   return s;
 }
 
-Done write_state(const WatchFiles& files, const WatchState& state) {
+Status write_state(const WatchFiles& files, const WatchState& state) {
   return write_atomic(files.state, state_json(state).dump() + "\n", 0600);
 }
 

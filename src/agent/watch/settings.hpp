@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "agent/host/result.hpp"
 #include "agent/watch/idle_policy.hpp"
+#include "base/error.hpp"
 
 namespace gpunb::agent {
 
@@ -30,9 +30,9 @@ WatchFiles watch_files(const std::filesystem::path& state_dir);
 
 nlohmann::json settings_json(const WatchSettings& settings);
 // Fields absent from JSON keep BASE's values; bad values are a usage failure.
-Outcome<WatchSettings> settings_from_json(const nlohmann::json& json, WatchSettings base = {});
+Result<WatchSettings> settings_from_json(const nlohmann::json& json, WatchSettings base = {});
 std::optional<WatchSettings> read_settings(const WatchFiles& files);
-Done write_settings(const WatchFiles& files, const WatchSettings& settings);
+Status write_settings(const WatchFiles& files, const WatchSettings& settings);
 
 // The watcher's last sample, for watch.status and the tunnel's countdown.
 struct WatchState {
@@ -47,6 +47,6 @@ struct WatchState {
 };
 nlohmann::json state_json(const WatchState& state);
 std::optional<WatchState> read_state(const WatchFiles& files);
-Done write_state(const WatchFiles& files, const WatchState& state);
+Status write_state(const WatchFiles& files, const WatchState& state);
 
 }  // namespace gpunb::agent

@@ -12,8 +12,8 @@
 #include <string>
 
 #include "agent/host/context.hpp"
-#include "agent/host/result.hpp"
 #include "agent/watch/settings.hpp"
+#include "base/error.hpp"
 
 namespace gpunb::agent {
 
@@ -31,6 +31,6 @@ std::filesystem::path self_exe();
 std::optional<long> running_watcher(const WatchFiles& files);
 // Starts the watcher from AGENT_BIN unless one of this agent's version runs (an older one is
 // asked to end first); returns its PID once it holds the lock.
-Outcome<long> ensure_watcher(const WatchFiles& files, const std::filesystem::path& agent_bin);
+Result<long> ensure_watcher(const WatchFiles& files, const std::filesystem::path& agent_bin);
 
 }  // namespace gpunb::agent

@@ -21,8 +21,8 @@ bool ends_with(std::string_view text, std::string_view suffix) {
 }
 
 // Every entry of READER into DIR, then the folders' modes and times.
-Outcome<Extracted> extract_all(ArchiveReader& reader, const std::filesystem::path& dir,
-                               const ExtractLimits& limits) {
+Result<Extracted> extract_all(ArchiveReader& reader, const std::filesystem::path& dir,
+                              const ExtractLimits& limits) {
   auto dirs = TreeDirs::open(dir);
   if (!dirs) return tl::unexpected(dirs.error());
   EntryWriter writer(reader, *dirs, limits);
@@ -48,8 +48,8 @@ bool is_archive_name(std::string_view name) {
   return false;
 }
 
-Outcome<Extracted> extract_file(const std::filesystem::path& archive,
-                                const std::filesystem::path& dir, const ExtractLimits& limits) {
+Result<Extracted> extract_file(const std::filesystem::path& archive,
+                               const std::filesystem::path& dir, const ExtractLimits& limits) {
   auto reader = ArchiveReader::open_file(archive);
   if (!reader) return tl::unexpected(reader.error());
   auto stage = Stage::make(dir, archive.filename().string());
@@ -60,8 +60,8 @@ Outcome<Extracted> extract_file(const std::filesystem::path& archive,
   return done;
 }
 
-Outcome<Extracted> extract_stream(const ReadFn& read, const std::filesystem::path& dir,
-                                  const ExtractLimits& limits) {
+Result<Extracted> extract_stream(const ReadFn& read, const std::filesystem::path& dir,
+                                 const ExtractLimits& limits) {
   auto reader = ArchiveReader::open_stream(read);
   if (!reader) return tl::unexpected(reader.error());
   return extract_all(*reader, dir, limits);

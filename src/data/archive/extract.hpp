@@ -9,11 +9,9 @@
 #include <functional>
 #include <string>
 
-#include "agent/host/result.hpp"
+#include "base/error.hpp"
 
 namespace gpunb::data {
-
-using agent::Outcome;
 
 struct ExtractLimits {
   std::uint64_t max_bytes = 1ull << 40;  // 1 TiB unpacked in all
@@ -32,14 +30,14 @@ bool is_archive_name(std::string_view name);
 
 // ARCHIVE is a complete file. It is unpacked into a stage beside DIR's entries and merged into
 // DIR only once every entry is in (extract_stage.hpp): a refused entry leaves DIR as it was.
-Outcome<Extracted> extract_file(const std::filesystem::path& archive,
-                                const std::filesystem::path& dir, const ExtractLimits& limits);
+Result<Extracted> extract_file(const std::filesystem::path& archive,
+                               const std::filesystem::path& dir, const ExtractLimits& limits);
 
 // The archive's bytes come from READ (fills up to SIZE bytes of BUFFER; 0 at the end; a failure
 // ends the extraction): tar streams unpack while they download. Entries land in DIR as they come;
 // a caller that checks the stream afterwards (a checksum) extracts into a Stage and commits it.
-using ReadFn = std::function<Outcome<size_t>(char* buffer, size_t size)>;
-Outcome<Extracted> extract_stream(const ReadFn& read, const std::filesystem::path& dir,
-                                  const ExtractLimits& limits);
+using ReadFn = std::function<Result<size_t>(char* buffer, size_t size)>;
+Result<Extracted> extract_stream(const ReadFn& read, const std::filesystem::path& dir,
+                                 const ExtractLimits& limits);
 
 }  // namespace gpunb::data

@@ -16,7 +16,7 @@ constexpr size_t kReadBlock = 1 << 20;
 struct ArchiveReader::Stream {
   const ReadFn* read = nullptr;
   std::vector<char> buffer = std::vector<char>(kReadBlock);
-  std::optional<agent::Failure> failed;
+  std::optional<Error> failed;
 
   static la_ssize_t pull(archive* handle, void* self, const void** block) {
     auto* stream = static_cast<Stream*>(self);
@@ -46,24 +46,24 @@ ArchiveReader::ArchiveReader(ArchiveReader&&) noexcept = default;
 ArchiveReader& ArchiveReader::operator=(ArchiveReader&&) noexcept = default;
 ArchiveReader::~ArchiveReader() = default;
 
-agent::Outcome<ArchiveReader> ArchiveReader::open_file(const std::filesystem::path& path) {
+Result<ArchiveReader> ArchiveReader::open_file(const std::filesystem::path& path) {
   ArchiveReader reader;
-  if (!reader.handle_) return agent::failure("internal", "out of memory");
+  if (!reader.handle_) return fail(ErrorKind::internal, "out of memory");
   if (archive_read_open_filename(reader.handle_.get(), path.c_str(), kReadBlock) != ARCHIVE_OK) {
     int error = archive_errno(reader.handle_.get());
-    if (error == ENOENT) return agent::failure("not_found", path.string() + " does not exist");
+    if (error == ENOENT) return fail(ErrorKind::not_found, path.string() + " does not exist");
     if (error == EACCES || error == EISDIR) {
-      return agent::failure("internal",
-                            "cannot open " + path.string() + ": " + std::strerror(error));
+      return fail(ErrorKind::internal,
+                  "cannot open " + path.string() + ": " + std::strerror(error));
     }
     return tl::unexpected(reader.failure(path.string()));
   }
   return reader;
 }
 
-agent::Outcome<ArchiveReader> ArchiveReader::open_stream(const ReadFn& read) {
+Result<ArchiveReader> ArchiveReader::open_stream(const ReadFn& read) {
   ArchiveReader reader;
-  if (!reader.handle_) return agent::failure("internal", "out of memory");
+  if (!reader.handle_) return fail(ErrorKind::internal, "out of memory");
   reader.stream_ = std::make_unique<Stream>();
   reader.stream_->read = &read;
   if (archive_read_open(reader.handle_.get(), reader.stream_.get(), nullptr, &Stream::pull,
@@ -73,7 +73,7 @@ agent::Outcome<ArchiveReader> ArchiveReader::open_stream(const ReadFn& read) {
   return reader;
 }
 
-agent::Outcome<archive_entry*> ArchiveReader::next() {
+Result<archive_entry*> ArchiveReader::next() {
   archive_entry* entry = nullptr;
   int status = archive_read_next_header(handle_.get(), &entry);
   if (status == ARCHIVE_EOF) return nullptr;
@@ -81,7 +81,7 @@ agent::Outcome<archive_entry*> ArchiveReader::next() {
   return entry;
 }
 
-agent::Outcome<DataBlock> ArchiveReader::data() {
+Result<DataBlock> ArchiveReader::data() {
   const void* bytes = nullptr;
   size_t size = 0;
   la_int64_t offset = 0;
@@ -96,10 +96,11 @@ std::uint64_t ArchiveReader::packed_bytes() const {
   return bytes > 0 ? static_cast<std::uint64_t>(bytes) : 0;
 }
 
-agent::Failure ArchiveReader::failure(const std::string& what) const {
+Error ArchiveReader::failure(const std::string& what) const {
   if (stream_ && stream_->failed) return *stream_->failed;
   const char* text = archive_error_string(handle_.get());
-  return {"internal", "cannot read " + what + ": " + (text ? text : "unknown libarchive error")};
+  return {ErrorKind::internal,
+          "cannot read " + what + ": " + (text ? text : "unknown libarchive error")};
 }
 
 }  // namespace gpunb::data

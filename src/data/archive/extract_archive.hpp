@@ -25,17 +25,17 @@ struct DataBlock {
 
 class ArchiveReader {
  public:
-  static agent::Outcome<ArchiveReader> open_file(const std::filesystem::path& path);
+  static Result<ArchiveReader> open_file(const std::filesystem::path& path);
   // READ must outlive the reader.
-  static agent::Outcome<ArchiveReader> open_stream(const ReadFn& read);
+  static Result<ArchiveReader> open_stream(const ReadFn& read);
   ArchiveReader(ArchiveReader&&) noexcept;
   ArchiveReader& operator=(ArchiveReader&&) noexcept;
   ~ArchiveReader();
 
   // The next entry's header, nullptr at the end; valid until the next call.
-  agent::Outcome<archive_entry*> next();
+  Result<archive_entry*> next();
   // The next block of the current entry's data.
-  agent::Outcome<DataBlock> data();
+  Result<DataBlock> data();
   std::uint64_t packed_bytes() const;  // read from the file or stream so far
 
  private:
@@ -44,7 +44,7 @@ class ArchiveReader {
     void operator()(archive* handle) const { archive_read_free(handle); }
   };
   ArchiveReader();
-  agent::Failure failure(const std::string& what) const;
+  Error failure(const std::string& what) const;
 
   std::unique_ptr<archive, Close> handle_;
   std::unique_ptr<Stream> stream_;

@@ -29,18 +29,18 @@ Fd::~Fd() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-agent::Outcome<TreeDirs> TreeDirs::open(const std::filesystem::path& dir) {
+Result<TreeDirs> TreeDirs::open(const std::filesystem::path& dir) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
-  if (ec) return agent::failure("internal", "cannot create " + dir.string() + ": " + ec.message());
+  if (ec) return fail(ErrorKind::internal, "cannot create " + dir.string() + ": " + ec.message());
   Fd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!fd) {
-    return agent::failure("internal", "cannot open " + dir.string() + ": " + std::strerror(errno));
+    return fail(ErrorKind::internal, "cannot open " + dir.string() + ": " + std::strerror(errno));
   }
   return TreeDirs(std::move(fd));
 }
 
-agent::Outcome<int> TreeDirs::dir(const std::string& rel, mode_t mode) {
+Result<int> TreeDirs::dir(const std::string& rel, mode_t mode) {
   if (rel.empty()) return root_.get();
   if (auto known = open_.find(rel); known != open_.end()) return known->second.get();
   if (open_.size() >= kMaxOpenDirs) open_.clear();
@@ -58,34 +58,33 @@ agent::Outcome<int> TreeDirs::dir(const std::string& rel, mode_t mode) {
   return open_child(parent, rel, start, mode);
 }
 
-agent::Outcome<Fd> TreeDirs::open_copy(const std::string& rel) {
+Result<Fd> TreeDirs::open_copy(const std::string& rel) {
   auto fd = dir(rel);
   if (!fd) return tl::unexpected(fd.error());
   Fd copy(::fcntl(*fd, F_DUPFD_CLOEXEC, 0));
-  if (!copy) return agent::failure("internal", std::string("cannot dup: ") + std::strerror(errno));
+  if (!copy) return fail(ErrorKind::internal, std::string("cannot dup: ") + std::strerror(errno));
   return copy;
 }
 
-agent::Outcome<int> TreeDirs::open_child(int parent, const std::string& rel, size_t start,
-                                         mode_t mode) {
+Result<int> TreeDirs::open_child(int parent, const std::string& rel, size_t start, mode_t mode) {
   for (;;) {
     size_t end = std::min(rel.find('/', start), rel.size());
     std::string name = rel.substr(start, end - start);
     int fd = ::openat(parent, name.c_str(), kDirFlags);
     if (fd < 0 && errno == ENOENT) {
       if (::mkdirat(parent, name.c_str(), mode) != 0 && errno != EEXIST) {
-        return agent::failure("internal", "cannot create folder " + shown(rel.substr(0, end)) +
-                                              ": " + std::strerror(errno));
+        return fail(ErrorKind::internal, "cannot create folder " + shown(rel.substr(0, end)) +
+                                             ": " + std::strerror(errno));
       }
       fd = ::openat(parent, name.c_str(), kDirFlags);
     }
     if (fd < 0 && (errno == ELOOP || errno == ENOTDIR)) {
-      return agent::failure("refused",
-                            shown(rel.substr(0, end)) + " is a symlink or a file, not a folder");
+      return fail(ErrorKind::refused,
+                  shown(rel.substr(0, end)) + " is a symlink or a file, not a folder");
     }
     if (fd < 0) {
-      return agent::failure("internal", "cannot open folder " + shown(rel.substr(0, end)) + ": " +
-                                            std::strerror(errno));
+      return fail(ErrorKind::internal,
+                  "cannot open folder " + shown(rel.substr(0, end)) + ": " + std::strerror(errno));
     }
     parent = open_.insert_or_assign(rel.substr(0, end), Fd(fd)).first->second.get();
     if (end == rel.size()) return parent;

@@ -10,7 +10,7 @@
 #include <unordered_map>
 #include <utility>
 
-#include "agent/host/result.hpp"
+#include "base/error.hpp"
 
 namespace gpunb::data {
 
@@ -35,19 +35,19 @@ class Fd {
 class TreeDirs {
  public:
   // DIR, made (mkdir -p) when missing.
-  static agent::Outcome<TreeDirs> open(const std::filesystem::path& dir);
+  static Result<TreeDirs> open(const std::filesystem::path& dir);
 
   // The folder REL ("" for DIR; a path from check_entry_path) made as needed with MODE (the umask
   // applies), never through a symlink: "refused" when one is in the way. The descriptor stays
   // owned here, valid until the next call.
-  agent::Outcome<int> dir(const std::string& rel, mode_t mode = 0755);
+  Result<int> dir(const std::string& rel, mode_t mode = 0755);
   // The same folder on a descriptor of its own (for a second folder open at once).
-  agent::Outcome<Fd> open_copy(const std::string& rel);
+  Result<Fd> open_copy(const std::string& rel);
   int root() const { return root_.get(); }
 
  private:
   explicit TreeDirs(Fd root) : root_(std::move(root)) {}
-  agent::Outcome<int> open_child(int parent, const std::string& rel, size_t start, mode_t mode);
+  Result<int> open_child(int parent, const std::string& rel, size_t start, mode_t mode);
 
   Fd root_;
   std::unordered_map<std::string, Fd> open_;  // kept to a few hundred descriptors

@@ -14,8 +14,8 @@ constexpr std::uint64_t kRatioFloor = 64ull << 20;  // the ratio is checked past
 // The permission bits an archive may give: no set-id or sticky bits, no write for group or others.
 constexpr mode_t kModeMask = 0755;
 
-agent::Failure system_failure(const std::string& what) {
-  return {"internal", what + ": " + std::strerror(errno)};
+Error system_failure(const std::string& what) {
+  return {ErrorKind::internal, what + ": " + std::strerror(errno)};
 }
 
 void entry_times(archive_entry* entry, timespec (&times)[2]) {
@@ -57,7 +57,7 @@ class Pending {
     if (!name_.empty()) ::unlinkat(dir_, name_.c_str(), 0);
   }
   const char* c_str() const { return name_.c_str(); }
-  agent::Done rename_to(const std::string& name) {
+  Status rename_to(const std::string& name) {
     if (::renameat(dir_, name_.c_str(), dir_, name.c_str()) != 0) {
       return tl::unexpected(system_failure("cannot rename into place"));
     }
@@ -72,38 +72,39 @@ class Pending {
 
 }  // namespace
 
-agent::Done EntryWriter::write(archive_entry* entry) {
+Status EntryWriter::write(archive_entry* entry) {
   // NULL when libarchive could not convert the name (a zip flags it UTF-8 but it is not).
   const char* raw = archive_entry_pathname(entry);
   if (!raw) raw = archive_entry_pathname_utf8(entry);
   std::string name = raw ? raw : "";
-  agent::Done done = [&]() -> agent::Done {
+  Status done = [&]() -> Status {
     if (++totals_.entries > limits_.max_entries) {
-      return agent::failure("refused", "the archive has more than " +
-                                           std::to_string(limits_.max_entries) +
-                                           " entries (the entry limit); raise it with "
-                                           "--max-extract-entries");
+      return fail(ErrorKind::refused, "the archive has more than " +
+                                          std::to_string(limits_.max_entries) +
+                                          " entries (the entry limit); raise it with "
+                                          "--max-extract-entries");
     }
-    if (!raw) return agent::failure("refused", "its name is flagged UTF-8 but is not valid UTF-8");
+    if (!raw) return fail(ErrorKind::refused, "its name is flagged UTF-8 but is not valid UTF-8");
     auto path = check_entry_path(name);
     if (!path) return tl::unexpected(path.error());
     return write_entry(entry, *path);
   }();
-  if (!done && done.error().kind != "network") {  // the stream's own failure stays as it is
+  if (!done && !base::is_transient(done.error().kind)) {  // the stream's own failure stays as it is
     auto& error = done.error();
     std::string named = raw ? shown(name) : "number " + std::to_string(totals_.entries);
-    error.message = (error.kind == "refused" ? "refused archive entry " : "archive entry ") +
-                    named + ": " + error.message;
+    error.message =
+        (error.kind == ErrorKind::refused ? "refused archive entry " : "archive entry ") + named +
+        ": " + error.message;
   }
   return done;
 }
 
-agent::Done EntryWriter::write_entry(archive_entry* entry, const EntryPath& path) {
+Status EntryWriter::write_entry(archive_entry* entry, const EntryPath& path) {
   if (const char* target = archive_entry_hardlink(entry)) return write_hardlink(target, path);
   mode_t type = archive_entry_filetype(entry);
   if (path.name.empty()) {  // "./": DIR itself
     if (type == AE_IFDIR) return {};
-    return agent::failure("refused", "not a folder, but named as the folder itself");
+    return fail(ErrorKind::refused, "not a folder, but named as the folder itself");
   }
   switch (type) {
     case AE_IFREG:
@@ -113,11 +114,11 @@ agent::Done EntryWriter::write_entry(archive_entry* entry, const EntryPath& path
     case AE_IFLNK:
       return write_symlink(entry, path);
     default:
-      return agent::failure("refused", std::string(type_name(type)) + " entries are not extracted");
+      return fail(ErrorKind::refused, std::string(type_name(type)) + " entries are not extracted");
   }
 }
 
-agent::Done EntryWriter::write_file(archive_entry* entry, const EntryPath& path) {
+Status EntryWriter::write_file(archive_entry* entry, const EntryPath& path) {
   std::int64_t declared = archive_entry_size_is_set(entry) ? archive_entry_size(entry) : 0;
   if (declared > 0 && totals_.bytes + static_cast<std::uint64_t>(declared) > limits_.max_bytes) {
     return count_bytes(static_cast<size_t>(declared));  // refused before a byte is written
@@ -145,7 +146,7 @@ agent::Done EntryWriter::write_file(archive_entry* entry, const EntryPath& path)
   return {};
 }
 
-agent::Done EntryWriter::write_data(int fd, std::int64_t declared) {
+Status EntryWriter::write_data(int fd, std::int64_t declared) {
   std::int64_t end = 0;
   for (;;) {
     auto block = reader_.data();
@@ -167,27 +168,27 @@ agent::Done EntryWriter::write_data(int fd, std::int64_t declared) {
   return {};
 }
 
-agent::Done EntryWriter::count_bytes(size_t size) {
+Status EntryWriter::count_bytes(size_t size) {
   totals_.bytes += size;
   if (totals_.bytes > limits_.max_bytes) {
-    return agent::failure("refused", "the archive unpacks to more than " +
-                                         std::to_string(limits_.max_bytes) +
-                                         " bytes (the size limit); raise it with "
-                                         "--max-extract-size");
+    return fail(ErrorKind::refused, "the archive unpacks to more than " +
+                                        std::to_string(limits_.max_bytes) +
+                                        " bytes (the size limit); raise it with "
+                                        "--max-extract-size");
   }
   std::uint64_t packed = reader_.packed_bytes();
   if (totals_.bytes >= kRatioFloor &&
       static_cast<double>(totals_.bytes) > limits_.max_ratio * static_cast<double>(packed)) {
-    return agent::failure("refused", std::to_string(packed) + " packed bytes unpack to more than " +
-                                         std::to_string(totals_.bytes) +
-                                         ", over the ratio limit of " +
-                                         std::to_string(limits_.max_ratio) +
-                                         " (a zip bomb?); raise it with --max-extract-ratio");
+    return fail(ErrorKind::refused, std::to_string(packed) + " packed bytes unpack to more than " +
+                                        std::to_string(totals_.bytes) +
+                                        ", over the ratio limit of " +
+                                        std::to_string(limits_.max_ratio) +
+                                        " (a zip bomb?); raise it with --max-extract-ratio");
   }
   return {};
 }
 
-agent::Done EntryWriter::write_folder(archive_entry* entry, const EntryPath& path) {
+Status EntryWriter::write_folder(archive_entry* entry, const EntryPath& path) {
   auto dir = dirs_.dir(path.full);
   if (!dir) return tl::unexpected(dir.error());
   FolderFix fix{path.full, static_cast<mode_t>((archive_entry_perm(entry) & kModeMask) | 0700), {}};
@@ -197,10 +198,10 @@ agent::Done EntryWriter::write_folder(archive_entry* entry, const EntryPath& pat
   return {};
 }
 
-agent::Done EntryWriter::write_symlink(archive_entry* entry, const EntryPath& path) {
+Status EntryWriter::write_symlink(archive_entry* entry, const EntryPath& path) {
   const char* target = archive_entry_symlink(entry);
   if (!target) target = archive_entry_symlink_utf8(entry);
-  if (!target) return agent::failure("refused", "a symlink without a target");
+  if (!target) return fail(ErrorKind::refused, "a symlink without a target");
   if (auto safe = check_symlink_target(path, target); !safe) return safe;
   auto dir = dirs_.dir(path.dir);
   if (!dir) return tl::unexpected(dir.error());
@@ -218,10 +219,10 @@ agent::Done EntryWriter::write_symlink(archive_entry* entry, const EntryPath& pa
   return {};
 }
 
-agent::Done EntryWriter::write_hardlink(const char* target, const EntryPath& path) {
+Status EntryWriter::write_hardlink(const char* target, const EntryPath& path) {
   auto to = check_entry_path(target);
   auto refuse = [&](const std::string& why) {
-    return agent::failure("refused", "hard link to " + shown(target) + ": " + why);
+    return fail(ErrorKind::refused, "hard link to " + shown(target) + ": " + why);
   };
   if (!to) return refuse(to.error().message);
   if (!files_.count(to->full)) return refuse("not a file extracted before it");
@@ -242,7 +243,7 @@ agent::Done EntryWriter::write_hardlink(const char* target, const EntryPath& pat
   return {};
 }
 
-agent::Done EntryWriter::finish() {
+Status EntryWriter::finish() {
   for (auto fix = folders_.rbegin(); fix != folders_.rend(); ++fix) {
     auto dir = dirs_.dir(fix->path);
     if (!dir) return tl::unexpected(dir.error());

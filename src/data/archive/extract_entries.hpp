@@ -23,9 +23,9 @@ class EntryWriter {
       : reader_(reader), dirs_(dirs), limits_(limits) {}
 
   // The entry whose header READER just gave; failures name the entry.
-  agent::Done write(archive_entry* entry);
+  Status write(archive_entry* entry);
   // Modes and times of the folders the archive listed (set last: files inside change them).
-  agent::Done finish();
+  Status finish();
   const Extracted& totals() const { return totals_; }
 
  private:
@@ -34,13 +34,13 @@ class EntryWriter {
     mode_t mode;
     timespec times[2];
   };
-  agent::Done write_entry(archive_entry* entry, const EntryPath& path);
-  agent::Done write_file(archive_entry* entry, const EntryPath& path);
-  agent::Done write_data(int fd, std::int64_t declared);
-  agent::Done write_folder(archive_entry* entry, const EntryPath& path);
-  agent::Done write_symlink(archive_entry* entry, const EntryPath& path);
-  agent::Done write_hardlink(const char* target, const EntryPath& path);
-  agent::Done count_bytes(size_t size);
+  Status write_entry(archive_entry* entry, const EntryPath& path);
+  Status write_file(archive_entry* entry, const EntryPath& path);
+  Status write_data(int fd, std::int64_t declared);
+  Status write_folder(archive_entry* entry, const EntryPath& path);
+  Status write_symlink(archive_entry* entry, const EntryPath& path);
+  Status write_hardlink(const char* target, const EntryPath& path);
+  Status count_bytes(size_t size);
   std::string temp_name(const std::string& name);
 
   ArchiveReader& reader_;

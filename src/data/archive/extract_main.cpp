@@ -59,7 +59,7 @@ int extract_main(int argc, char** argv) {
   auto done = extract_file(args->archive, args->dir, args->limits);
   if (!done) {
     std::fprintf(stderr, "gpunb-agent: %s\n", done.error().message.c_str());
-    return done.error().kind == "refused" ? 7 : 1;
+    return done.error().kind == ErrorKind::refused ? 7 : 1;
   }
   std::printf("{\"entries\":%llu,\"bytes\":%llu}\n", static_cast<unsigned long long>(done->entries),
               static_cast<unsigned long long>(done->bytes));

@@ -17,8 +17,8 @@ std::vector<std::string_view> split_parts(std::string_view path) {
   return parts;
 }
 
-agent::Outcome<EntryPath> refuse(const char* why) {
-  return agent::failure("refused", why);
+Result<EntryPath> refuse(const char* why) {
+  return fail(ErrorKind::refused, why);
 }
 
 }  // namespace
@@ -68,7 +68,7 @@ std::string shown(std::string_view name) {
   return text + (name.size() > 200 ? "...\"" : "\"");
 }
 
-agent::Outcome<EntryPath> check_entry_path(std::string_view raw) {
+Result<EntryPath> check_entry_path(std::string_view raw) {
   if (!is_utf8(raw)) return refuse("the name is not valid UTF-8");
   if (!raw.empty() && raw.front() == '/') return refuse("an absolute path");
   std::vector<std::string_view> parts = split_parts(raw);
@@ -84,9 +84,9 @@ agent::Outcome<EntryPath> check_entry_path(std::string_view raw) {
   return path;
 }
 
-agent::Done check_symlink_target(const EntryPath& link, std::string_view target) {
+Status check_symlink_target(const EntryPath& link, std::string_view target) {
   auto refuse_link = [&](const char* why) {
-    return agent::failure("refused", "symlink to " + shown(target) + ": " + why);
+    return fail(ErrorKind::refused, "symlink to " + shown(target) + ": " + why);
   };
   if (target.empty()) return refuse_link("empty target");
   if (!is_utf8(target)) return refuse_link("the target is not valid UTF-8");

@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-#include "agent/host/result.hpp"
+#include "base/error.hpp"
 
 namespace gpunb::data {
 
@@ -18,12 +18,12 @@ struct EntryPath {
 };
 
 // A "refused" failure for names that are not UTF-8, absolute paths and ".." parts.
-agent::Outcome<EntryPath> check_entry_path(std::string_view raw);
+Result<EntryPath> check_entry_path(std::string_view raw);
 
 // A symlink at LINK pointing to TARGET stays inside DIR: TARGET is relative, its ".." parts come
 // first and climb no higher than DIR. A ".." after a name could climb out through another symlink
 // (l1 -> "..", then l2 -> "d/l1/.."), so it is refused even when the text alone stays inside.
-agent::Done check_symlink_target(const EntryPath& link, std::string_view target);
+Status check_symlink_target(const EntryPath& link, std::string_view target);
 
 // True when TEXT is valid UTF-8 (no overlong forms, surrogates or code points past U+10FFFF).
 // Entry names and link targets must be: a name the archive gives as other bytes is refused.

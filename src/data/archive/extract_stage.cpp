@@ -22,16 +22,16 @@ namespace {
 namespace fs = std::filesystem;
 constexpr int kDirFlags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
 
-agent::Failure system_failure(const std::string& what) {
-  return {"internal", what + ": " + std::strerror(errno)};
+Error system_failure(const std::string& what) {
+  return {ErrorKind::internal, what + ": " + std::strerror(errno)};
 }
 
-agent::Done refuse(const std::string& path, const std::string& why) {
-  return agent::failure("refused", "refused archive entry " + shown(path) + ": " + why);
+Status refuse(const std::string& path, const std::string& why) {
+  return fail(ErrorKind::refused, "refused archive entry " + shown(path) + ": " + why);
 }
 
 // The names in folder DIR, "." and ".." left out.
-agent::Outcome<std::vector<std::string>> names_in(int dir) {
+Result<std::vector<std::string>> names_in(int dir) {
   int copy = ::fcntl(dir, F_DUPFD_CLOEXEC, 0);
   DIR* stream = copy < 0 ? nullptr : ::fdopendir(copy);
   if (!stream) {
@@ -48,11 +48,10 @@ agent::Outcome<std::vector<std::string>> names_in(int dir) {
   return names;
 }
 
-agent::Done merge(int from, int to, const std::string& rel, bool move);
+Status merge(int from, int to, const std::string& rel, bool move);
 
 // Entry NAME of staged folder FROM against its place in TO (PATH below the target).
-agent::Done merge_entry(int from, int to, const std::string& name, const std::string& path,
-                        bool move) {
+Status merge_entry(int from, int to, const std::string& name, const std::string& path, bool move) {
   struct stat staged {
   }, there{};
   if (::fstatat(from, name.c_str(), &staged, AT_SYMLINK_NOFOLLOW) != 0) {
@@ -84,7 +83,7 @@ agent::Done merge_entry(int from, int to, const std::string& name, const std::st
 
 // Staged folder FROM against its place TO in the target (REL below it): with MOVE, renames each
 // entry into place, else only checks that every rename can happen.
-agent::Done merge(int from, int to, const std::string& rel, bool move) {
+Status merge(int from, int to, const std::string& rel, bool move) {
   auto names = names_in(from);
   if (!names) return tl::unexpected(names.error());
   for (const auto& name : *names) {
@@ -119,11 +118,11 @@ std::string stage_prefix(std::string_view archive_name) {
   return "." + std::string(archive_name.substr(0, 160)) + ".gpunb-unpack-";
 }
 
-agent::Outcome<Stage> Stage::make(const fs::path& dir, std::string_view archive_name) {
+Result<Stage> Stage::make(const fs::path& dir, std::string_view archive_name) {
   static std::atomic<unsigned> counter{0};
   std::error_code ec;
   fs::create_directories(dir, ec);
-  if (ec) return agent::failure("internal", "cannot create " + dir.string() + ": " + ec.message());
+  if (ec) return fail(ErrorKind::internal, "cannot create " + dir.string() + ": " + ec.message());
   std::string prefix = stage_prefix(archive_name);
   remove_stale(dir, prefix);
   for (;;) {
@@ -143,7 +142,7 @@ Stage::~Stage() {
   if (!stage_.empty()) fs::remove_all(stage_, ec);
 }
 
-agent::Done Stage::commit() {
+Status Stage::commit() {
   Fd from(::open(stage_.c_str(), kDirFlags));
   Fd to(::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!from || !to) return tl::unexpected(system_failure("cannot open " + dir_.string()));

@@ -12,15 +12,14 @@
 #include <string>
 #include <string_view>
 
-#include "agent/host/result.hpp"
+#include "base/error.hpp"
 
 namespace gpunb::data {
 
 class Stage {
  public:
   // A fresh, empty stage for an archive named ARCHIVE_NAME extracted into DIR (made if absent).
-  static agent::Outcome<Stage> make(const std::filesystem::path& dir,
-                                    std::string_view archive_name);
+  static Result<Stage> make(const std::filesystem::path& dir, std::string_view archive_name);
   Stage(Stage&& other) noexcept;
   Stage& operator=(Stage&&) = delete;
   Stage(const Stage&) = delete;
@@ -29,7 +28,7 @@ class Stage {
 
   const std::filesystem::path& path() const { return stage_; }
   // Moves the stage's contents into DIR; the stage is gone afterwards.
-  agent::Done commit();
+  Status commit();
 
  private:
   Stage(std::filesystem::path dir, std::filesystem::path stage)

@@ -59,7 +59,7 @@ struct HttpClient::Impl {
   std::map<std::string, std::vector<std::unique_ptr<Connection>>> idle;
   std::shared_ptr<TlsContext> tls;
 
-  Outcome<std::unique_ptr<Connection>> connect(const Url& url) {
+  Result<std::unique_ptr<Connection>> connect(const Url& url) {
     std::shared_ptr<TlsContext> context;
     if (url.scheme == "https") {
       std::lock_guard lock(mutex);
@@ -92,10 +92,10 @@ struct HttpClient::Impl {
 
   // Sends REQUEST and reads the response's head; a kept-alive connection the server had closed
   // meanwhile is replaced by a new one.
-  Outcome<ResponseHead> exchange(const HttpRequest& request, std::unique_ptr<Connection>& out) {
+  Result<ResponseHead> exchange(const HttpRequest& request, std::unique_ptr<Connection>& out) {
     if (auto reused = take_idle(request.url)) {
       auto head = exchange_on(*reused, request);
-      if (head || head.error().message.starts_with("timed out")) {
+      if (head || head.error().kind == ErrorKind::timeout) {
         out = std::move(reused);
         return head;
       }
@@ -106,7 +106,7 @@ struct HttpClient::Impl {
     return exchange_on(*out, request);
   }
 
-  static Outcome<ResponseHead> exchange_on(Connection& connection, const HttpRequest& request) {
+  static Result<ResponseHead> exchange_on(Connection& connection, const HttpRequest& request) {
     if (auto sent = connection.write(format_request(request)); !sent) {
       return tl::unexpected(sent.error());
     }
@@ -119,7 +119,7 @@ struct HttpClient::Impl {
     bool small = head.framing == Framing::kNone ||
                  (head.framing == Framing::kLength && *head.head.content_length <= kMaxDrain);
     if (!small || !head.keep_alive) return;
-    auto ignore = [](const char*, size_t) -> Done { return {}; };
+    auto ignore = [](const char*, size_t) -> Status { return {}; };
     if (read_body(*connection, head, ignore)) give_back(url, std::move(connection));
   }
 };
@@ -143,8 +143,8 @@ const HttpOptions& HttpClient::options() const {
   return impl_->options;
 }
 
-Outcome<HttpHead> HttpClient::send(const HttpRequest& request, const HeadCheck& check,
-                                   const BodySink& sink) {
+Result<HttpHead> HttpClient::send(const HttpRequest& request, const HeadCheck& check,
+                                  const BodySink& sink) {
   HttpRequest current = request;
   for (int hops = 0;; ++hops) {
     std::unique_ptr<Connection> connection;
@@ -154,19 +154,19 @@ Outcome<HttpHead> HttpClient::send(const HttpRequest& request, const HeadCheck& 
     auto location = header(head->head.headers, "Location");
     if (is_redirect(head->head.status) && location) {
       if (hops >= impl_->options.max_redirects) {
-        return failure("network", "too many redirects from " + request.url.redacted());
+        return fail(ErrorKind::network, "too many redirects from " + request.url.redacted());
       }
       impl_->finish_redirect(current.url, std::move(connection), *head);
       auto next = redirected(current, head->head.status, *location);
       if (current.url.scheme == "https" && next.url.scheme != "https") {
-        return failure("refused", current.url.redacted() + " redirects to plain http (" +
-                                      next.url.redacted() + "): not followed, the download " +
-                                      "would travel unencrypted; ask for an https link");
+        return fail(ErrorKind::refused, current.url.redacted() + " redirects to plain http (" +
+                                            next.url.redacted() + "): not followed, the download " +
+                                            "would travel unencrypted; ask for an https link");
       }
       current = std::move(next);
       continue;
     }
-    auto wanted = check ? check(head->head) : Outcome<bool>(true);
+    auto wanted = check ? check(head->head) : Result<bool>(true);
     if (!wanted) return tl::unexpected(wanted.error());
     if (!*wanted) return head->head;  // the connection is closed, not drained
     if (auto done = read_body(*connection, *head, sink); !done) return tl::unexpected(done.error());
@@ -175,13 +175,13 @@ Outcome<HttpHead> HttpClient::send(const HttpRequest& request, const HeadCheck& 
   }
 }
 
-Outcome<std::pair<HttpHead, std::string>> HttpClient::get_text(const HttpRequest& request,
-                                                               size_t max_bytes) {
+Result<std::pair<HttpHead, std::string>> HttpClient::get_text(const HttpRequest& request,
+                                                              size_t max_bytes) {
   std::string body;
-  auto sink = [&](const char* data, size_t size) -> Done {
+  auto sink = [&](const char* data, size_t size) -> Status {
     if (body.size() + size > max_bytes) {
-      return failure("refused", "the response from " + request.url.redacted() + " is over " +
-                                    std::to_string(max_bytes) + " bytes");
+      return fail(ErrorKind::refused, "the response from " + request.url.redacted() + " is over " +
+                                          std::to_string(max_bytes) + " bytes");
     }
     body.append(data, size);
     return {};

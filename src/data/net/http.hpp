@@ -15,21 +15,17 @@
 #include <utility>
 #include <vector>
 
-#include "agent/host/result.hpp"
+#include "base/error.hpp"
 
 namespace gpunb::data {
-
-using agent::Done;
-using agent::failure;
-using agent::Outcome;
 
 struct Url {
   std::string scheme;  // "http" or "https"
   std::string host;    // a name, an IPv4 literal, or an IPv6 literal without brackets
   int port = 0;        // always set (80/443 by default)
   std::string target;  // path and query, "/" at least
-  static Outcome<Url> parse(std::string_view text);  // usage failure with the reason
-  Url resolve(std::string_view location) const;      // a Location header against this URL
+  static Result<Url> parse(std::string_view text);  // usage failure with the reason
+  Url resolve(std::string_view location) const;     // a Location header against this URL
   std::string str() const;
   std::string redacted() const;  // without the query (presigned URLs carry signatures)
 };
@@ -59,10 +55,10 @@ struct HttpOptions {
 };
 
 // Bytes of a response body in order; a failure returned here ends the transfer.
-using BodySink = std::function<Done(const char* data, size_t size)>;
+using BodySink = std::function<Status(const char* data, size_t size)>;
 // Called once with the final head (after redirects); false: the body is not wanted (the
 // connection is then closed rather than drained).
-using HeadCheck = std::function<Outcome<bool>(const HttpHead& head)>;
+using HeadCheck = std::function<Result<bool>(const HttpHead& head)>;
 
 class HttpClient {
  public:
@@ -76,10 +72,10 @@ class HttpClient {
   // One request (keep-alive connections are reused per host:port; one client may serve several
   // threads at once). Network problems fail with kind "network", TLS verification with kind
   // "refused", bad URLs with kind "usage".
-  Outcome<HttpHead> send(const HttpRequest& request, const HeadCheck& check, const BodySink& sink);
+  Result<HttpHead> send(const HttpRequest& request, const HeadCheck& check, const BodySink& sink);
   // A whole small body (HTML pages, XML): fails when it grows over MAX_BYTES.
-  Outcome<std::pair<HttpHead, std::string>> get_text(const HttpRequest& request,
-                                                     size_t max_bytes = size_t{4} << 20);
+  Result<std::pair<HttpHead, std::string>> get_text(const HttpRequest& request,
+                                                    size_t max_bytes = size_t{4} << 20);
   const HttpOptions& options() const;
 
  private:

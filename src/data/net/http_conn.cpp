@@ -8,15 +8,15 @@
 
 namespace gpunb::data {
 
-Outcome<std::unique_ptr<Connection>> Connection::open(const Url& url, const HttpOptions& options,
-                                                      const TlsContext* tls) {
+Result<std::unique_ptr<Connection>> Connection::open(const Url& url, const HttpOptions& options,
+                                                     const TlsContext* tls) {
   auto deadline = SteadyClock::now() + options.connect_timeout;
   auto addresses = resolve_host(url.host);
   if (!addresses) return tl::unexpected(addresses.error());
   auto fd = tcp_connect(*addresses, url.port, deadline);
   if (!fd) {
-    return failure("network",
-                   url.host + ":" + std::to_string(url.port) + ": " + fd.error().message);
+    return fail(ErrorKind::network,
+                url.host + ":" + std::to_string(url.port) + ": " + fd.error().message);
   }
   std::optional<TlsStream> stream;
   if (url.scheme == "https") {
@@ -27,7 +27,7 @@ Outcome<std::unique_ptr<Connection>> Connection::open(const Url& url, const Http
   return std::make_unique<Connection>(std::move(*fd), std::move(stream), options.idle_timeout);
 }
 
-Done Connection::write(std::string_view data) {
+Status Connection::write(std::string_view data) {
   auto deadline = SteadyClock::now() + idle_;
   if (tls_) return tls_->write(data, deadline);
   while (!data.empty()) {
@@ -39,18 +39,19 @@ Done Connection::write(std::string_view data) {
     }
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && errno != EAGAIN)
-      return failure("network", std::string("send: ") + std::strerror(errno));
-    if (!wait_fd(fd_.get(), POLLOUT, deadline)) return failure("network", "send timed out");
+      return fail(ErrorKind::network, std::string("send: ") + std::strerror(errno));
+    if (!wait_fd(fd_.get(), POLLOUT, deadline)) return fail(ErrorKind::timeout, "send timed out");
   }
   return {};
 }
 
-Outcome<size_t> Connection::read_socket(char* data, size_t size) {
+Result<size_t> Connection::read_socket(char* data, size_t size) {
   auto deadline = SteadyClock::now() + idle_;
   if (tls_) {
     auto got = tls_->read(data, size, deadline);
-    if (!got && got.error().message.starts_with("timed out")) {
-      return failure("network", "timed out: no data for " + std::to_string(idle_.count()) + " ms");
+    if (!got && got.error().kind == ErrorKind::timeout) {
+      return fail(ErrorKind::timeout,
+                  "timed out: no data for " + std::to_string(idle_.count()) + " ms");
     }
     return got;
   }
@@ -58,14 +59,16 @@ Outcome<size_t> Connection::read_socket(char* data, size_t size) {
     ssize_t n = ::recv(fd_.get(), data, size, 0);
     if (n >= 0) return static_cast<size_t>(n);
     if (errno == EINTR) continue;
-    if (errno != EAGAIN) return failure("network", std::string("receive: ") + std::strerror(errno));
+    if (errno != EAGAIN)
+      return fail(ErrorKind::network, std::string("receive: ") + std::strerror(errno));
     if (!wait_fd(fd_.get(), POLLIN, deadline)) {
-      return failure("network", "timed out: no data for " + std::to_string(idle_.count()) + " ms");
+      return fail(ErrorKind::timeout,
+                  "timed out: no data for " + std::to_string(idle_.count()) + " ms");
     }
   }
 }
 
-Outcome<size_t> Connection::read_some(char* data, size_t size) {
+Result<size_t> Connection::read_some(char* data, size_t size) {
   if (start_ < buffer_.size()) {
     size_t n = std::min(size, buffer_.size() - start_);
     std::memcpy(data, buffer_.data() + start_, n);
@@ -75,7 +78,7 @@ Outcome<size_t> Connection::read_some(char* data, size_t size) {
   return read_socket(data, size);
 }
 
-Done Connection::fill() {
+Status Connection::fill() {
   if (start_ > 0) {
     buffer_.erase(0, start_);
     start_ = 0;
@@ -85,11 +88,11 @@ Done Connection::fill() {
   auto got = read_socket(buffer_.data() + old, 16 * 1024);
   buffer_.resize(old + (got ? *got : 0));
   if (!got) return tl::unexpected(got.error());
-  if (*got == 0) return failure("network", "the connection was closed");
+  if (*got == 0) return fail(ErrorKind::network, "the connection was closed");
   return {};
 }
 
-Outcome<std::string> Connection::read_line(size_t max) {
+Result<std::string> Connection::read_line(size_t max) {
   for (;;) {
     auto end = buffer_.find('\n', start_);
     if (end != std::string::npos) {
@@ -98,7 +101,7 @@ Outcome<std::string> Connection::read_line(size_t max) {
       if (line.ends_with('\r')) line.pop_back();
       return line;
     }
-    if (buffer_.size() - start_ > max) return failure("network", "a header line too long");
+    if (buffer_.size() - start_ > max) return fail(ErrorKind::network, "a header line too long");
     if (auto done = fill(); !done) return tl::unexpected(done.error());
   }
 }

@@ -17,24 +17,24 @@ namespace gpunb::data {
 class Connection {
  public:
   // Resolves URL's host, connects, and for https makes the TLS session (TLS must be set then).
-  static Outcome<std::unique_ptr<Connection>> open(const Url& url, const HttpOptions& options,
-                                                   const TlsContext* tls);
+  static Result<std::unique_ptr<Connection>> open(const Url& url, const HttpOptions& options,
+                                                  const TlsContext* tls);
   Connection(Fd fd, std::optional<TlsStream> tls, std::chrono::milliseconds idle)
       : fd_(std::move(fd)), tls_(std::move(tls)), idle_(idle) {}
 
-  Done write(std::string_view data);
+  Status write(std::string_view data);
   // Up to SIZE bytes (the buffer's first); 0 when the peer closed. Kind "network" on a timeout.
-  Outcome<size_t> read_some(char* data, size_t size);
+  Result<size_t> read_some(char* data, size_t size);
   // One line without its CRLF; fails on EOF or when longer than MAX.
-  Outcome<std::string> read_line(size_t max = 64 * 1024);
+  Result<std::string> read_line(size_t max = 64 * 1024);
   // False after a TLS peer closed without close_notify (see TlsStream::truncated).
   bool closed_cleanly() const { return !tls_ || !tls_->truncated(); }
   // Idle, nothing buffered, and not closed by the peer: fit for another request.
   bool reusable() const;
 
  private:
-  Outcome<size_t> read_socket(char* data, size_t size);
-  Done fill();  // reads more into buffer_
+  Result<size_t> read_socket(char* data, size_t size);
+  Status fill();  // reads more into buffer_
 
   Fd fd_;
   std::optional<TlsStream> tls_;

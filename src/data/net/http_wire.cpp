@@ -23,19 +23,19 @@ bool contains_token(std::string_view value, std::string_view token) {
   return lower.find(token) != std::string::npos;
 }
 
-Outcome<int> parse_status_line(const std::string& line, bool& http10) {
+Result<int> parse_status_line(const std::string& line, bool& http10) {
   int status = 0;
   if (!line.starts_with("HTTP/1.") || line.size() < 12 || line[8] != ' ') {
-    return failure("network", "not an HTTP response");
+    return fail(ErrorKind::network, "not an HTTP response");
   }
   http10 = line[7] == '0';
   auto [end, ec] = std::from_chars(line.data() + 9, line.data() + 12, status);
   if (ec != std::errc() || status < 100 || status > 999)
-    return failure("network", "bad HTTP status");
+    return fail(ErrorKind::network, "bad HTTP status");
   return status;
 }
 
-Outcome<Headers> read_headers(Connection& connection) {
+Result<Headers> read_headers(Connection& connection) {
   Headers headers;
   for (;;) {
     auto line = connection.read_line();
@@ -46,16 +46,17 @@ Outcome<Headers> read_headers(Connection& connection) {
       continue;
     }
     auto colon = line->find(':');
-    if (colon == std::string::npos || colon == 0) return failure("network", "a bad header line");
-    if (headers.size() >= kMaxHeaders) return failure("network", "too many headers");
+    if (colon == std::string::npos || colon == 0)
+      return fail(ErrorKind::network, "a bad header line");
+    if (headers.size() >= kMaxHeaders) return fail(ErrorKind::network, "too many headers");
     headers.emplace_back(trim(line->substr(0, colon)), trim(line->substr(colon + 1)));
   }
 }
 
-Outcome<std::uint64_t> parse_length(std::string_view text, int base) {
+Result<std::uint64_t> parse_length(std::string_view text, int base) {
   std::uint64_t value = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value, base);
-  if (ec != std::errc() || end == text.data()) return failure("network", "a bad body length");
+  if (ec != std::errc() || end == text.data()) return fail(ErrorKind::network, "a bad body length");
   return value;
 }
 
@@ -79,25 +80,27 @@ void set_framing(ResponseHead& out, std::string_view method, bool http10) {
 }
 
 // Exactly LENGTH bytes to SINK (kNone: none; kClose: until EOF when LENGTH is nullopt).
-Done copy_body(Connection& connection, std::optional<std::uint64_t> length, const BodySink& sink) {
+Status copy_body(Connection& connection, std::optional<std::uint64_t> length,
+                 const BodySink& sink) {
   std::vector<char> buffer(kBodyBuffer);
   std::uint64_t left = length.value_or(UINT64_MAX);
   while (left > 0) {
     auto got = connection.read_some(buffer.data(), std::min<std::uint64_t>(left, buffer.size()));
     if (!got) return tl::unexpected(got.error());
     if (*got == 0 && !length && !connection.closed_cleanly()) {
-      return failure("network",
-                     "the TLS connection closed without close_notify: the body may be cut short");
+      return fail(ErrorKind::network,
+                  "the TLS connection closed without close_notify: the body may be cut short");
     }
     if (*got == 0 && !length) return {};
-    if (*got == 0) return failure("network", "the connection was cut in the middle of the body");
+    if (*got == 0)
+      return fail(ErrorKind::network, "the connection was cut in the middle of the body");
     if (auto done = sink(buffer.data(), *got); !done) return done;
     left -= *got;
   }
   return {};
 }
 
-Done read_chunked(Connection& connection, const BodySink& sink) {
+Status read_chunked(Connection& connection, const BodySink& sink) {
   for (;;) {
     auto line = connection.read_line();
     if (!line) return tl::unexpected(line.error());
@@ -106,7 +109,7 @@ Done read_chunked(Connection& connection, const BodySink& sink) {
     if (*size == 0) break;
     if (auto done = copy_body(connection, *size, sink); !done) return done;
     auto crlf = connection.read_line(2);
-    if (!crlf || !crlf->empty()) return failure("network", "a bad chunk in the body");
+    if (!crlf || !crlf->empty()) return fail(ErrorKind::network, "a bad chunk in the body");
   }
   for (;;) {  // trailers, up to the empty line
     auto line = connection.read_line();
@@ -133,7 +136,7 @@ std::string format_request(const HttpRequest& request) {
   return out + "\r\n" + request.body;
 }
 
-Outcome<ResponseHead> read_head(Connection& connection, std::string_view method) {
+Result<ResponseHead> read_head(Connection& connection, std::string_view method) {
   for (;;) {
     auto line = connection.read_line();
     if (!line) return tl::unexpected(line.error());
@@ -156,7 +159,7 @@ Outcome<ResponseHead> read_head(Connection& connection, std::string_view method)
   }
 }
 
-Done read_body(Connection& connection, const ResponseHead& head, const BodySink& sink) {
+Status read_body(Connection& connection, const ResponseHead& head, const BodySink& sink) {
   switch (head.framing) {
     case Framing::kNone:
       return {};

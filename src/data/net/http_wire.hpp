@@ -21,8 +21,8 @@ struct ResponseHead {
 // The request line and headers (Host, Connection: keep-alive, Content-Length added) and the body.
 std::string format_request(const HttpRequest& request);
 // Reads the head of the response to a METHOD request (1xx interim responses skipped).
-Outcome<ResponseHead> read_head(Connection& connection, std::string_view method);
+Result<ResponseHead> read_head(Connection& connection, std::string_view method);
 // Reads the body as framed, handing it to SINK; the connection is at the next response after.
-Done read_body(Connection& connection, const ResponseHead& head, const BodySink& sink);
+Status read_body(Connection& connection, const ResponseHead& head, const BodySink& sink);
 
 }  // namespace gpunb::data

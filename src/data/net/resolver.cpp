@@ -13,8 +13,6 @@
 namespace gpunb::data {
 namespace {
 
-using agent::failure;
-
 std::vector<std::string_view> words(std::string_view line) {
   std::vector<std::string_view> out;
   size_t i = 0;
@@ -134,17 +132,17 @@ ResolvConf parse_resolv_conf(std::string_view content) {
   return conf;
 }
 
-agent::Outcome<std::vector<IpAddress>> resolve_host(std::string_view name,
-                                                    const ResolverFiles& files) {
+Result<std::vector<IpAddress>> resolve_host(std::string_view name, const ResolverFiles& files) {
   if (auto literal = IpAddress::parse(name)) return std::vector<IpAddress>{*literal};
-  if (name.empty()) return failure("usage", "an empty host name");
+  if (name.empty()) return fail(ErrorKind::usage, "an empty host name");
   if (auto found = hosts_lookup(read_file(files.hosts), name); !found.empty()) return found;
   if (iequals(name, "localhost") || iequals(name, "localhost.")) {
     return std::vector<IpAddress>{*IpAddress::parse("127.0.0.1")};
   }
   auto found = dns_resolve(parse_resolv_conf(read_file(files.resolv_conf)), name);
   if (!found)
-    return failure("network", "cannot resolve " + std::string(name) + ": " + found.error().message);
+    return fail(ErrorKind::network,
+                "cannot resolve " + std::string(name) + ": " + found.error().message);
   return found;
 }
 

@@ -15,11 +15,9 @@
 #include <string_view>
 #include <vector>
 
-#include "agent/host/result.hpp"
+#include "base/error.hpp"
 
 namespace gpunb::data {
-
-using agent::Outcome;
 
 struct IpAddress {
   int family = AF_INET;                                          // AF_INET or AF_INET6
@@ -47,23 +45,22 @@ ResolvConf parse_resolv_conf(std::string_view content);
 // section that belong to NAME or to the CNAME chain from it (records of other names ignored).
 inline constexpr std::uint16_t kTypeA = 1;
 inline constexpr std::uint16_t kTypeAaaa = 28;
-Outcome<std::string> dns_query(std::uint16_t id, std::string_view name, std::uint16_t type);
+Result<std::string> dns_query(std::uint16_t id, std::string_view name, std::uint16_t type);
 bool dns_replies_to(std::string_view reply, std::uint16_t id, std::string_view name,
                     std::uint16_t type);
 bool dns_truncated(std::string_view reply);
-Outcome<std::vector<IpAddress>> dns_answers(std::string_view reply, std::uint16_t id,
-                                            std::string_view name, std::uint16_t type);
+Result<std::vector<IpAddress>> dns_answers(std::string_view reply, std::uint16_t id,
+                                           std::string_view name, std::uint16_t type);
 
 // Asks CONF's servers over UDP, then TCP for a truncated reply (A first, then AAAA); kind
 // "network" when nothing answers.
-Outcome<std::vector<IpAddress>> dns_resolve(const ResolvConf& conf, std::string_view name);
+Result<std::vector<IpAddress>> dns_resolve(const ResolvConf& conf, std::string_view name);
 
 struct ResolverFiles {
   std::string hosts = "/etc/hosts";
   std::string resolv_conf = "/etc/resolv.conf";
 };
 // The whole chain; failure kind "network" ("cannot resolve NAME").
-Outcome<std::vector<IpAddress>> resolve_host(std::string_view name,
-                                             const ResolverFiles& files = {});
+Result<std::vector<IpAddress>> resolve_host(std::string_view name, const ResolverFiles& files = {});
 
 }  // namespace gpunb::data

@@ -17,9 +17,6 @@
 namespace gpunb::data {
 namespace {
 
-using agent::failure;
-using agent::Outcome;
-
 constexpr std::uint16_t kClassIn = 1;
 constexpr std::uint16_t kTypeCname = 5;
 constexpr std::uint16_t kFlagReply = 0x8000;
@@ -91,30 +88,30 @@ struct Question {
 };
 
 // The first datagram from SERVER that replies to QUESTION; others are ignored.
-Outcome<std::string> ask_udp(const IpAddress& server, int port, const Question& question,
-                             std::chrono::milliseconds timeout) {
+Result<std::string> ask_udp(const IpAddress& server, int port, const Question& question,
+                            std::chrono::milliseconds timeout) {
   Fd fd(::socket(server.family, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
-  if (!fd.valid()) return failure("network", std::string("socket: ") + std::strerror(errno));
+  if (!fd.valid()) return fail(ErrorKind::network, std::string("socket: ") + std::strerror(errno));
   socklen_t length = 0;
   sockaddr_storage address = server.sockaddr(port, length);
   if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&address), length) != 0 ||
       ::send(fd.get(), question.wire.data(), question.wire.size(), 0) < 0) {
-    return failure("network", server.str() + ": " + std::strerror(errno));
+    return fail(ErrorKind::network, server.str() + ": " + std::strerror(errno));
   }
   auto deadline = SteadyClock::now() + timeout;
   std::string reply(65536, '\0');
   while (wait_fd(fd.get(), POLLIN, deadline)) {
     ssize_t n = ::recv(fd.get(), reply.data(), reply.size(), 0);
     if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
-    if (n < 0) return failure("network", server.str() + ": " + std::strerror(errno));
+    if (n < 0) return fail(ErrorKind::network, server.str() + ": " + std::strerror(errno));
     std::string_view got(reply.data(), static_cast<size_t>(n));
     if (dns_replies_to(got, question.id, question.name, question.type)) return std::string(got);
   }
-  return failure("network", server.str() + ": no answer");
+  return fail(ErrorKind::network, server.str() + ": no answer");
 }
 
 // Reads exactly SIZE bytes into OUT by DEADLINE.
-agent::Done read_exactly(int fd, char* out, size_t size, SteadyClock::time_point deadline) {
+Status read_exactly(int fd, char* out, size_t size, SteadyClock::time_point deadline) {
   while (size > 0) {
     ssize_t n = ::recv(fd, out, size, 0);
     if (n > 0) {
@@ -122,20 +119,21 @@ agent::Done read_exactly(int fd, char* out, size_t size, SteadyClock::time_point
       size -= static_cast<size_t>(n);
       continue;
     }
-    if (n == 0) return failure("network", "the DNS server closed the TCP connection");
+    if (n == 0) return fail(ErrorKind::network, "the DNS server closed the TCP connection");
     if (errno == EINTR) continue;
-    if (errno != EAGAIN) return failure("network", std::string("receive: ") + std::strerror(errno));
-    if (!wait_fd(fd, POLLIN, deadline)) return failure("network", "no answer over TCP");
+    if (errno != EAGAIN)
+      return fail(ErrorKind::network, std::string("receive: ") + std::strerror(errno));
+    if (!wait_fd(fd, POLLIN, deadline)) return fail(ErrorKind::network, "no answer over TCP");
   }
   return {};
 }
 
 // The same question over TCP (RFC 7766): a two-byte length before each message.
-Outcome<std::string> ask_tcp(const IpAddress& server, int port, const Question& question,
-                             std::chrono::milliseconds timeout) {
+Result<std::string> ask_tcp(const IpAddress& server, int port, const Question& question,
+                            std::chrono::milliseconds timeout) {
   auto deadline = SteadyClock::now() + timeout;
   auto fd = tcp_connect({server}, port, deadline);
-  if (!fd) return failure("network", server.str() + " over TCP: " + fd.error().message);
+  if (!fd) return fail(ErrorKind::network, server.str() + " over TCP: " + fd.error().message);
   std::string framed;
   put16(framed, static_cast<std::uint16_t>(question.wire.size()));
   framed += question.wire;
@@ -143,9 +141,9 @@ Outcome<std::string> ask_tcp(const IpAddress& server, int port, const Question& 
     ssize_t n = ::send(fd->get(), left.data(), left.size(), MSG_NOSIGNAL);
     if (n > 0) left.remove_prefix(static_cast<size_t>(n));
     if (n < 0 && errno != EINTR && errno != EAGAIN)
-      return failure("network", server.str() + " over TCP: " + std::strerror(errno));
+      return fail(ErrorKind::network, server.str() + " over TCP: " + std::strerror(errno));
     if (n < 0 && errno == EAGAIN && !wait_fd(fd->get(), POLLOUT, deadline))
-      return failure("network", server.str() + " over TCP: send timed out");
+      return fail(ErrorKind::timeout, server.str() + " over TCP: send timed out");
   }
   char size[2];
   if (auto done = read_exactly(fd->get(), size, 2, deadline); !done)
@@ -154,20 +152,20 @@ Outcome<std::string> ask_tcp(const IpAddress& server, int port, const Question& 
   if (auto done = read_exactly(fd->get(), reply.data(), reply.size(), deadline); !done)
     return tl::unexpected(done.error());
   if (!dns_replies_to(reply, question.id, question.name, question.type))
-    return failure("network", server.str() + " over TCP: not a reply to our query");
+    return fail(ErrorKind::network, server.str() + " over TCP: not a reply to our query");
   return reply;
 }
 
-Outcome<std::string> ask_server(const ResolvConf& conf, const IpAddress& server,
-                                const Question& question) {
+Result<std::string> ask_server(const ResolvConf& conf, const IpAddress& server,
+                               const Question& question) {
   auto reply = ask_udp(server, conf.port, question, conf.timeout);
   if (!reply || !dns_truncated(*reply)) return reply;
   return ask_tcp(server, conf.port, question, conf.timeout);
 }
 
 // One type over the servers and rounds: the addresses (empty: a definite "none"), or a failure.
-Outcome<std::vector<IpAddress>> ask_type(const ResolvConf& conf, std::string_view name,
-                                         std::uint16_t type) {
+Result<std::vector<IpAddress>> ask_type(const ResolvConf& conf, std::string_view name,
+                                        std::uint16_t type) {
   std::string last = "no nameserver";
   for (int round = 0; round < conf.attempts; ++round) {
     for (const auto& server : conf.nameservers) {
@@ -181,11 +179,11 @@ Outcome<std::vector<IpAddress>> ask_type(const ResolvConf& conf, std::string_vie
         continue;
       }
       auto answers = dns_answers(*reply, question.id, name, type);
-      if (answers || answers.error().message == "no such name") return answers;
+      if (answers || answers.error().kind == ErrorKind::not_found) return answers;
       last = answers.error().message;
     }
   }
-  return failure("network", last);
+  return fail(ErrorKind::network, last);
 }
 
 // The addresses of RECORD (at AT) when it is of TYPE and class IN and belongs to one of NAMES;
@@ -217,7 +215,7 @@ std::optional<size_t> read_record(std::string_view reply, size_t at, std::uint16
 
 }  // namespace
 
-Outcome<std::string> dns_query(std::uint16_t id, std::string_view name, std::uint16_t type) {
+Result<std::string> dns_query(std::uint16_t id, std::string_view name, std::uint16_t type) {
   std::string out;
   put16(out, id);
   put16(out, 0x0100);  // standard query, recursion desired
@@ -227,7 +225,8 @@ Outcome<std::string> dns_query(std::uint16_t id, std::string_view name, std::uin
   while (start <= name.size()) {
     size_t dot = std::min(name.find('.', start), name.size());
     size_t length = dot - start;
-    if (length == 0 || length > 63) return failure("usage", "bad host name " + std::string(name));
+    if (length == 0 || length > 63)
+      return fail(ErrorKind::usage, "bad host name " + std::string(name));
     out.push_back(static_cast<char>(length));
     out.append(name.substr(start, length));
     start = dot + 1;
@@ -253,29 +252,30 @@ bool dns_truncated(std::string_view reply) {
   return reply.size() >= kHeader && (get16(reply, 2) & kFlagTruncated) != 0;
 }
 
-Outcome<std::vector<IpAddress>> dns_answers(std::string_view reply, std::uint16_t id,
-                                            std::string_view name, std::uint16_t type) {
+Result<std::vector<IpAddress>> dns_answers(std::string_view reply, std::uint16_t id,
+                                           std::string_view name, std::uint16_t type) {
   if (!dns_replies_to(reply, id, name, type))
-    return failure("network", "not a DNS reply to our query");
+    return fail(ErrorKind::network, "not a DNS reply to our query");
   if (int rcode = get16(reply, 2) & 0xf; rcode != 0) {
-    return failure("network", rcode == 3 ? "no such name" : "DNS error " + std::to_string(rcode));
+    if (rcode == 3) return fail(ErrorKind::not_found, "no such name");
+    return fail(ErrorKind::network, "DNS error " + std::to_string(rcode));
   }
   std::optional<size_t> at = read_name(reply, kHeader)->end + 4;
   std::vector<std::string> names{canonical(name)};
   std::vector<IpAddress> out;
   for (int a = get16(reply, 6); a > 0 && at; --a) at = read_record(reply, *at, type, names, out);
-  if (!at) return failure("network", "a malformed DNS reply");
+  if (!at) return fail(ErrorKind::network, "a malformed DNS reply");
   return out;
 }
 
-Outcome<std::vector<IpAddress>> dns_resolve(const ResolvConf& conf, std::string_view name) {
+Result<std::vector<IpAddress>> dns_resolve(const ResolvConf& conf, std::string_view name) {
   auto v4 = ask_type(conf, name, kTypeA);
   if (v4 && !v4->empty()) return v4;
   auto v6 = ask_type(conf, name, kTypeAaaa);
   if (v6 && !v6->empty()) return v6;
   if (!v4) return v4;
   if (!v6) return v6;
-  return failure("network", "no address");
+  return fail(ErrorKind::network, "no address");
 }
 
 }  // namespace gpunb::data

@@ -12,20 +12,17 @@
 namespace gpunb::data {
 namespace {
 
-using agent::Done;
-using agent::failure;
-
-Done connect_one(const Fd& fd, const IpAddress& address, int port,
-                 SteadyClock::time_point deadline) {
+Status connect_one(const Fd& fd, const IpAddress& address, int port,
+                   SteadyClock::time_point deadline) {
   socklen_t length = 0;
   sockaddr_storage storage = address.sockaddr(port, length);
   if (::connect(fd.get(), reinterpret_cast<const sockaddr*>(&storage), length) == 0) return {};
-  if (errno != EINPROGRESS) return failure("network", std::strerror(errno));
-  if (!wait_fd(fd.get(), POLLOUT, deadline)) return failure("network", "connect timed out");
+  if (errno != EINPROGRESS) return fail(ErrorKind::network, std::strerror(errno));
+  if (!wait_fd(fd.get(), POLLOUT, deadline)) return fail(ErrorKind::timeout, "connect timed out");
   int error = 0;
   socklen_t size = sizeof error;
   ::getsockopt(fd.get(), SOL_SOCKET, SO_ERROR, &error, &size);
-  if (error != 0) return failure("network", std::strerror(error));
+  if (error != 0) return fail(ErrorKind::network, std::strerror(error));
   return {};
 }
 
@@ -55,15 +52,16 @@ bool socket_stale(int fd) {
   return ::poll(&p, 1, 0) != 0;  // readable (EOF or stray bytes), an error, or a hangup
 }
 
-agent::Outcome<Fd> tcp_connect(const std::vector<IpAddress>& addresses, int port,
-                               SteadyClock::time_point deadline) {
+Result<Fd> tcp_connect(const std::vector<IpAddress>& addresses, int port,
+                       SteadyClock::time_point deadline) {
   std::vector<IpAddress> ordered = addresses;
   std::stable_sort(ordered.begin(), ordered.end(),
                    [](const IpAddress& a, const IpAddress& b) { return a.family < b.family; });
   std::string last = "no address";
   for (const auto& address : ordered) {
     Fd fd(::socket(address.family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
-    if (!fd.valid()) return failure("internal", std::string("socket: ") + std::strerror(errno));
+    if (!fd.valid())
+      return fail(ErrorKind::internal, std::string("socket: ") + std::strerror(errno));
     auto done = connect_one(fd, address, port, deadline);
     if (done) {
       int one = 1;
@@ -73,7 +71,7 @@ agent::Outcome<Fd> tcp_connect(const std::vector<IpAddress>& addresses, int port
     last = address.str() + ": " + done.error().message;
     if (remaining_ms(deadline) == 0) break;
   }
-  return failure("network", "cannot connect to " + last);
+  return fail(ErrorKind::network, "cannot connect to " + last);
 }
 
 }  // namespace gpunb::data

@@ -6,7 +6,7 @@
 #include <utility>
 #include <vector>
 
-#include "agent/host/result.hpp"
+#include "base/error.hpp"
 #include "data/net/resolver.hpp"
 
 namespace gpunb::data {
@@ -40,7 +40,7 @@ bool wait_fd(int fd, short events, SteadyClock::time_point deadline);
 bool socket_stale(int fd);
 
 // A connected nonblocking TCP socket to one of ADDRESSES (tried in order, IPv4 first) by DEADLINE.
-agent::Outcome<Fd> tcp_connect(const std::vector<IpAddress>& addresses, int port,
-                               SteadyClock::time_point deadline);
+Result<Fd> tcp_connect(const std::vector<IpAddress>& addresses, int port,
+                       SteadyClock::time_point deadline);
 
 }  // namespace gpunb::data

@@ -12,11 +12,6 @@
 namespace gpunb::data {
 namespace {
 
-using agent::Done;
-using agent::failure;
-using agent::Failure;
-using agent::Outcome;
-
 std::string openssl_error() {
   unsigned long code = ERR_get_error();
   ERR_clear_error();
@@ -27,15 +22,17 @@ std::string openssl_error() {
 }
 
 // The failure of a handshake that did not finish: the certificate check's verdict when it failed.
-Failure handshake_failure(SSL* ssl, int error, const std::string& host) {
+Error handshake_failure(SSL* ssl, int error, const std::string& host) {
   long verify = SSL_get_verify_result(ssl);
   if (verify != X509_V_OK) {
-    return {"refused", "TLS: the certificate of " + host +
-                           " is not trusted: " + X509_verify_cert_error_string(verify)};
+    return {ErrorKind::refused, "TLS: the certificate of " + host +
+                                    " is not trusted: " + X509_verify_cert_error_string(verify)};
   }
-  if (error == SSL_ERROR_SSL) return {"refused", "TLS with " + host + ": " + openssl_error()};
+  if (error == SSL_ERROR_SSL)
+    return {ErrorKind::refused, "TLS with " + host + ": " + openssl_error()};
   ERR_clear_error();
-  return {"network", "TLS with " + host + ": the connection was closed during the handshake"};
+  return {ErrorKind::network,
+          "TLS with " + host + ": the connection was closed during the handshake"};
 }
 
 // The peer closed the TCP connection without close_notify (OpenSSL 3 says so with a reason; 1.1
@@ -60,32 +57,33 @@ std::string find_ca_bundle(const std::string& configured) {
   return {};
 }
 
-Outcome<std::shared_ptr<TlsContext>> TlsContext::make(const std::string& ca_file) {
+Result<std::shared_ptr<TlsContext>> TlsContext::make(const std::string& ca_file) {
   OPENSSL_init_ssl(OPENSSL_INIT_NO_LOAD_CONFIG, nullptr);
   std::string bundle = find_ca_bundle(ca_file);
   if (bundle.empty()) {
-    return failure("refused", "no CA bundle found for TLS (set SSL_CERT_FILE to one)");
+    return fail(ErrorKind::refused, "no CA bundle found for TLS (set SSL_CERT_FILE to one)");
   }
   auto context = std::make_shared<TlsContext>();
   context->ctx_.reset(SSL_CTX_new(TLS_client_method()));
   SSL_CTX* ctx = context->ctx_.get();
-  if (ctx == nullptr) return failure("internal", "TLS: " + openssl_error());
+  if (ctx == nullptr) return fail(ErrorKind::internal, "TLS: " + openssl_error());
   SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
   SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
   SSL_CTX_set_mode(ctx, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
   if (SSL_CTX_load_verify_locations(ctx, bundle.c_str(), nullptr) != 1) {
-    return failure("refused", "TLS: cannot load the CA bundle " + bundle + ": " + openssl_error());
+    return fail(ErrorKind::refused,
+                "TLS: cannot load the CA bundle " + bundle + ": " + openssl_error());
   }
   return context;
 }
 
-Outcome<TlsStream> TlsStream::handshake(const TlsContext& context, int fd, const std::string& host,
-                                        SteadyClock::time_point deadline) {
+Result<TlsStream> TlsStream::handshake(const TlsContext& context, int fd, const std::string& host,
+                                       SteadyClock::time_point deadline) {
   TlsStream stream;
   stream.fd_ = fd;
   stream.ssl_.reset(SSL_new(context.get()));
   SSL* ssl = stream.ssl_.get();
-  if (ssl == nullptr || SSL_set_fd(ssl, fd) != 1) return failure("internal", openssl_error());
+  if (ssl == nullptr || SSL_set_fd(ssl, fd) != 1) return fail(ErrorKind::internal, openssl_error());
   bool literal = IpAddress::parse(host).has_value();
   if (literal) {
     X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), host.c_str());
@@ -102,23 +100,24 @@ Outcome<TlsStream> TlsStream::handshake(const TlsContext& context, int fd, const
       return tl::unexpected(handshake_failure(ssl, error, host));
     }
     short events = error == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT;
-    if (!wait_fd(fd, events, deadline)) return failure("network", "TLS handshake timed out");
+    if (!wait_fd(fd, events, deadline)) return fail(ErrorKind::timeout, "TLS handshake timed out");
   }
 }
 
-bool TlsStream::wait_for(int result, SteadyClock::time_point deadline, Failure& error) {
+bool TlsStream::wait_for(int result, SteadyClock::time_point deadline, Error& error) {
   int code = SSL_get_error(ssl_.get(), result);
   if (code == SSL_ERROR_WANT_READ || code == SSL_ERROR_WANT_WRITE) {
     if (wait_fd(fd_, code == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT, deadline)) return true;
-    error = {"network", "timed out: no data"};
+    error = {ErrorKind::timeout, "timed out: no data"};
     return false;
   }
-  error = {"network", code == SSL_ERROR_SSL ? "TLS: " + openssl_error() : "connection reset"};
+  error = {ErrorKind::network,
+           code == SSL_ERROR_SSL ? "TLS: " + openssl_error() : "connection reset"};
   ERR_clear_error();
   return false;
 }
 
-Outcome<size_t> TlsStream::read(char* data, size_t size, SteadyClock::time_point deadline) {
+Result<size_t> TlsStream::read(char* data, size_t size, SteadyClock::time_point deadline) {
   for (;;) {
     ERR_clear_error();
     errno = 0;
@@ -132,12 +131,12 @@ Outcome<size_t> TlsStream::read(char* data, size_t size, SteadyClock::time_point
       truncated_ = true;
       return size_t{0};
     }
-    Failure error;
+    Error error;
     if (!wait_for(result, deadline, error)) return tl::unexpected(error);
   }
 }
 
-Done TlsStream::write(std::string_view data, SteadyClock::time_point deadline) {
+Status TlsStream::write(std::string_view data, SteadyClock::time_point deadline) {
   while (!data.empty()) {
     ERR_clear_error();
     size_t sent = 0;
@@ -146,7 +145,7 @@ Done TlsStream::write(std::string_view data, SteadyClock::time_point deadline) {
       data.remove_prefix(sent);
       continue;
     }
-    Failure error;
+    Error error;
     if (!wait_for(result, deadline, error)) return tl::unexpected(error);
   }
   return {};

@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-#include "agent/host/result.hpp"
+#include "base/error.hpp"
 #include "data/net/socket.hpp"
 
 namespace gpunb::data {
@@ -20,7 +20,7 @@ std::string find_ca_bundle(const std::string& configured);
 class TlsContext {
  public:
   // Kind "refused" when no bundle is found or it cannot be loaded.
-  static agent::Outcome<std::shared_ptr<TlsContext>> make(const std::string& ca_file);
+  static Result<std::shared_ptr<TlsContext>> make(const std::string& ca_file);
   SSL_CTX* get() const { return ctx_.get(); }
 
  private:
@@ -34,12 +34,11 @@ class TlsContext {
 class TlsStream {
  public:
   // Kind "refused" for a certificate or protocol failure, "network" for a cut or a timeout.
-  static agent::Outcome<TlsStream> handshake(const TlsContext& context, int fd,
-                                             const std::string& host,
-                                             SteadyClock::time_point deadline);
+  static Result<TlsStream> handshake(const TlsContext& context, int fd, const std::string& host,
+                                     SteadyClock::time_point deadline);
   // Bytes read (0: the peer closed), waiting until DEADLINE for the first.
-  agent::Outcome<size_t> read(char* data, size_t size, SteadyClock::time_point deadline);
-  agent::Done write(std::string_view data, SteadyClock::time_point deadline);
+  Result<size_t> read(char* data, size_t size, SteadyClock::time_point deadline);
+  Status write(std::string_view data, SteadyClock::time_point deadline);
   bool pending() const { return SSL_pending(ssl_.get()) > 0; }
   // The peer closed without TLS's close_notify (a read returned 0 for that): what was read may
   // be cut short, which only a framed body (a length, chunks) can rule out.
@@ -50,7 +49,7 @@ class TlsStream {
     void operator()(SSL* ssl) const { SSL_free(ssl); }
   };
   // Waits for what the last call on SSL_ asked (RESULT); false: a failure left in ERROR.
-  bool wait_for(int result, SteadyClock::time_point deadline, agent::Failure& error);
+  bool wait_for(int result, SteadyClock::time_point deadline, Error& error);
   std::unique_ptr<SSL, Free> ssl_;
   int fd_ = -1;
   bool truncated_ = false;

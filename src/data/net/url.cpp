@@ -30,30 +30,33 @@ bool valid_host(std::string_view host) {
 }
 
 // "host", "host:port", "[v6]" or "[v6]:port" into URL's host and port.
-Done split_authority(std::string_view authority, Url& url) {
+Status split_authority(std::string_view authority, Url& url) {
   if (auto at = authority.rfind('@'); at != std::string_view::npos) {
-    return failure("usage", "URLs with a user name or password are not supported");
+    return fail(ErrorKind::usage, "URLs with a user name or password are not supported");
   }
   std::string_view port_text;
   if (authority.starts_with('[')) {
     auto close = authority.find(']');
-    if (close == std::string_view::npos) return failure("usage", "unclosed '[' in the URL's host");
+    if (close == std::string_view::npos)
+      return fail(ErrorKind::usage, "unclosed '[' in the URL's host");
     url.host = std::string(authority.substr(1, close - 1));
     std::string_view rest = authority.substr(close + 1);
-    if (!rest.empty() && !rest.starts_with(':')) return failure("usage", "bad host in the URL");
+    if (!rest.empty() && !rest.starts_with(':'))
+      return fail(ErrorKind::usage, "bad host in the URL");
     if (!rest.empty()) port_text = rest.substr(1);
   } else {
     auto colon = authority.find(':');
     url.host = lower(authority.substr(0, colon));
     if (colon != std::string_view::npos) port_text = authority.substr(colon + 1);
-    if (url.host.find(':') != std::string::npos) return failure("usage", "bad host in the URL");
+    if (url.host.find(':') != std::string::npos)
+      return fail(ErrorKind::usage, "bad host in the URL");
   }
-  if (!valid_host(url.host)) return failure("usage", "bad host in the URL");
+  if (!valid_host(url.host)) return fail(ErrorKind::usage, "bad host in the URL");
   if (port_text.empty()) return {};
   auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), url.port);
   if (ec != std::errc() || end != port_text.data() + port_text.size() || url.port <= 0 ||
       url.port > 65535) {
-    return failure("usage", "bad port in the URL");
+    return fail(ErrorKind::usage, "bad port in the URL");
   }
   return {};
 }
@@ -85,17 +88,18 @@ std::string normalize_target(std::string_view target) {
 
 }  // namespace
 
-Outcome<Url> Url::parse(std::string_view text) {
+Result<Url> Url::parse(std::string_view text) {
   Url url;
   auto sep = text.find("://");
-  if (sep == std::string_view::npos) return failure("usage", "not an absolute URL: no scheme");
+  if (sep == std::string_view::npos)
+    return fail(ErrorKind::usage, "not an absolute URL: no scheme");
   url.scheme = lower(text.substr(0, sep));
   if (url.scheme != "http" && url.scheme != "https") {
-    return failure("usage", "unsupported URL scheme '" + url.scheme + "' (http or https)");
+    return fail(ErrorKind::usage, "unsupported URL scheme '" + url.scheme + "' (http or https)");
   }
   if (std::any_of(text.begin(), text.end(),
                   [](char c) { return static_cast<unsigned char>(c) <= ' ' || c == 0x7f; })) {
-    return failure("usage", "the URL holds spaces or control characters");
+    return fail(ErrorKind::usage, "the URL holds spaces or control characters");
   }
   std::string_view rest = text.substr(sep + 3);
   auto path_at = rest.find_first_of("/?#");
