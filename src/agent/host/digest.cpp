@@ -2,6 +2,7 @@
 
 #include <openssl/evp.h>
 
+#include <array>
 #include <cstdlib>
 
 namespace gpunb::agent {
@@ -13,9 +14,9 @@ const EVP_MD* algorithm(Hash::Kind kind) {
 }
 
 std::string hex(const unsigned char* bytes, unsigned int size) {
-  static constexpr char kDigits[] = "0123456789abcdef";
+  constexpr std::string_view kDigits = "0123456789abcdef";
   std::string out;
-  out.reserve(size * 2);
+  out.reserve(size_t{size} * 2);
   for (unsigned int i = 0; i < size; ++i) {
     out += kDigits[bytes[i] >> 4];
     out += kDigits[bytes[i] & 15];
@@ -47,11 +48,11 @@ void Hash::update(const void* data, size_t size) {
 }
 
 std::string Hash::hex_digest() {
-  unsigned char digest[EVP_MAX_MD_SIZE];
+  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
   unsigned int size = 0;
-  if (!context_ || EVP_DigestFinal_ex(context_.get(), digest, &size) != 1) fail();
+  if (!context_ || EVP_DigestFinal_ex(context_.get(), digest.data(), &size) != 1) fail();
   context_.reset();  // a second call fails as above, never giving the hash of nothing
-  return size > 0 ? hex(digest, size) : std::string();
+  return size > 0 ? hex(digest.data(), size) : std::string();
 }
 
 std::string sha256_hex(std::string_view data) {
