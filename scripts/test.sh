@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every test: installs what is missing, builds, then runs the unit tests, the sandbox cloud's own
-# tests, the format check and the end-to-end suites. Ends with one "N passed, N failed" line.
+# tests, the format and portability checks and the end-to-end suites. Ends with one "N passed, N
+# failed" line.
 # Needs root (test hosts are network namespaces). Suites: E2E="lifecycle faults" to pick some.
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -25,6 +26,10 @@ echo "== format"
 files=$(git ls-files 'src/*.cpp' 'src/*.hpp' 'tests/*.cpp')
 clang-format --dry-run --Werror $files
 record clang-format $?
+
+echo "== portable"
+bash scripts/check-portable.sh
+record check-portable $?
 
 echo "== sandbox cloud"
 /usr/bin/python3 -m unittest discover -s tests/sandbox >/tmp/gpunb-sandbox.log 2>&1

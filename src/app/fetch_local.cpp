@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -14,6 +15,7 @@
 #include "app/fetch.hpp"
 #include "app/fetch_job.hpp"
 #include "app/progress.hpp"
+#include "util/platform.hpp"
 
 extern char** environ;
 
@@ -33,8 +35,8 @@ core::Error spawn_error(const std::string& what) {
 }
 
 Child spawn_agent(const std::filesystem::path& agent) {
-  int in[2], out[2];
-  if (::pipe2(in, O_CLOEXEC) != 0 || ::pipe2(out, O_CLOEXEC) != 0)
+  std::array<int, 2> in{}, out{};
+  if (!util::platform::pipe_cloexec(in) || !util::platform::pipe_cloexec(out))
     throw core::Fatal(spawn_error("pipe"));
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "util/fs.hpp"
+#include "util/platform.hpp"
 #include "util/strings.hpp"
 #include "util/text.hpp"
 
@@ -28,12 +29,7 @@ std::filesystem::path record_path(Context& context, const std::string& name) {
 
 // True when PID is alive and is a gpunb process (not a recycled PID).
 bool is_our_tunnel(int pid) {
-  if (pid <= 0 || ::kill(pid, 0) != 0) return false;
-  auto cmdline = util::read_file("/proc/" + std::to_string(pid) + "/cmdline");
-  if (!cmdline || cmdline->find("gpunb") == std::string::npos) return false;
-  auto stat = util::read_file("/proc/" + std::to_string(pid) + "/stat");
-  auto close = stat ? stat->rfind(')') : std::string::npos;
-  return close != std::string::npos && close + 2 < stat->size() && (*stat)[close + 2] != 'Z';
+  return util::platform::process_running(pid, "gpunb");
 }
 
 }  // namespace
@@ -88,17 +84,18 @@ std::string redirect_page(const std::string& url) {
 }
 
 void open_browser(Context& context, const std::string& name, const std::string& url) {
-  bool desktop = !context.env().get_or("DISPLAY", "").empty() ||
+  auto opener = util::platform::url_opener();
+  bool desktop = !opener.needs_display || !context.env().get_or("DISPLAY", "").empty() ||
                  !context.env().get_or("WAYLAND_DISPLAY", "").empty();
   if (!desktop) return;
   // The URL holds the token: hand the browser a private file that redirects, as Jupyter does.
   auto page = context.state_dir() / ("open-" + name + ".html");
   util::write_file_atomic(page, redirect_page(url), 0600);
   std::string target = "file://" + page.string();
-  char* argv[] = {const_cast<char*>("xdg-open"), target.data(), nullptr};
+  char* argv[] = {const_cast<char*>(opener.program), target.data(), nullptr};
   pid_t pid = 0;
-  if (::posix_spawnp(&pid, "xdg-open", nullptr, nullptr, argv, environ) != 0) {
-    context.log().info("no browser opened (xdg-open is missing)");
+  if (::posix_spawnp(&pid, opener.program, nullptr, nullptr, argv, environ) != 0) {
+    context.log().info("no browser opened ({} is missing)", opener.program);
   }
 }
 

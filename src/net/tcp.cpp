@@ -11,6 +11,8 @@
 #include <memory>
 #include <string>
 
+#include "util/platform.hpp"
+
 namespace gpunb::net {
 
 namespace {
@@ -65,7 +67,7 @@ bool probe_tcp(const std::string& host, int port, std::chrono::milliseconds time
   addrinfo* found = nullptr;
   if (::getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &found) != 0) return false;
   std::unique_ptr<addrinfo, decltype(&::freeaddrinfo)> list(found, &::freeaddrinfo);
-  Fd fd(::socket(found->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  Fd fd(util::platform::stream_socket(found->ai_family));
   if (fd.get() < 0 || !connect_within(fd.get(), found->ai_addr, found->ai_addrlen, timeout))
     return false;
   return banner_prefix.empty() || read_prefix(fd.get(), banner_prefix, timeout);

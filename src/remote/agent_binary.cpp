@@ -2,6 +2,7 @@
 
 #include "util/crypto.hpp"
 #include "util/fs.hpp"
+#include "util/platform.hpp"
 #include "util/strings.hpp"
 
 namespace gpunb::remote {
@@ -22,10 +23,12 @@ core::Result<AgentBinary> agent_binary_at(const std::filesystem::path& path) {
 
 core::Result<AgentBinary> find_agent_binary(const util::Env& env) {
   if (auto path = env.get("GPUNB_AGENT"); path && !path->empty()) return agent_binary_at(*path);
-  std::error_code ec;
-  auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
-  if (ec) return core::fail(core::ErrorKind::internal, "cannot read /proc/self/exe");
-  return agent_binary_at(self.parent_path() / "gpunb-agent");
+  auto self = util::platform::executable_path();
+  if (!self) {
+    return core::fail(core::ErrorKind::internal, "cannot tell where gpunb itself is",
+                      "point GPUNB_AGENT at the gpunb-agent binary");
+  }
+  return agent_binary_at(self->parent_path() / "gpunb-agent");
 }
 
 }  // namespace gpunb::remote

@@ -18,7 +18,7 @@ struct AgentBinary {
   std::string serve_command() const { return remote_path() + " serve"; }
 };
 
-// $GPUNB_AGENT when set, else `gpunb-agent` next to /proc/self/exe.
+// $GPUNB_AGENT when set, else `gpunb-agent` next to the running gpunb.
 core::Result<AgentBinary> find_agent_binary(const util::Env& env);
 core::Result<AgentBinary> agent_binary_at(const std::filesystem::path& path);
 

@@ -12,6 +12,7 @@
 #include <set>
 
 #include "util/crypto.hpp"
+#include "util/platform.hpp"
 
 namespace gpunb::remote {
 namespace {
@@ -150,12 +151,12 @@ void IncomingBatch::add(IncomingFile file, std::uint64_t size) {
   files_.push_back(std::move(file));
 }
 
-// One syncfs() for the batch, or for a few files an fsync() each (which does not wait for the
-// rest of the machine's dirty data).
+// One flush of the file system for the batch, or for a few files (or where the OS cannot flush
+// a file system and wait) an fsync() each, which does not wait for the rest of the dirty data.
 bool IncomingBatch::flush() const {
-  if (files_.size() > 8) {
+  if (files_.size() > 8 && util::platform::kSyncsFileSystem) {
     int root_fd = ::open(root_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    bool synced = root_fd >= 0 && ::syncfs(root_fd) == 0;
+    bool synced = root_fd >= 0 && util::platform::sync_filesystem(root_fd);
     if (root_fd >= 0) ::close(root_fd);
     return synced;
   }

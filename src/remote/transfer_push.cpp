@@ -10,6 +10,7 @@
 
 #include "remote/transfer.hpp"
 #include "remote/transfer_common.hpp"
+#include "util/platform.hpp"
 
 namespace gpunb::remote {
 namespace {
@@ -17,10 +18,6 @@ namespace {
 using Json = nlohmann::json;
 using Ms = std::chrono::milliseconds;
 namespace fs = std::filesystem;
-
-std::int64_t mtime_ns(const struct stat& info) {
-  return std::int64_t{info.st_mtim.tv_sec} * 1000000000 + info.st_mtim.tv_nsec;
-}
 
 // ---- push: local files -> `agent receive` ----
 
@@ -116,7 +113,7 @@ core::Status Pusher::send(FileResult& file) {
     return {};
   }
   file.size = static_cast<std::uint64_t>(info.st_size);
-  file.mtime_ns = mtime_ns(info);
+  file.mtime_ns = util::platform::mtime_ns(info);
   file.mode = info.st_mode & 0777;
   out_ += Json{{"path", file.path},
                {"size", file.size},
@@ -161,7 +158,7 @@ core::Status Pusher::stream(int fd, FileResult& file) {
   struct stat after {};
   bool changed = short_read || ::fstat(fd, &after) != 0 ||
                  static_cast<std::uint64_t>(after.st_size) != file.size ||
-                 mtime_ns(after) != file.mtime_ns;
+                 util::platform::mtime_ns(after) != file.mtime_ns;
   file.sha256 = changed ? "" : hash.hex_digest();
   if (changed) file.error = "changed while it was read; not sent";
   out_ += changed ? Json{{"error", file.error}}.dump() : Json{{"sha256", file.sha256}}.dump();

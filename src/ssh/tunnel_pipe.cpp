@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <cerrno>
 
+#include "util/platform.hpp"
+
 namespace gpunb::ssh {
 
 Pipe::Pipe(UniqueFd client, SteadyClock::time_point accepted)
@@ -83,7 +85,7 @@ void Pipe::from_channel(std::span<char> scratch) {
 }
 
 void Pipe::to_client(std::string_view data) {
-  auto sent = ::send(client_.get(), data.data(), data.size(), MSG_NOSIGNAL);
+  auto sent = util::platform::send_some(client_.get(), data.data(), data.size());
   if (sent < 0 && errno != EAGAIN && errno != EINTR) return close();
   auto taken = static_cast<size_t>(std::max<ssize_t>(sent, 0));
   if (taken < data.size()) down_.assign(data.substr(taken));

@@ -11,6 +11,8 @@
 #include <cstring>
 #include <string>
 
+#include "util/platform.hpp"
+
 namespace gpunb::ssh {
 
 namespace {
@@ -28,7 +30,7 @@ int try_bind(const UniqueFd& fd, int port) {
 }
 
 core::Result<UniqueFd> new_socket() {
-  UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  UniqueFd fd(util::platform::stream_socket(AF_INET));
   if (!fd)
     return core::fail(core::ErrorKind::internal, std::string("socket: ") + std::strerror(errno));
   int on = 1;
@@ -73,7 +75,7 @@ core::Result<Listener> listen_local(const std::string& host, int port, bool next
 }
 
 UniqueFd accept_client(int listener) {
-  UniqueFd fd(::accept4(listener, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC));
+  UniqueFd fd(util::platform::accept_client(listener));
   if (!fd) return fd;
   int on = 1;
   ::setsockopt(fd.get(), IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);

@@ -12,6 +12,7 @@
 #include <cstring>
 #include <memory>
 
+#include "util/platform.hpp"
 #include "util/strings.hpp"
 
 namespace gpunb::sync {
@@ -30,8 +31,7 @@ Entry entry_of(std::string relative, const struct stat& info) {
   Entry entry;
   entry.path = std::move(relative);
   entry.size = static_cast<std::uint64_t>(info.st_size);
-  entry.mtime_ns =
-      static_cast<std::int64_t>(info.st_mtim.tv_sec) * 1'000'000'000 + info.st_mtim.tv_nsec;
+  entry.mtime_ns = util::platform::mtime_ns(info);
   entry.mode = info.st_mode & 07777;
   entry.is_symlink = S_ISLNK(info.st_mode);
   return entry;

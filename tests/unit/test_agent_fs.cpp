@@ -1,4 +1,4 @@
-// Sync ops of the agent, in-process: SHA-256 vectors, path checks, fs.list's walk, and the
+// Sync ops of the agent, in-process: path checks, fs.list's walk, and the
 // receive/send streams over temp files (the built agent over pipes: test_agent_fs_pipes.cpp).
 #include "test_agent_fs.hpp"
 
@@ -7,47 +7,14 @@
 #include <unistd.h>
 
 #include <map>
-#include <random>
 
 #include "agent/fs/list.hpp"
 #include "agent/fs/path.hpp"
-#include "agent/host/sha256.hpp"
 
 namespace gpunb::agent {
 namespace {
 
 using gpunb::testing::FsTree;
-
-TEST(AgentSha256, KnownVectors) {
-  for (bool fast : {false, true}) {
-    auto hex = [fast](std::string_view data) {
-      Sha256 hash(fast);
-      hash.update(data);
-      return hash.hex_digest();
-    };
-    EXPECT_EQ(hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
-    EXPECT_EQ(hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-    EXPECT_EQ(hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"),
-              "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
-    EXPECT_EQ(hex(std::string(1000000, 'a')),
-              "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
-  }
-}
-
-TEST(AgentSha256, StreamingMatchesOneShotAtEverySplit) {
-  std::mt19937 random(7);
-  std::string data(4099, '\0');
-  for (char& c : data) c = static_cast<char>(random());
-  std::string whole = sha256_hex(data);
-  for (size_t split : {0, 1, 55, 56, 63, 64, 65, 119, 128, 1000, 4098}) {
-    for (bool fast : {false, true}) {
-      Sha256 hash(fast);
-      hash.update(data.data(), split);
-      hash.update(data.data() + split, data.size() - split);
-      EXPECT_EQ(hash.hex_digest(), whole) << split;
-    }
-  }
-}
 
 TEST(AgentFsPath, RefusesUnsafePaths) {
   for (const char* bad : {"", "/etc/passwd", "..", "../x", "a/../../x", "a//b", "./a", "a/", "a/.",

@@ -19,7 +19,7 @@
 
 #include "agent/fs/receive.hpp"
 #include "agent/fs/send.hpp"
-#include "agent/host/sha256.hpp"
+#include "agent/host/digest.hpp"
 #include "remote/transfer.hpp"
 #include "test_agent_process.hpp"
 

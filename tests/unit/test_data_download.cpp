@@ -6,7 +6,7 @@
 #include "agent/fetch/download.hpp"
 #include "agent/fetch/download_place.hpp"
 #include "agent/fetch/download_state.hpp"
-#include "agent/host/sha256.hpp"
+#include "agent/host/digest.hpp"
 #include "test_data_origin.hpp"
 
 namespace gpunb::data {

@@ -182,28 +182,12 @@ Status PartFile::sync(bool data_only) const {
 }
 
 Digest::Digest(bool md5) {
-  if (!md5) return;
-  md5_.reset(EVP_MD_CTX_new());
-  if (md5_ && EVP_DigestInit_ex(md5_.get(), EVP_md5(), nullptr) != 1) md5_.reset();
+  if (md5) md5_.emplace(agent::Hash::Kind::md5);
 }
 
 void Digest::update(const char* data, size_t size) {
   sha_.update(data, size);
-  if (md5_) EVP_DigestUpdate(md5_.get(), data, size);
-}
-
-std::string Digest::md5_hex() {
-  if (!md5_) return {};
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_DigestFinal_ex(md5_.get(), digest, &length);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned int i = 0; i < length; ++i) {
-    out += kHex[digest[i] >> 4];
-    out += kHex[digest[i] & 0xf];
-  }
-  return out;
+  if (md5_) md5_->update(data, size);
 }
 
 Status digest_file(const PartFile& file, std::uint64_t length, Digest& digest) {

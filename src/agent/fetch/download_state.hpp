@@ -2,16 +2,15 @@
 // the part file itself (a move-only descriptor with positioned writes), and the running digests.
 #pragma once
 
-#include <openssl/evp.h>
-
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
-#include "agent/host/sha256.hpp"
+#include "agent/host/digest.hpp"
 #include "base/error.hpp"
 #include "data/net/socket.hpp"
 
@@ -81,16 +80,13 @@ class Digest {  // SHA-256 always, MD5 when asked
  public:
   explicit Digest(bool md5);
   void update(const char* data, size_t size);
-  std::string sha256_hex() { return sha_.hex_digest(); }  // finishes: call once
-  std::string md5_hex();                                  // finishes: call once
-  bool has_md5() const { return md5_ != nullptr; }
+  std::string sha256_hex() { return sha_.hex_digest(); }            // finishes: call once
+  std::string md5_hex() { return md5_ ? md5_->hex_digest() : ""; }  // finishes: call once
+  bool has_md5() const { return md5_.has_value(); }
 
  private:
-  struct Free {
-    void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
-  };
-  agent::Sha256 sha_;
-  std::unique_ptr<EVP_MD_CTX, Free> md5_;
+  agent::Hash sha_;
+  std::optional<agent::Hash> md5_;
 };
 
 // Adds the first LENGTH bytes of FILE to DIGEST.

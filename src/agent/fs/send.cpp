@@ -13,7 +13,7 @@
 
 #include "agent/fs/path.hpp"
 #include "agent/fs/stream.hpp"
-#include "agent/host/sha256.hpp"
+#include "agent/host/digest.hpp"
 #include "agent/host/transfer_mark.hpp"
 
 namespace gpunb::agent {
@@ -75,7 +75,7 @@ Status Sender::file(const std::string& path) {
 
 // Exactly BEFORE.st_size bytes (zeros when the file shrank), then the trailer.
 Status Sender::stream(int fd, const struct stat& before) {
-  Sha256 hash;
+  Hash hash;
   auto left = static_cast<std::uint64_t>(before.st_size);
   bool short_read = false;
   while (left > 0) {
