@@ -159,7 +159,9 @@ ssh::TunnelOptions tunnel_options(Context& context, const core::Machine& machine
   options.local_port = request.port;
   options.remote_port = remote_port;
   auto session_options = connect_options(context, machine);
-  options.reconnect = [session_options]() { return ssh::Session::connect(session_options); };
+  options.reconnect = [&services = context.services(), session_options]() {
+    return services.connect_ssh(session_options);
+  };
   return options;
 }
 

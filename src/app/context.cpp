@@ -2,7 +2,6 @@
 
 #include <unistd.h>
 
-#include "providers/ec2/ec2_provider.hpp"
 #include "providers/sshhost/ssh_provider.hpp"
 #include "util/fs.hpp"
 
@@ -10,7 +9,22 @@ namespace gpunb::app {
 
 Context::Context(const util::Env& env, util::Logger& log, util::Clock& clock, Output output,
                  GlobalOptions global)
-    : env_(env), log_(log), clock_(clock), output_(output), global_(std::move(global)) {}
+    : env_(env),
+      log_(log),
+      clock_(clock),
+      output_(output),
+      global_(std::move(global)),
+      own_services_(std::make_unique<RealServices>()),
+      services_(*own_services_) {}
+
+Context::Context(const util::Env& env, util::Logger& log, util::Clock& clock, Output output,
+                 GlobalOptions global, Services& services)
+    : env_(env),
+      log_(log),
+      clock_(clock),
+      output_(output),
+      global_(std::move(global)),
+      services_(services) {}
 
 Context::~Context() = default;
 
@@ -69,21 +83,7 @@ std::string Context::default_region() {
 }
 
 providers::Provider& Context::provider(const std::string& region) {
-  auto found = providers_.find(region);
-  if (found != providers_.end()) return *found->second;
-  auto aws = aws_context(region);
-  // An HTTP client per region: providers of different regions may be used on threads of their
-  // own (`ls --all-regions` asks every region at once).
-  auto& http = region_http_[region];
-  http = net::make_curl_http();
-  auto& client = clients_[region];
-  client = std::make_unique<aws::Ec2Client>(*http, clock_, log_, std::move(aws));
-  providers::ec2::Ec2Settings settings;
-  settings.public_key = key().public_openssh;
-  settings.owner = owner();
-  auto& provider = providers_[region];
-  provider = providers::ec2::make_ec2_provider(*client, std::move(settings));
-  return *provider;
+  return services_.provider(*this, region);
 }
 
 aws::AwsContext Context::aws_context(std::optional<std::string> region) {
@@ -101,7 +101,7 @@ const remote::AgentBinary& Context::agent_binary() {
 }
 
 net::Http& Context::http() {
-  if (!http_) http_ = net::make_curl_http();
+  if (!http_) http_ = services_.make_http();
   return *http_;
 }
 

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 
+#include "app/services.hpp"
 #include "aws/ec2_client.hpp"
 #include "core/config.hpp"
 #include "ledger/ledger.hpp"
@@ -43,8 +44,12 @@ struct HostKeyPolicy {
 
 class Context {
  public:
+  // With RealServices (libcurl, EC2, libssh).
   Context(const util::Env& env, util::Logger& log, util::Clock& clock, Output output,
           GlobalOptions global);
+  // With the caller's services (fakes in unit tests), which must outlive the context.
+  Context(const util::Env& env, util::Logger& log, util::Clock& clock, Output output,
+          GlobalOptions global, Services& services);
   ~Context();
   Context(const Context&) = delete;
   Context& operator=(const Context&) = delete;
@@ -77,6 +82,8 @@ class Context {
   net::Http& http();  // the process's one HTTP client (libcurl)
   // The gpunb-agent to run or upload, found and hashed once per process.
   const remote::AgentBinary& agent_binary();
+  // What reaches the network: HTTP clients, the cloud's providers, SSH connections.
+  Services& services() { return services_; }
 
  private:
   aws::AwsOptions aws_options();
@@ -90,11 +97,10 @@ class Context {
   HostKeyPolicy host_key_policy_;
   std::optional<ledger::Ledger> ledger_;
   std::optional<ssh::KeyPair> key_;
+  std::unique_ptr<Services> own_services_;  // RealServices unless the caller brought its own
+  Services& services_;
   std::unique_ptr<net::Http> http_;
   std::optional<remote::AgentBinary> agent_binary_;
-  std::map<std::string, std::unique_ptr<net::Http>> region_http_;
-  std::map<std::string, std::unique_ptr<aws::Ec2Client>> clients_;
-  std::map<std::string, std::unique_ptr<providers::Provider>> providers_;
   std::unique_ptr<providers::Provider> ssh_provider_;
 };
 

@@ -56,7 +56,7 @@ ssh::Session open_session(Context& context, const core::Machine& machine) {
   progress.done();
   auto options = connect_options(context, machine);
   if (first_contact) prepare_first_contact(context, machine, progress, options.host_key);
-  auto session = core::value_or_throw(ssh::Session::connect(options));
+  auto session = core::value_or_throw(context.services().connect_ssh(options));
   if (first_contact) report_first_contact(context, machine, session);
   return session;
 }

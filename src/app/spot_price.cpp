@@ -23,7 +23,7 @@ core::Result<std::vector<aws::SpotPrice>> ask_ec2(Context& context, const core::
   if (!aws_context) return tl::unexpected(std::move(aws_context.error()));
   context.log().redactor().add_secret(aws_context->credentials.secret_access_key);
   context.log().redactor().add_secret(aws_context->credentials.session_token);
-  auto http = net::make_curl_http();
+  auto http = context.services().make_http();
   aws::Ec2Client client(*http, context.clock(), context.log(), std::move(*aws_context));
   return aws::describe_spot_prices(client, machine.type, now);
 }

@@ -15,7 +15,7 @@ std::string checked(const std::string& cidr, const std::string& source) {
 }
 
 std::string lookup_public_address(Context& context) {
-  auto http = net::make_curl_http();
+  auto http = context.services().make_http();
   net::HttpRequest request;
   request.url = "https://checkip.amazonaws.com/";
   request.timeout = std::chrono::seconds(10);

@@ -37,7 +37,8 @@ core::MachineSpec make_spec(Context& context, const UpRequest& request, const st
   return spec;
 }
 
-// `resume`: the ledger already holds this launch's intent (a run that was cut short).
+}  // namespace
+
 core::Machine launch_new(Context& context, const core::MachineSpec& spec, std::string token,
                          bool resume, ProgressLine& progress) {
   auto& provider = context.provider(spec.region);
@@ -87,6 +88,8 @@ core::Machine launch_new(Context& context, const core::MachineSpec& spec, std::s
                      prepared.image_name);
   return machine;
 }
+
+namespace {
 
 std::string workspace_for(Context& context, const core::Machine& machine,
                           const UpRequest& request) {

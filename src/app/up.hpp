@@ -7,6 +7,7 @@
 
 #include "app/connect.hpp"
 #include "app/context.hpp"
+#include "app/progress.hpp"
 #include "core/machine.hpp"
 
 namespace gpunb::app {
@@ -34,5 +35,12 @@ core::Machine up(Context& context, const UpRequest& request);
 core::Machine bring_up(Context& context, core::Machine machine, bool no_connect);
 
 void validate_name(const std::string& name);
+
+// The launch itself, after `up` chose the name, region and token: prepares, writes the intent
+// (name, region, TOKEN) before anything costs money, then asks the provider. `resume`: the ledger
+// already holds this intent (a run cut short), launched again with its token. A definite refusal
+// removes the intent; after a network error it stays, for the next run to adopt what was made.
+core::Machine launch_new(Context& context, const core::MachineSpec& spec, std::string token,
+                         bool resume, ProgressLine& progress);
 
 }  // namespace gpunb::app

@@ -27,7 +27,8 @@ class SettableClock : public util::Clock {
   std::int64_t seconds = kT0;
 };
 
-class AppContextTest : public ::testing::Test {
+// A temp folder of the test's own, made afresh and removed after it.
+class AppTempDirTest : public ::testing::Test {
  protected:
   void SetUp() override {
     std::filesystem::remove_all(dir_);
@@ -38,6 +39,10 @@ class AppContextTest : public ::testing::Test {
   std::filesystem::path dir_ = std::filesystem::temp_directory_path() /
                                ("gpunb-app-test-" + std::to_string(::getpid()) + "-" +
                                 ::testing::UnitTest::GetInstance()->current_test_info()->name());
+};
+
+class AppContextTest : public AppTempDirTest {
+ protected:
   util::MapEnv env_{{{"HOME", dir_.string()}, {"XDG_STATE_HOME", (dir_ / "state").string()}}};
   util::Logger log_{stderr, util::LogLevel::quiet};
   SettableClock clock_;
