@@ -59,7 +59,13 @@ bool detach(const std::filesystem::path& log) {
 int watch_command(const std::string& option) {
   if (option != "--sample") return watch_main(option == "--foreground");
   auto context = make_context();
-  WatchLoop loop(context, watch_files(context.state));
+  auto files = watch_files(context.state);
+  HostSensors sensors(context.state);
+  HostPower power(files.self);
+  sigset_t none;
+  sigemptyset(&none);
+  SignalClock clock(none);  // one sample: never waits
+  WatchLoop loop(context, files, sensors, power, clock);
   std::printf("%s\n", loop.sample_once().dump().c_str());
   return 0;
 }
@@ -77,8 +83,11 @@ int watch_main(bool foreground) {
   for (int sig : {SIGTERM, SIGINT, SIGHUP}) sigaddset(&ending, sig);
   ::sigprocmask(SIG_BLOCK, &ending, nullptr);  // waited for between samples (no handler)
   ::signal(SIGPIPE, SIG_IGN);
-  WatchLoop loop(context, files);
-  return loop.run(ending);
+  HostSensors sensors(context.state);
+  HostPower power(files.self);
+  SignalClock clock(ending);
+  WatchLoop loop(context, files, sensors, power, clock);
+  return loop.run();
 }
 
 std::optional<long> running_watcher(const WatchFiles& files) {

@@ -3,23 +3,14 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cstdlib>
 #include <ctime>
-#include <sstream>
 
 #include "agent/host/files.hpp"
 #include "agent/host/strings.hpp"
-#include "agent/host/transfer_mark.hpp"
-#include "agent/watch/power.hpp"
-#include "agent/watch/self.hpp"
 #include "agent/watch/watch.hpp"
 
 namespace gpunb::agent {
 namespace {
-
-Seconds now_s() {
-  return static_cast<Seconds>(std::time(nullptr));
-}
 
 std::string when(Seconds t) {
   std::time_t time = static_cast<std::time_t>(t);
@@ -30,24 +21,6 @@ std::string when(Seconds t) {
   return text;
 }
 
-// When this machine booted: PID 1's start (/proc/1/stat, in clock ticks after the kernel's
-// btime), so neither a restart of the agent nor a new setting restarts the cap's count.
-Seconds boot_time() {
-  auto stat = read_text("/proc/stat");
-  auto at = stat ? stat->find("\nbtime ") : std::string::npos;
-  if (at == std::string::npos) return 0;
-  Seconds btime = std::atoll(stat->c_str() + at + 7);
-  auto init = read_text("/proc/1/stat");
-  auto close = init ? init->rfind(')') : std::string::npos;
-  if (close == std::string::npos) return btime;
-  std::istringstream fields(init->substr(close + 1));
-  std::string field;
-  for (int i = 3; i <= 22 && fields >> field; ++i) {  // field 22: starttime
-    if (i == 22) return btime + std::atoll(field.c_str()) / std::max(1L, ::sysconf(_SC_CLK_TCK));
-  }
-  return btime;
-}
-
 WatchSettings off() {
   WatchSettings settings;
   settings.idle.autostop = 0;
@@ -56,8 +29,14 @@ WatchSettings off() {
 
 }  // namespace
 
-WatchLoop::WatchLoop(Context& context, WatchFiles files)
-    : context_(context), files_(std::move(files)), policy_(off().idle, now_s()) {}
+WatchLoop::WatchLoop(Context& context, WatchFiles files, Sensors& sensors, Power& power,
+                     Clock& clock)
+    : context_(context),
+      files_(std::move(files)),
+      sensors_(sensors),
+      power_(power),
+      clock_(clock),
+      policy_(off().idle, clock.now()) {}
 
 void WatchLoop::reload(Seconds now) {
   std::error_code error;
@@ -65,10 +44,10 @@ void WatchLoop::reload(Seconds now) {
   if (error || mtime == settings_mtime_) return;
   settings_mtime_ = mtime;
   settings_ = read_settings(files_).value_or(off());
-  settings_.idle.running_since = std::max(settings_.idle.running_since, boot_time());
+  settings_.idle.running_since = std::max(settings_.idle.running_since, sensors_.boot_time());
   policy_.configure(settings_.idle, now);  // never stops at once: the idle clock restarts
-  spot_.reset();
-  if (settings_.spot) spot_.emplace(imds_endpoint(settings_.imds_endpoint));
+  sensors_.configure(settings_);
+  spot_noticed_ = false;
   context_.log->write(
       "watch: autostop " +
       (settings_.idle.autostop > 0 ? std::to_string(settings_.idle.autostop) + " s"
@@ -82,21 +61,14 @@ void WatchLoop::reload(Seconds now) {
 }
 
 IdleSample WatchLoop::sample(Seconds now, JupyterActivity& jupyter) {
-  jupyter = sample_jupyter(context_.state);
+  jupyter = sensors_.jupyter();
   IdleSample s;
   s.now = now;
   s.kernel_executing = jupyter.executing;
   s.last_kernel_activity = jupyter.last_activity;
-  s.gpu_percent = sample_gpu();
-  s.transfer_running = running_transfers(context_.state) > 0;
-  std::set<int> excluded = jupyter.ports;
-  excluded.merge(kernel_ports());
-  if (auto imds = parse_endpoint(imds_endpoint(settings_.imds_endpoint)))
-    excluded.insert(imds->port);
-  if (auto sockets = tcp_sockets(); sockets && tcp_.moved(*sockets, excluded)) last_forward_ = now;
-  s.last_ssh_traffic = sample_ptys();
-  if (last_forward_ && (!s.last_ssh_traffic || *last_forward_ > *s.last_ssh_traffic))
-    s.last_ssh_traffic = last_forward_;
+  s.gpu_percent = sensors_.gpu_percent();
+  s.transfer_running = sensors_.transfer_running();
+  s.last_ssh_traffic = sensors_.last_ssh_traffic(now, jupyter.ports);
   return s;
 }
 
@@ -135,34 +107,23 @@ std::string WatchLoop::reason_of(const IdleDecision& decision) const {
 // --autodown, due and pulled: the instance terminates itself through its presigned URL. False
 // (and a note) when that cannot be: the machine is then stopped instead, its disk kept.
 bool WatchLoop::terminate_self(const std::string& why, Seconds now) {
-  auto urls = read_self_urls(files_.self);
-  std::string cannot;
-  if (!urls || urls->terminate.empty())
-    cannot = "no terminate URL (the laptop gave none)";
-  else if (urls->expires_at > 0 && now >= urls->expires_at)
-    cannot = "the terminate URL expired";
-  else if (auto done = call_self_url(urls->terminate, "TerminateInstances"); !done)
-    cannot = done.error().message;
-  if (cannot.empty()) {
+  auto done = power_.terminate(now);
+  if (done) {
     context_.log->write("watch: " + why + ": autodown: the workspace is pulled; terminating now");
     return true;
   }
-  note(why + ": autodown cannot terminate: " + cannot + "; stopping instead", now);
+  note(why + ": autodown cannot terminate: " + done.error().message + "; stopping instead", now);
   return false;
 }
 
 // Tags the instance gpunb:stopped-by=WHAT (so `ls` says why), then powers it off.
 void WatchLoop::stop_self(const std::string& why, const std::string& what, Seconds now) {
-  auto urls = read_self_urls(files_.self);
-  auto url = urls ? urls->stopped_by[what] : std::string();
-  if (!url.empty()) {
-    if (auto tagged = call_self_url(url, "CreateTags"); !tagged)
-      context_.log->write("watch: cannot tag the machine stopped-by " + what + ": " +
-                          tagged.error().message);
-  }
+  if (auto tagged = power_.tag_stopped_by(what); !tagged)
+    context_.log->write("watch: cannot tag the machine stopped-by " + what + ": " +
+                        tagged.error().message);
   context_.log->write("watch: " + why + ": stopping now" +
                       (what == "autodown" ? " (autodown: kept for the next pull)" : ""));
-  auto done = power_off();
+  auto done = power_.power_off();
   if (!done) {
     retry_at_ = now + 60;
     return note(why + ": " + done.error().message, now);
@@ -178,13 +139,13 @@ void WatchLoop::act(const IdleDecision& decision, Seconds now) {
   // An older laptop may have left InstanceInitiatedShutdownBehavior=terminate: then a power-off
   // terminates, and unpulled work forbids it.
   if (settings_.terminate_on_shutdown) {
-    if (auto change = unpulled_change(context_.state, settings_.workspace))
+    if (auto change = sensors_.unpulled_change(settings_.workspace))
       return note(reason + ": autodown refused to terminate: " + *change, now);
     return stop_self(reason, "", now);
   }
   if (decision.capped) return stop_self(reason, "max-hours", now);
   if (!settings_.idle.autodown) return stop_self(reason, "", now);
-  if (auto change = unpulled_change(context_.state, settings_.workspace)) {
+  if (auto change = sensors_.unpulled_change(settings_.workspace)) {
     note(reason + ": autodown: " + *change + "; stopping (disk kept) until a pull", now);
     return stop_self(reason, "autodown", now);
   }
@@ -196,11 +157,12 @@ void WatchLoop::act(const IdleDecision& decision, Seconds now) {
 }
 
 void WatchLoop::watch_spot(Seconds now, const JupyterActivity& jupyter) {
-  if (!spot_) return;
-  auto notice = spot_->poll(now);
+  if (!settings_.spot || spot_noticed_) return;
+  auto notice = sensors_.spot_notice(now);
   if (!notice) return;
+  spot_noticed_ = true;
   context_.log->write("watch: spot interruption notice: " + notice->dump());
-  auto saved = checkpoint_notebooks(jupyter.notebooks);
+  auto saved = sensors_.checkpoint(jupyter.notebooks);
   nlohmann::json record{{"notice", *notice}, {"noticed_at", when(now)}, {"saved", saved}};
   (void)write_atomic(files_.spot, record.dump() + "\n", 0600);
   context_.log->write("watch: checkpointed " + std::to_string(saved.size()) + " of " +
@@ -208,7 +170,7 @@ void WatchLoop::watch_spot(Seconds now, const JupyterActivity& jupyter) {
 }
 
 nlohmann::json WatchLoop::sample_once() {
-  Seconds now = now_s();
+  Seconds now = clock_.now();
   reload(now);
   JupyterActivity jupyter;
   auto s = sample(now, jupyter);
@@ -227,19 +189,17 @@ nlohmann::json WatchLoop::sample_once() {
           {"gpu_busy_percent", settings_.idle.gpu_busy_percent}};
 }
 
-int WatchLoop::run(const sigset_t& ending) {
+int WatchLoop::run() {
   context_.log->write("watch: started (pid " + std::to_string(::getpid()) + ")");
   for (;;) {
-    Seconds now = now_s();
+    Seconds now = clock_.now();
     reload(now);
     JupyterActivity jupyter;
     auto decision = policy_.observe(sample(now, jupyter));
     watch_spot(now, jupyter);
     act(decision, now);
     report(decision, now);
-    timespec pause{static_cast<time_t>(settings_.idle.interval), 0};
-    int sig = ::sigtimedwait(&ending, nullptr, &pause);
-    if (sig > 0) {
+    if (int sig = clock_.wait(settings_.idle.interval); sig > 0) {
       context_.log->write("watch: ended by signal " + std::to_string(sig));
       return 0;
     }

@@ -1,24 +1,25 @@
-// The watcher's loop: sample, decide, report, act; see watch.hpp.
+// The watcher's loop: sample, decide, report, act; see watch.hpp. It reads the world through
+// Sensors, acts on it through Power and keeps time by Clock (sensors.hpp, power.hpp, clock.hpp),
+// so tests run it on fakes; its files (settings, state, spot record) are those of WatchFiles.
 #pragma once
 
-#include <csignal>
 #include <filesystem>
 #include <optional>
 
 #include "agent/host/context.hpp"
+#include "agent/watch/clock.hpp"
 #include "agent/watch/idle_policy.hpp"
+#include "agent/watch/power.hpp"
+#include "agent/watch/sensors.hpp"
 #include "agent/watch/settings.hpp"
-#include "agent/watch/signals.hpp"
-#include "agent/watch/spot.hpp"
-#include "agent/watch/tcp.hpp"
 
 namespace gpunb::agent {
 
 class WatchLoop {
  public:
-  WatchLoop(Context& context, WatchFiles files);
-  int run(const sigset_t& ending);  // until one of ENDING arrives; exit code
-  nlohmann::json sample_once();     // one sample and its decision, acting on nothing
+  WatchLoop(Context& context, WatchFiles files, Sensors& sensors, Power& power, Clock& clock);
+  int run();                     // until the clock's wait is ended by a signal; exit code
+  nlohmann::json sample_once();  // one sample and its decision, acting on nothing
 
  private:
   void reload(Seconds now);
@@ -33,11 +34,12 @@ class WatchLoop {
 
   Context& context_;
   WatchFiles files_;
+  Sensors& sensors_;
+  Power& power_;
+  Clock& clock_;
   WatchSettings settings_;
   IdlePolicy policy_;
-  TcpTraffic tcp_;
-  std::optional<SpotWatch> spot_;
-  std::optional<Seconds> last_forward_;
+  bool spot_noticed_ = false;  // a notice is acted on once per setting
   std::filesystem::file_time_type settings_mtime_{};
   bool stopping_ = false;
   std::string logged_;  // the last state written to the log: busy and why, or idle since when

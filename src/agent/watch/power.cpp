@@ -8,6 +8,7 @@
 #include "agent/host/files.hpp"
 #include "agent/host/process.hpp"
 #include "agent/host/transfer_mark.hpp"
+#include "agent/watch/self.hpp"
 
 namespace gpunb::agent {
 namespace {
@@ -42,6 +43,26 @@ Result<std::string> power_off() {
   return fail(ErrorKind::refused,
               "no shutdown command was accepted (sudo -n shutdown, shutdown, "
               "systemctl poweroff)");
+}
+
+Outcome<std::string> HostPower::power_off() {
+  return agent::power_off();
+}
+
+Done HostPower::terminate(Seconds now) {
+  auto urls = read_self_urls(self_urls_);
+  if (!urls || urls->terminate.empty())
+    return failure("refused", "no terminate URL (the laptop gave none)");
+  if (urls->expires_at > 0 && now >= urls->expires_at)
+    return failure("refused", "the terminate URL expired");
+  return call_self_url(urls->terminate, "TerminateInstances");
+}
+
+Done HostPower::tag_stopped_by(const std::string& what) {
+  auto urls = read_self_urls(self_urls_);
+  auto url = urls ? urls->stopped_by[what] : std::string();
+  if (url.empty()) return {};
+  return call_self_url(url, "CreateTags");
 }
 
 std::optional<std::string> unpulled_change(const std::filesystem::path& state_dir,

@@ -1,6 +1,8 @@
 // The end of an idle machine: an instance-initiated shutdown (EC2 stops the instance, or
-// terminates it when InstanceInitiatedShutdownBehavior=terminate, which the laptop sets for
-// --autodown), and the check that keeps --autodown from losing unpulled work.
+// terminates it when InstanceInitiatedShutdownBehavior=terminate, which an older laptop set for
+// --autodown), termination through the presigned URL (self.hpp), and the check that keeps
+// --autodown from losing unpulled work. The watcher acts through the Power seam, so tests can
+// watch it try without powering anything off.
 #pragma once
 
 #include <filesystem>
@@ -11,6 +13,31 @@
 #include "base/error.hpp"
 
 namespace gpunb::agent {
+
+class Power {
+ public:
+  virtual ~Power() = default;
+  // Shuts the machine down; the command that was accepted ("sudo -n shutdown -h now").
+  virtual Outcome<std::string> power_off() = 0;
+  // Terminates the instance through its presigned URL; the failure says why it cannot, in one
+  // line ("the terminate URL expired"). NOW: the machine's clock, which the URL's expiry is on.
+  virtual Done terminate(Seconds now) = 0;
+  // Tags the instance gpunb:stopped-by=WHAT through its presigned URL; success when the laptop
+  // gave none for WHAT (nothing to tag).
+  virtual Done tag_stopped_by(const std::string& what) = 0;
+};
+
+// The real thing: power_off() below, and the URLs kept in SELF_URLS (~/.gpunb/self.json).
+class HostPower : public Power {
+ public:
+  explicit HostPower(std::filesystem::path self_urls) : self_urls_(std::move(self_urls)) {}
+  Outcome<std::string> power_off() override;
+  Done terminate(Seconds now) override;
+  Done tag_stopped_by(const std::string& what) override;
+
+ private:
+  std::filesystem::path self_urls_;
+};
 
 // `sudo -n shutdown -h now`, else `shutdown -h now`, else `systemctl poweroff` (each looked up
 // on $PATH, then /usr/sbin:/sbin). Returns the command that was accepted.

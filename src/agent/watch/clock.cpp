@@ -1,0 +1,17 @@
+#include "agent/watch/clock.hpp"
+
+#include <ctime>
+
+namespace gpunb::agent {
+
+Seconds SignalClock::now() {
+  return static_cast<Seconds>(std::time(nullptr));
+}
+
+int SignalClock::wait(Seconds seconds) {
+  timespec pause{static_cast<time_t>(seconds), 0};
+  int sig = ::sigtimedwait(&ending_, nullptr, &pause);
+  return sig > 0 ? sig : 0;
+}
+
+}  // namespace gpunb::agent
