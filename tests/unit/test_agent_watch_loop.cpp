@@ -98,20 +98,20 @@ class FakeSensors : public Sensors {
 class FakePower : public Power {
  public:
   explicit FakePower(Clock& clock) : clock_(clock) {}
-  Outcome<std::string> power_off() override {
+  Result<std::string> power_off() override {
     offs.push_back(clock_.now());
     if (failures > 0) {
       --failures;
-      return failure("refused", "no shutdown command was accepted (test)");
+      return fail(ErrorKind::refused, "no shutdown command was accepted (test)");
     }
     return std::string("sudo -n shutdown -h now");
   }
-  Done terminate(Seconds now) override {
+  Status terminate(Seconds now) override {
     terminations.push_back(now);
-    if (!terminate_error.empty()) return failure("refused", terminate_error);
+    if (!terminate_error.empty()) return fail(ErrorKind::refused, terminate_error);
     return {};
   }
-  Done tag_stopped_by(const std::string& what) override {
+  Status tag_stopped_by(const std::string& what) override {
     tags.push_back(what);
     return {};
   }

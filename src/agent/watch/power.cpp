@@ -45,20 +45,20 @@ Result<std::string> power_off() {
               "systemctl poweroff)");
 }
 
-Outcome<std::string> HostPower::power_off() {
+Result<std::string> HostPower::power_off() {
   return agent::power_off();
 }
 
-Done HostPower::terminate(Seconds now) {
+Status HostPower::terminate(Seconds now) {
   auto urls = read_self_urls(self_urls_);
   if (!urls || urls->terminate.empty())
-    return failure("refused", "no terminate URL (the laptop gave none)");
+    return fail(ErrorKind::refused, "no terminate URL (the laptop gave none)");
   if (urls->expires_at > 0 && now >= urls->expires_at)
-    return failure("refused", "the terminate URL expired");
+    return fail(ErrorKind::refused, "the terminate URL expired");
   return call_self_url(urls->terminate, "TerminateInstances");
 }
 
-Done HostPower::tag_stopped_by(const std::string& what) {
+Status HostPower::tag_stopped_by(const std::string& what) {
   auto urls = read_self_urls(self_urls_);
   auto url = urls ? urls->stopped_by[what] : std::string();
   if (url.empty()) return {};

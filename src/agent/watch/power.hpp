@@ -18,22 +18,22 @@ class Power {
  public:
   virtual ~Power() = default;
   // Shuts the machine down; the command that was accepted ("sudo -n shutdown -h now").
-  virtual Outcome<std::string> power_off() = 0;
+  virtual Result<std::string> power_off() = 0;
   // Terminates the instance through its presigned URL; the failure says why it cannot, in one
   // line ("the terminate URL expired"). NOW: the machine's clock, which the URL's expiry is on.
-  virtual Done terminate(Seconds now) = 0;
+  virtual Status terminate(Seconds now) = 0;
   // Tags the instance gpunb:stopped-by=WHAT through its presigned URL; success when the laptop
   // gave none for WHAT (nothing to tag).
-  virtual Done tag_stopped_by(const std::string& what) = 0;
+  virtual Status tag_stopped_by(const std::string& what) = 0;
 };
 
 // The real thing: power_off() below, and the URLs kept in SELF_URLS (~/.gpunb/self.json).
 class HostPower : public Power {
  public:
   explicit HostPower(std::filesystem::path self_urls) : self_urls_(std::move(self_urls)) {}
-  Outcome<std::string> power_off() override;
-  Done terminate(Seconds now) override;
-  Done tag_stopped_by(const std::string& what) override;
+  Result<std::string> power_off() override;
+  Status terminate(Seconds now) override;
+  Status tag_stopped_by(const std::string& what) override;
 
  private:
   std::filesystem::path self_urls_;
