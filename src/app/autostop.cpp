@@ -10,7 +10,7 @@
 #include "app/remote.hpp"
 #include "app/sync.hpp"
 #include "app/watch_report.hpp"
-#include "util/clock.hpp"
+#include "base/clock.hpp"
 
 namespace gpunb::app {
 namespace {
@@ -76,7 +76,7 @@ void keep_stop_behavior(Context& context, const core::Machine& machine) {
 void record_cap(Context& context, const core::Machine& machine, const nlohmann::json& reply) {
   if (!reply.contains("settings") || !reply["settings"].is_object()) return;
   auto seconds = reply["settings"].value("max_running_s", 0LL);
-  auto now = util::unix_seconds(context.clock().now());
+  auto now = base::unix_seconds(context.clock().now());
   core::value_or_throw(
       context.ledger().add_event(machine.name, kMaxHoursEvent, std::to_string(seconds), now));
 }
@@ -87,7 +87,7 @@ void record_setting(Context& context, const core::Machine& machine, const nlohma
   if (!reply.contains("settings") || !reply["settings"].is_object()) return;
   long long seconds = reply["settings"].value("autostop_s", 0LL);
   long long minutes = seconds > 0 ? (seconds + 59) / 60 : 0;
-  auto now = util::unix_seconds(context.clock().now());
+  auto now = base::unix_seconds(context.clock().now());
   core::value_or_throw(
       context.ledger().add_event(machine.name, "autostop", std::to_string(minutes), now));
 }

@@ -18,11 +18,11 @@
 #include "app/sync.hpp"
 #include "app/tunnel_state.hpp"
 #include "app/watch_report.hpp"
+#include "base/strings.hpp"
+#include "base/text.hpp"
 #include "remote/jupyter.hpp"
 #include "ssh/tunnel.hpp"
 #include "sync/report.hpp"
-#include "util/strings.hpp"
-#include "util/text.hpp"
 
 namespace gpunb::app {
 
@@ -30,7 +30,7 @@ namespace {
 
 std::string notebook_url(int port, const std::string& token) {
   // The token comes from the machine: percent-encoded, it cannot end the URL or add to it.
-  return fmt::format("http://127.0.0.1:{}/?token={}", port, util::uri_encode(token));
+  return fmt::format("http://127.0.0.1:{}/?token={}", port, base::uri_encode(token));
 }
 
 // When the machine's watcher will stop it (steady-clock times in ms; -1: not idle, or unknown),
@@ -232,7 +232,7 @@ int connect_exposed(Context& context, const core::Machine& machine, const Connec
       remote::ensure_exposed_jupyter(agent, machine.name, jupyter_workdir(machine), exposure));
   context.log().redactor().add_secret(server.token);
   fmt::print(context.output().out, "Jupyter: https://{}:{}/?token={}\n", machine.public_ip,
-             server.port, util::uri_encode(server.token));
+             server.port, base::uri_encode(server.token));
   context.log().warn("Jupyter is exposed on {}:{} over HTTPS{} ({}); the default tunnel is safer",
                      machine.public_ip, server.port,
                      request.certfile.empty() ? " with a self-signed certificate" : "",

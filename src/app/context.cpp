@@ -7,7 +7,7 @@
 
 namespace gpunb::app {
 
-Context::Context(const util::Env& env, util::Logger& log, util::Clock& clock, Output output,
+Context::Context(const util::Env& env, base::Logger& log, base::Clock& clock, Output output,
                  GlobalOptions global)
     : env_(env),
       log_(log),
@@ -17,7 +17,7 @@ Context::Context(const util::Env& env, util::Logger& log, util::Clock& clock, Ou
       own_services_(std::make_unique<RealServices>()),
       services_(*own_services_) {}
 
-Context::Context(const util::Env& env, util::Logger& log, util::Clock& clock, Output output,
+Context::Context(const util::Env& env, base::Logger& log, base::Clock& clock, Output output,
                  GlobalOptions global, Services& services)
     : env_(env),
       log_(log),

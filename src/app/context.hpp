@@ -10,15 +10,15 @@
 
 #include "app/services.hpp"
 #include "aws/ec2_client.hpp"
+#include "base/clock.hpp"
+#include "base/log.hpp"
 #include "core/config.hpp"
 #include "ledger/ledger.hpp"
 #include "net/http.hpp"
 #include "providers/provider.hpp"
 #include "remote/agent_binary.hpp"
 #include "ssh/keys.hpp"
-#include "util/clock.hpp"
 #include "util/env.hpp"
-#include "util/log.hpp"
 
 namespace gpunb::app {
 
@@ -45,18 +45,18 @@ struct HostKeyPolicy {
 class Context {
  public:
   // With RealServices (libcurl, EC2, libssh).
-  Context(const util::Env& env, util::Logger& log, util::Clock& clock, Output output,
+  Context(const util::Env& env, base::Logger& log, base::Clock& clock, Output output,
           GlobalOptions global);
   // With the caller's services (fakes in unit tests), which must outlive the context.
-  Context(const util::Env& env, util::Logger& log, util::Clock& clock, Output output,
+  Context(const util::Env& env, base::Logger& log, base::Clock& clock, Output output,
           GlobalOptions global, Services& services);
   ~Context();
   Context(const Context&) = delete;
   Context& operator=(const Context&) = delete;
 
   const util::Env& env() const { return env_; }
-  util::Logger& log() { return log_; }
-  util::Clock& clock() { return clock_; }
+  base::Logger& log() { return log_; }
+  base::Clock& clock() { return clock_; }
   const Output& output() const { return output_; }
   const GlobalOptions& global() const { return global_; }
   const core::Config& config();
@@ -89,8 +89,8 @@ class Context {
   aws::AwsOptions aws_options();
 
   const util::Env& env_;
-  util::Logger& log_;
-  util::Clock& clock_;
+  base::Logger& log_;
+  base::Clock& clock_;
   Output output_;
   GlobalOptions global_;
   std::optional<core::Config> config_;

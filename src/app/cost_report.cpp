@@ -92,7 +92,7 @@ MachineCost machine_cost(Context& context, const core::Machine& machine, std::in
 CostReport cost_report(Context& context, std::int64_t since) {
   CostReport report;
   report.since = since;
-  report.now = util::unix_seconds(context.clock().now());
+  report.now = base::unix_seconds(context.clock().now());
   for (const auto& machine : core::value_or_throw(context.ledger().all())) {
     if (machine.provider != "ec2" || machine.state == core::MachineState::intent) continue;
     auto all = incarnations(core::value_or_throw(context.ledger().events(machine.name)));

@@ -42,7 +42,7 @@ void warn_unattended(Context& context) {
   try {
     std::error_code ignored;
     if (!std::filesystem::exists(context.state_dir() / "ledger.db", ignored)) return;
-    auto now = util::unix_seconds(context.clock().now());
+    auto now = base::unix_seconds(context.clock().now());
     for (const auto& machine : core::value_or_throw(context.ledger().all())) {
       if (machine.provider == "ec2" && machine.state == core::MachineState::running)
         check(context, machine, now);

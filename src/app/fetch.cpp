@@ -10,6 +10,7 @@
 #include "app/machines.hpp"
 #include "app/progress.hpp"
 #include "app/remote.hpp"
+#include "base/files.hpp"
 #include "remote/agent.hpp"
 #include "sync/ignore.hpp"
 #include "sync/report.hpp"
@@ -49,9 +50,9 @@ void keep_on_machine(Context& context, const core::Machine& machine, const std::
   auto ignore = sync::Ignore::load(workspace);
   if (!ignore || ignore->excludes(rel, true)) return;
   auto file = workspace / sync::kIgnoreFile;
-  auto text = util::read_file(file).value_or("");
+  auto text = base::read_file(file).value_or("");
   if (!text.empty() && !text.ends_with("\n")) text += '\n';
-  util::write_file_atomic(file, text + "/" + rel + "/\n");
+  core::value_or_throw(base::write_atomic(file, text + "/" + rel + "/\n"));
   fmt::print(context.output().err, "gpunb: added /{}/ to {}: fetched data stays on the machine\n",
              rel, file.string());
 }

@@ -1,6 +1,6 @@
 #include "app/fetch_job.hpp"
 
-#include "util/strings.hpp"
+#include "base/strings.hpp"
 
 namespace gpunb::app {
 namespace {
@@ -29,7 +29,7 @@ Json fetch_job(Context& context, const FetchRequest& request, const std::string&
            {"extract", request.extract},
            {"connections", request.connections},
            {"limits", limits(request)}};
-  if (request.sha256) job["sha256"] = util::to_lower(*request.sha256);
+  if (request.sha256) job["sha256"] = base::to_lower(*request.sha256);
   if (request.format) job["format"] = *request.format;
   if (request.source.starts_with("s3://")) {
     job["items"] = s3_job_items(context, request);

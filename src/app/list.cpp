@@ -10,7 +10,7 @@
 #include "app/cost.hpp"
 #include "app/machines.hpp"
 #include "aws/ec2_api.hpp"
-#include "util/clock.hpp"
+#include "base/clock.hpp"
 
 namespace gpunb::app {
 
@@ -225,7 +225,7 @@ std::vector<ListedMachine> list(Context& context, const ListRequest& request) {
     for (auto& orphan : reconcile(context, region, std::move(*cloud), known))
       listed.push_back({std::move(orphan), true, std::nullopt, 0, std::nullopt, std::nullopt});
   }
-  auto now = util::unix_seconds(context.clock().now());
+  auto now = base::unix_seconds(context.clock().now());
   for (auto& machine : known) {
     if (request.include_terminated || machine.state != MachineState::terminated) {
       listed.push_back(priced(context, std::move(machine), now));

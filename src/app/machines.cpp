@@ -4,8 +4,8 @@
 
 #include <algorithm>
 
+#include "base/clock.hpp"
 #include "net/tcp.hpp"
-#include "util/clock.hpp"
 
 namespace gpunb::app {
 
@@ -70,7 +70,7 @@ void record(Context& context, const core::Machine& machine) {
   auto before = core::value_or_throw(ledger.find(machine.name));
   core::value_or_throw(ledger.upsert(machine));
   if (!before || before->state != machine.state) {
-    auto now = util::unix_seconds(context.clock().now());
+    auto now = base::unix_seconds(context.clock().now());
     auto time = state_change_time(ledger, machine, now);
     core::value_or_throw(
         ledger.add_event(machine.name, "state", core::to_string(machine.state), time));

@@ -5,7 +5,7 @@
 #include <atomic>
 #include <csignal>
 
-#include "util/text.hpp"
+#include "base/text.hpp"
 
 namespace gpunb::app {
 
@@ -47,7 +47,7 @@ void ProgressLine::update(const std::string& what) {
   if (!context_.output().tty) return;
   auto elapsed =
       std::chrono::duration_cast<std::chrono::seconds>(context_.clock().monotonic() - started_);
-  fmt::print(context_.output().err, "\r\033[K[{:>3}s] {}", elapsed.count(), util::printable(what));
+  fmt::print(context_.output().err, "\r\033[K[{:>3}s] {}", elapsed.count(), base::printable(what));
   std::fflush(context_.output().err);
   shown_ = true;
 }

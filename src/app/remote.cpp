@@ -3,10 +3,11 @@
 #include "app/host_keys.hpp"
 #include "app/machines.hpp"
 #include "app/progress.hpp"
+#include "base/clock.hpp"
+#include "base/files.hpp"
+#include "base/strings.hpp"
 #include "remote/agent_binary.hpp"
-#include "util/clock.hpp"
 #include "util/fs.hpp"
-#include "util/strings.hpp"
 
 namespace gpunb::app {
 
@@ -22,10 +23,10 @@ std::filesystem::path known_hosts_path(Context& context) {
 }
 
 bool is_pinned(Context& context, const core::Machine& machine) {
-  auto content = util::read_file(known_hosts_path(context));
+  auto content = base::read_file(known_hosts_path(context));
   if (!content) return false;
   auto prefix = host_alias(machine) + " ";
-  for (const auto& line : util::split(*content, '\n')) {
+  for (const auto& line : base::split(*content, '\n')) {
     if (line.rfind(prefix, 0) == 0) return true;
   }
   return false;
@@ -49,7 +50,7 @@ ssh::Session open_session(Context& context, const core::Machine& machine) {
   bool first_contact = !is_pinned(context, machine);
   // A machine started in the last minutes may still be booting; any other answers at once or is
   // unreachable, which must not keep `down` waiting for minutes.
-  auto age = util::unix_seconds(context.clock().now()) - machine.launched_at;
+  auto age = base::unix_seconds(context.clock().now()) - machine.launched_at;
   bool booting = machine.provider == "ec2" && age >= 0 && age < 300 && first_contact;
   wait_for_ssh(context, machine, progress,
                booting ? std::chrono::seconds(180) : std::chrono::seconds(15));

@@ -4,6 +4,7 @@
 
 #include "app/machines.hpp"
 #include "app/remote.hpp"
+#include "base/files.hpp"
 #include "remote/jupyter.hpp"
 #include "util/fs.hpp"
 
@@ -79,7 +80,7 @@ std::string write_ssh_config(Context& context) {
   }
   auto path = context.config_dir() / "ssh_config";
   util::ensure_private_dir(context.config_dir());
-  util::write_file_atomic(path, text, 0600);
+  core::value_or_throw(base::write_atomic(path, text, 0600));
   return path.string();
 }
 

@@ -42,7 +42,7 @@ std::optional<double> pick(const std::vector<aws::SpotPrice>& prices, const std:
 
 std::optional<double> spot_price(Context& context, const core::Machine& machine) {
   if (machine.provider != "ec2" || machine.type.empty()) return std::nullopt;
-  auto now = util::unix_seconds(context.clock().now());
+  auto now = base::unix_seconds(context.clock().now());
   auto prices = ask_ec2(context, machine, now);
   if (!prices) {
     context.log().debug("no spot price for {}: {}", machine.name, prices.error().message);

@@ -1,6 +1,6 @@
 #include "app/ssh_cidr.hpp"
 
-#include "util/strings.hpp"
+#include "base/strings.hpp"
 
 namespace gpunb::app {
 
@@ -20,7 +20,7 @@ std::string lookup_public_address(Context& context) {
   request.url = "https://checkip.amazonaws.com/";
   request.timeout = std::chrono::seconds(10);
   auto response = http->send(request);
-  auto address = response && response->status == 200 ? util::trim(response->body) : std::string();
+  auto address = response && response->status == 200 ? base::trim(response->body) : std::string();
   if (!core::is_ipv4_cidr(address + "/32")) {
     throw core::Fatal({core::ErrorKind::network, "cannot find this machine's public address",
                        "pass --ssh-cidr YOUR.IP.ADDRESS/32 or set GPUNB_SSH_CIDR"});

@@ -4,10 +4,10 @@
 
 #include "app/progress.hpp"
 #include "app/remote.hpp"
+#include "base/clock.hpp"
 #include "ledger/sync_state.hpp"
 #include "sync/ignore.hpp"
 #include "sync/tree.hpp"
-#include "util/clock.hpp"
 
 namespace gpunb::app {
 
@@ -62,7 +62,7 @@ void delete_locally(const std::filesystem::path& root, const std::vector<std::st
 // The new base: each action's own rule, given what the receiving side now holds.
 void record_base(Context& context, const core::Machine& machine, const sync::Plan& plan,
                  const std::map<std::string, sync::Entry>& written) {
-  auto now = util::unix_seconds(context.clock().now());
+  auto now = base::unix_seconds(context.clock().now());
   std::vector<ledger::SyncRecord> put;
   std::vector<std::string> erase;
   for (const auto& action : plan.actions) {

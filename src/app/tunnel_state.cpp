@@ -8,10 +8,11 @@
 #include <csignal>
 #include <nlohmann/json.hpp>
 
+#include "base/files.hpp"
+#include "base/strings.hpp"
+#include "base/text.hpp"
 #include "util/fs.hpp"
 #include "util/platform.hpp"
-#include "util/strings.hpp"
-#include "util/text.hpp"
 
 extern char** environ;  // NOLINT: POSIX
 
@@ -37,7 +38,7 @@ bool is_our_tunnel(int pid) {
 void save_detached(Context& context, const std::string& name, const DetachedTunnel& tunnel) {
   util::ensure_private_dir(tunnels_dir(context));
   nlohmann::json record = {{"pid", tunnel.pid}, {"port", tunnel.port}};
-  util::write_file_atomic(record_path(context, name), record.dump() + "\n", 0600);
+  core::value_or_throw(base::write_atomic(record_path(context, name), record.dump() + "\n", 0600));
 }
 
 void redirect_to_log(Context& context, const std::string& name) {
@@ -52,7 +53,7 @@ void redirect_to_log(Context& context, const std::string& name) {
 }
 
 std::optional<DetachedTunnel> detached_tunnel(Context& context, const std::string& name) {
-  auto text = util::read_file(record_path(context, name));
+  auto text = base::read_file(record_path(context, name));
   if (!text) return std::nullopt;
   auto record = nlohmann::json::parse(*text, nullptr, false);
   if (record.is_discarded()) return std::nullopt;
@@ -78,7 +79,7 @@ bool disconnect(Context& context, const std::string& name) {
 }
 
 std::string redirect_page(const std::string& url) {
-  auto escaped = util::html_escape(url);
+  auto escaped = base::html_escape(url);
   return "<!DOCTYPE html><meta http-equiv=\"refresh\" content=\"0;url=" + escaped +
          "\"><a href=\"" + escaped + "\">Jupyter</a>\n";
 }
@@ -90,7 +91,7 @@ void open_browser(Context& context, const std::string& name, const std::string& 
   if (!desktop) return;
   // The URL holds the token: hand the browser a private file that redirects, as Jupyter does.
   auto page = context.state_dir() / ("open-" + name + ".html");
-  util::write_file_atomic(page, redirect_page(url), 0600);
+  core::value_or_throw(base::write_atomic(page, redirect_page(url), 0600));
   std::string target = "file://" + page.string();
   char* argv[] = {const_cast<char*>(opener.program), target.data(), nullptr};
   pid_t pid = 0;

@@ -9,10 +9,10 @@
 #include "app/machines.hpp"
 #include "app/progress.hpp"
 #include "app/ssh_cidr.hpp"
+#include "base/clock.hpp"
+#include "base/hash.hpp"
 #include "ledger/sync_state.hpp"
 #include "providers/sshhost/ssh_provider.hpp"
-#include "util/clock.hpp"
-#include "util/crypto.hpp"
 
 namespace gpunb::app {
 
@@ -57,7 +57,7 @@ core::Machine launch_new(Context& context, const core::MachineSpec& spec, std::s
   intent.state = MachineState::intent;
   intent.user = prepared.user;
   intent.client_token = std::move(token);
-  intent.launched_at = util::unix_seconds(context.clock().now());
+  intent.launched_at = base::unix_seconds(context.clock().now());
   intent.spot = spec.spot;
   // Written before anything costs money, so an interrupted `up` never leaves an unknown instance.
   core::value_or_throw(resume ? context.ledger().upsert(intent)
@@ -78,7 +78,7 @@ core::Machine launch_new(Context& context, const core::MachineSpec& spec, std::s
   if (machine.user.empty()) machine.user = prepared.user;
   // What cost accounting needs: where this machine's history begins (the name may have served an
   // earlier machine) and the size of the disk it pays for until it is terminated.
-  auto now = util::unix_seconds(context.clock().now());
+  auto now = base::unix_seconds(context.clock().now());
   core::value_or_throw(
       context.ledger().add_event(machine.name, kLaunchEvent, launch_detail(machine), now));
   record(context, machine);
@@ -197,7 +197,7 @@ core::Machine up(Context& context, const UpRequest& request) {
   auto spec = make_spec(context, request, region);
   if (existing && !reusable) core::value_or_throw(context.ledger().remove(request.name));
   bool resume = reusable;  // an intent without an instance: launch again with the same token
-  auto token = resume ? existing->client_token : util::random_hex(16);
+  auto token = resume ? existing->client_token : base::random_hex(16);
   ProgressLine progress(context);
   auto machine = launch_new(context, spec, token, resume, progress);
   progress.done();

@@ -3,7 +3,8 @@
 #include <algorithm>
 #include <system_error>
 
-#include "util/clock.hpp"
+#include "base/clock.hpp"
+#include "base/files.hpp"
 #include "util/fs.hpp"
 
 namespace gpunb::app {
@@ -83,19 +84,19 @@ std::optional<WatchReport> report_of(const nlohmann::json& reply, const std::str
 
 void remember_watch(Context& context, const core::Machine& machine, const nlohmann::json& reply) {
   auto path = report_path(context, machine.name);
-  auto report = report_of(reply, machine.id, util::unix_seconds(context.clock().now()));
+  auto report = report_of(reply, machine.id, base::unix_seconds(context.clock().now()));
   if (!report) {
     std::error_code ignored;
     std::filesystem::remove(path, ignored);
     return;
   }
   util::ensure_private_dir(path.parent_path());
-  util::write_file_atomic(path, to_json(*report).dump() + "\n", 0600);
+  core::value_or_throw(base::write_atomic(path, to_json(*report).dump() + "\n", 0600));
 }
 
 std::optional<WatchReport> recall_watch(Context& context, const core::Machine& machine,
                                         std::int64_t now) {
-  auto text = util::read_file(report_path(context, machine.name));
+  auto text = base::read_file(report_path(context, machine.name));
   if (!text) return std::nullopt;
   auto report = from_json(nlohmann::json::parse(*text, nullptr, false));
   if (!report || report->id != machine.id || now - report->seen_at > kWatchReportMaxAge ||

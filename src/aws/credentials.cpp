@@ -7,8 +7,9 @@
 #include <regex>
 
 #include "aws/ini.hpp"
+#include "base/files.hpp"
+#include "base/strings.hpp"
 #include "util/fs.hpp"
-#include "util/strings.hpp"
 
 namespace gpunb::aws {
 
@@ -46,7 +47,7 @@ std::filesystem::path file_path(const util::Env& env, const std::string& variabl
 }
 
 IniFile read_ini(const std::filesystem::path& path) {
-  auto text = util::read_file(path);
+  auto text = base::read_file(path);
   return text ? parse_ini(*text) : IniFile{};
 }
 
@@ -55,7 +56,7 @@ IniFile read_ini(const std::filesystem::path& path) {
 std::optional<std::string> prefixed_name(const std::string& header, std::string_view prefix) {
   if (!header.starts_with(prefix) || header.size() == prefix.size()) return std::nullopt;
   if (header[prefix.size()] != ' ' && header[prefix.size()] != '\t') return std::nullopt;
-  auto name = util::trim(std::string_view(header).substr(prefix.size()));
+  auto name = base::trim(std::string_view(header).substr(prefix.size()));
   if (name.size() >= 2 && (name.front() == '"' || name.front() == '\'') &&
       name.back() == name.front()) {
     return name.substr(1, name.size() - 2);
@@ -228,7 +229,7 @@ std::optional<std::string> services_endpoint(const std::string& service, const A
 }
 
 bool is_true(const std::optional<std::string>& value) {
-  return value && util::to_lower(*value) == "true";
+  return value && base::to_lower(*value) == "true";
 }
 
 // AWS_ENDPOINT_URL_<SERVICE>, AWS_ENDPOINT_URL, the profile's [services] entry, its endpoint_url.

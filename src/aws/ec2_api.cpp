@@ -5,7 +5,7 @@
 #include <array>
 
 #include "aws/ec2_support.hpp"
-#include "util/strings.hpp"
+#include "base/strings.hpp"
 
 namespace gpunb::aws {
 
@@ -46,7 +46,7 @@ InstanceTypeInfo parse_instance_type(const pugi::xml_node& item) {
 
 // The login user named by an image's text (name or description); empty when it names none.
 std::string user_named_in(const std::string& text) {
-  auto lower = util::to_lower(text);
+  auto lower = base::to_lower(text);
   auto has = [&](std::string_view word) { return lower.find(word) != std::string::npos; };
   if (has("ubuntu")) return "ubuntu";
   if (has("amazon linux") || has("al2023") || has("amzn")) return "ec2-user";

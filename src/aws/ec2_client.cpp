@@ -9,8 +9,8 @@
 #include "aws/ec2_errors.hpp"
 #include "aws/query.hpp"
 #include "aws/sigv4.hpp"
-#include "util/strings.hpp"
-#include "util/text.hpp"
+#include "base/strings.hpp"
+#include "base/text.hpp"
 
 namespace gpunb::aws {
 
@@ -34,9 +34,9 @@ struct Outcome {
 
 // A presigned URL's query: as a URL query, not a form body (SigV4 signs it %20-encoded).
 std::string uri_query(const std::string& action, const Params& params) {
-  std::string query = fmt::format("Action={}&Version={}", util::uri_encode(action), kApiVersion);
+  std::string query = fmt::format("Action={}&Version={}", base::uri_encode(action), kApiVersion);
   for (const auto& [key, value] : params) {
-    query += fmt::format("&{}={}", util::uri_encode(key), util::uri_encode(value));
+    query += fmt::format("&{}={}", base::uri_encode(key), base::uri_encode(value));
   }
   return query;
 }
@@ -114,7 +114,7 @@ Outcome network_failure(const std::string& action, const core::Error& cause,
       true, true, "network error"};
 }
 
-Outcome attempt_once(net::Http& http, const util::Clock& clock, const AwsContext& context,
+Outcome attempt_once(net::Http& http, const base::Clock& clock, const AwsContext& context,
                      const std::string& action, net::HttpRequest request) {
   sign(request, context.credentials, {context.region, "ec2"}, clock.now());
   auto response = http.send(request);
@@ -135,17 +135,17 @@ std::chrono::milliseconds backoff(const RetryPolicy& policy, int retry) {
 }  // namespace
 
 std::string query_body(const std::string& action, const Params& params) {
-  std::string body = "Action=" + util::form_encode(action) + "&Version=" + std::string(kApiVersion);
+  std::string body = "Action=" + base::form_encode(action) + "&Version=" + std::string(kApiVersion);
   for (const auto& [key, value] : params) {
     body += '&';
-    body += util::form_encode(key);
+    body += base::form_encode(key);
     body += '=';
-    body += util::form_encode(value);
+    body += base::form_encode(value);
   }
   return body;
 }
 
-Ec2Client::Ec2Client(net::Http& http, util::Clock& clock, const util::Logger& log,
+Ec2Client::Ec2Client(net::Http& http, base::Clock& clock, const base::Logger& log,
                      AwsContext context, RetryPolicy retry)
     : http_(http), clock_(clock), log_(log), context_(std::move(context)), retry_(retry) {}
 

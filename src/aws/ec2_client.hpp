@@ -8,10 +8,10 @@
 #include <vector>
 
 #include "aws/credentials.hpp"
+#include "base/clock.hpp"
+#include "base/log.hpp"
 #include "core/error.hpp"
 #include "net/http.hpp"
-#include "util/clock.hpp"
-#include "util/log.hpp"
 
 namespace gpunb::aws {
 
@@ -26,7 +26,7 @@ struct RetryPolicy {
 
 class Ec2Client {
  public:
-  Ec2Client(net::Http& http, util::Clock& clock, const util::Logger& log, AwsContext context,
+  Ec2Client(net::Http& http, base::Clock& clock, const base::Logger& log, AwsContext context,
             RetryPolicy retry = {});
 
   // One API call. The document holds the response element (e.g. <DescribeInstancesResponse>).
@@ -47,8 +47,8 @@ class Ec2Client {
 
  private:
   net::Http& http_;
-  util::Clock& clock_;
-  const util::Logger& log_;
+  base::Clock& clock_;
+  const base::Logger& log_;
   AwsContext context_;
   RetryPolicy retry_;
 };

@@ -1,7 +1,7 @@
 // Launching, describing and changing the state of instances.
 #include "aws/ec2_api.hpp"
 #include "aws/ec2_support.hpp"
-#include "util/strings.hpp"
+#include "base/strings.hpp"
 
 namespace gpunb::aws {
 
@@ -164,7 +164,7 @@ core::Result<std::string> get_console_output(Ec2Client& client, const std::strin
 }
 
 std::string parse_console_output(const pugi::xml_node& response) {
-  return util::base64_decode(child_text(response, "output"));
+  return base::base64_decode(child_text(response, "output"));
 }
 
 core::Status create_tags(Ec2Client& client, const std::vector<std::string>& resource_ids,

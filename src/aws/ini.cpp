@@ -3,7 +3,7 @@
 #include <optional>
 #include <vector>
 
-#include "util/strings.hpp"
+#include "base/strings.hpp"
 
 namespace gpunb::aws {
 
@@ -34,7 +34,7 @@ std::optional<std::string> section_header(const std::string& stripped) {
 }
 
 void Parser::feed(std::string_view line) {
-  auto stripped = util::trim(line);
+  auto stripped = base::trim(line);
   if (is_comment_or_blank(stripped)) {
     if (stripped.empty() && !option.empty()) sections[section][option].emplace_back();
     return;
@@ -58,12 +58,12 @@ void Parser::feed(std::string_view line) {
 void Parser::start_value(const std::string& text) {
   auto delimiter = text.find_first_of("=:");
   if (delimiter == std::string::npos || delimiter == 0) return;
-  option = util::to_lower(util::trim(text.substr(0, delimiter)));
-  sections[section][option] = {util::trim(text.substr(delimiter + 1))};
+  option = base::to_lower(base::trim(text.substr(0, delimiter)));
+  sections[section][option] = {base::trim(text.substr(delimiter + 1))};
 }
 
 std::string join_value(const std::vector<std::string>& lines) {
-  auto value = util::join(lines, "\n");
+  auto value = base::join(lines, "\n");
   value.erase(value.find_last_not_of(" \t\r\n") + 1);  // npos + 1 == 0 clears all-blank values
   return value;
 }
@@ -86,16 +86,16 @@ IniFile Parser::finish() const {
 
 IniFile parse_ini(std::string_view text) {
   Parser parser;
-  for (const auto& line : util::split(text, '\n')) parser.feed(line);
+  for (const auto& line : base::split(text, '\n')) parser.feed(line);
   return parser.finish();
 }
 
 IniSection parse_nested(std::string_view value) {
   IniSection out;
-  for (const auto& line : util::split(value, '\n')) {
+  for (const auto& line : base::split(value, '\n')) {
     auto equals = line.find('=');
     if (equals == std::string::npos) continue;
-    out[util::trim(line.substr(0, equals))] = util::trim(line.substr(equals + 1));
+    out[base::trim(line.substr(0, equals))] = base::trim(line.substr(equals + 1));
   }
   return out;
 }

@@ -12,9 +12,9 @@
 #include <vector>
 
 #include "aws/credentials.hpp"
+#include "base/clock.hpp"
 #include "core/error.hpp"
 #include "net/http.hpp"
-#include "util/clock.hpp"
 
 namespace gpunb::aws {
 
@@ -52,7 +52,7 @@ struct S3FetchRequest {
   std::optional<std::chrono::system_clock::time_point> credentials_expire_at;
   std::chrono::seconds expiry{std::chrono::hours(12)};
   net::Http* http = nullptr;     // null: a libcurl client made for the call
-  util::Clock* clock = nullptr;  // null: the system clock
+  base::Clock* clock = nullptr;  // null: the system clock
 };
 
 // Lists (or HEADs) the source and presigns one GET per object. Keys ending in '/' (folder

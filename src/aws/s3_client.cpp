@@ -6,7 +6,7 @@
 #include <random>
 
 #include "aws/sigv4.hpp"
-#include "util/strings.hpp"
+#include "base/strings.hpp"
 
 namespace gpunb::aws {
 
@@ -21,7 +21,7 @@ std::string with_query(const std::string& url, const Query& query) {
   std::string out = url;
   char separator = '?';
   for (const auto& [key, value] : query) {
-    out += separator + util::uri_encode(key) + '=' + util::uri_encode(value);
+    out += separator + base::uri_encode(key) + '=' + base::uri_encode(value);
     separator = '&';
   }
   return out;
@@ -48,11 +48,11 @@ bool s3_path_style(const S3Settings& settings, const std::string& bucket) {
   return !settings.endpoint.empty() || bucket.find('.') != std::string::npos;
 }
 
-S3Client::S3Client(net::Http& http, util::Clock& clock, S3Settings settings)
+S3Client::S3Client(net::Http& http, base::Clock& clock, S3Settings settings)
     : http_(http), clock_(clock), settings_(std::move(settings)) {}
 
 std::string S3Client::object_url(const std::string& bucket, const std::string& key) const {
-  auto path = util::uri_encode(key, true);
+  auto path = base::uri_encode(key, true);
   if (!s3_path_style(settings_, bucket))
     return fmt::format("https://{}.s3.{}.amazonaws.com/{}", bucket, settings_.region, path);
   auto base = settings_.endpoint.empty()

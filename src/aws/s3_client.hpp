@@ -8,9 +8,9 @@
 
 #include "aws/credentials.hpp"
 #include "aws/s3.hpp"
+#include "base/clock.hpp"
 #include "core/error.hpp"
 #include "net/http.hpp"
-#include "util/clock.hpp"
 
 namespace gpunb::aws {
 
@@ -26,7 +26,7 @@ using Query = std::vector<std::pair<std::string, std::string>>;
 
 class S3Client {
  public:
-  S3Client(net::Http& http, util::Clock& clock, S3Settings settings);
+  S3Client(net::Http& http, base::Clock& clock, S3Settings settings);
 
   // ListObjectsV2 over every page (continuation tokens), 1000 keys a page.
   core::Result<std::vector<S3Object>> list(const std::string& bucket, const std::string& prefix);
@@ -46,7 +46,7 @@ class S3Client {
   core::Result<net::HttpResponse> send_with_retries(const net::HttpRequest& unsigned_request);
 
   net::Http& http_;
-  util::Clock& clock_;
+  base::Clock& clock_;
   S3Settings settings_;
 };
 

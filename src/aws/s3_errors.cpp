@@ -4,7 +4,7 @@
 #include <pugixml.hpp>
 
 #include "aws/s3_client.hpp"
-#include "util/strings.hpp"
+#include "base/strings.hpp"
 
 namespace gpunb::aws::detail {
 
@@ -32,7 +32,7 @@ S3Reply parse_reply(const std::string& body) {
 std::optional<std::string> endpoint_region(const std::string& endpoint) {
   auto at = endpoint.find(".amazonaws.com");
   if (at == std::string::npos) return std::nullopt;
-  auto labels = util::split(endpoint.substr(0, at), '.');
+  auto labels = base::split(endpoint.substr(0, at), '.');
   if (!labels.empty() && labels.back() == "s3") return "us-east-1";
   if (labels.size() >= 2 && labels[labels.size() - 2] == "s3") return labels.back();
   if (!labels.empty() && labels.back().starts_with("s3-")) return labels.back().substr(3);
@@ -53,7 +53,7 @@ std::optional<std::string> expected_region(const std::string& message) {
 std::string one_line(std::string text) {
   for (auto& c : text)
     if (c == '\n' || c == '\r' || c == '\t') c = ' ';
-  text = util::trim(text);
+  text = base::trim(text);
   if (text.size() > kMaxMessage) text = text.substr(0, kMaxMessage) + "...";
   return text;
 }

@@ -7,7 +7,7 @@
 
 #include "aws/s3.hpp"
 #include "aws/s3_client.hpp"
-#include "util/strings.hpp"
+#include "base/strings.hpp"
 
 namespace gpunb::aws {
 
@@ -52,7 +52,7 @@ core::Result<Listing> collect(S3Client& client, const S3Uri& uri) {
 core::Result<std::string> relative_name(const std::string& key, const Listing& listing) {
   auto rest = listing.single ? key.substr(key.rfind('/') + 1) : key.substr(listing.base.size());
   std::vector<std::string> kept;
-  for (auto& segment : util::split(rest, '/')) {
+  for (auto& segment : base::split(rest, '/')) {
     if (segment == "..")
       return core::fail(core::ErrorKind::refused,
                         fmt::format("S3 key \"{}\" has a \"..\" segment", key),
@@ -61,7 +61,7 @@ core::Result<std::string> relative_name(const std::string& key, const Listing& l
   }
   if (kept.empty())
     return core::fail(core::ErrorKind::refused, fmt::format("S3 key \"{}\" names no file", key));
-  return util::join(kept, "/");
+  return base::join(kept, "/");
 }
 
 core::Result<int> presign_seconds(const S3FetchRequest& request,
@@ -101,7 +101,7 @@ core::Status check_request(const S3FetchRequest& request) {
 }  // namespace
 
 core::Result<S3Uri> parse_s3_uri(std::string_view text) {
-  if (text.size() < 5 || util::to_lower(text.substr(0, 5)) != "s3://")
+  if (text.size() < 5 || base::to_lower(text.substr(0, 5)) != "s3://")
     return core::fail(core::ErrorKind::usage, fmt::format("not an s3:// URI: {}", text),
                       std::string(kUriHint));
   auto rest = text.substr(5);
@@ -120,7 +120,7 @@ std::optional<std::string> etag_md5(std::string_view etag) {
         return std::isxdigit(static_cast<unsigned char>(c)) != 0;
       }))
     return std::nullopt;
-  return util::to_lower(etag);
+  return base::to_lower(etag);
 }
 
 std::string s3_endpoint(const util::Env& env) {
@@ -131,8 +131,8 @@ core::Result<std::vector<S3Download>> plan_s3_fetch(const S3FetchRequest& reques
   auto uri = parse_s3_uri(request.uri);
   if (!uri) return tl::unexpected(uri.error());
   if (auto checked = check_request(request); !checked) return tl::unexpected(checked.error());
-  util::SystemClock system_clock;
-  util::Clock& clock = request.clock != nullptr ? *request.clock : system_clock;
+  base::SystemClock system_clock;
+  base::Clock& clock = request.clock != nullptr ? *request.clock : system_clock;
   auto expires = presign_seconds(request, clock.now());
   if (!expires) return tl::unexpected(expires.error());
   std::unique_ptr<net::Http> owned_http;

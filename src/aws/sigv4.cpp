@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "aws/url.hpp"
-#include "util/crypto.hpp"
-#include "util/strings.hpp"
+#include "base/hash.hpp"
+#include "base/strings.hpp"
 
 namespace gpunb::aws {
 
@@ -20,7 +20,7 @@ constexpr std::string_view kAlgorithm = "AWS4-HMAC-SHA256";
 // Removes "." and ".." segments and empty segments, as botocore does for non-S3 services.
 std::string normalize_path(const std::string& path) {
   std::vector<std::string> kept;
-  for (const auto& segment : util::split(path, '/')) {
+  for (const auto& segment : base::split(path, '/')) {
     if (segment.empty() || segment == ".") continue;
     if (segment == "..") {
       if (!kept.empty()) kept.pop_back();
@@ -28,25 +28,25 @@ std::string normalize_path(const std::string& path) {
     }
     kept.push_back(segment);
   }
-  std::string out = "/" + util::join(kept, "/");
+  std::string out = "/" + base::join(kept, "/");
   if (out.size() > 1 && path.size() > 1 && path.back() == '/') out += '/';
   return out;
 }
 
 std::string canonical_uri(const std::string& raw_path, bool s3) {
-  return s3 ? raw_path : util::uri_encode(normalize_path(raw_path), true);
+  return s3 ? raw_path : base::uri_encode(normalize_path(raw_path), true);
 }
 
 std::string canonical_query(const std::string& query) {
   std::vector<std::pair<std::string, std::string>> pairs;
   if (query.empty()) return {};
-  for (const auto& item : util::split(query, '&')) {
+  for (const auto& item : base::split(query, '&')) {
     if (item.empty()) continue;
     auto equals = item.find('=');
     auto key = item.substr(0, equals);
     auto value = equals == std::string::npos ? std::string() : item.substr(equals + 1);
-    pairs.emplace_back(util::uri_encode(util::uri_decode(key, false)),
-                       util::uri_encode(util::uri_decode(value, false)));
+    pairs.emplace_back(base::uri_encode(base::uri_decode(key, false)),
+                       base::uri_encode(base::uri_decode(value, false)));
   }
   std::sort(pairs.begin(), pairs.end());
   std::string out;
@@ -79,9 +79,9 @@ std::string collapse_spaces(std::string_view value) {
 std::map<std::string, std::string> canonical_header_map(const net::Headers& headers) {
   std::map<std::string, std::vector<std::string>> values;
   for (const auto& [name, value] : headers)
-    values[util::to_lower(name)].push_back(collapse_spaces(value));
+    values[base::to_lower(name)].push_back(collapse_spaces(value));
   std::map<std::string, std::string> merged;
-  for (const auto& [name, list] : values) merged[name] = util::join(list, ",");
+  for (const auto& [name, list] : values) merged[name] = base::join(list, ",");
   return merged;
 }
 
@@ -89,20 +89,20 @@ std::string signed_header_names(const std::map<std::string, std::string>& header
   std::vector<std::string> names;
   names.reserve(headers.size());
   for (const auto& entry : headers) names.push_back(entry.first);
-  return util::join(names, ";");
+  return base::join(names, ";");
 }
 
 std::string signing_key(const std::string& secret, const std::string& date,
                         const SigningScope& scope) {
-  auto key = util::hmac_sha256("AWS4" + secret, date);
-  key = util::hmac_sha256(key, scope.region);
-  key = util::hmac_sha256(key, scope.service);
-  return util::hmac_sha256(key, "aws4_request");
+  auto key = base::hmac_sha256("AWS4" + secret, date);
+  key = base::hmac_sha256(key, scope.region);
+  key = base::hmac_sha256(key, scope.service);
+  return base::hmac_sha256(key, "aws4_request");
 }
 
 void set_header(net::Headers& headers, const std::string& name, const std::string& value) {
-  auto lower = util::to_lower(name);
-  std::erase_if(headers, [&](const auto& header) { return util::to_lower(header.first) == lower; });
+  auto lower = base::to_lower(name);
+  std::erase_if(headers, [&](const auto& header) { return base::to_lower(header.first) == lower; });
   headers.emplace_back(name, value);
 }
 
@@ -114,8 +114,8 @@ std::string signature(const std::string& canonical, const std::string& amz,
                       const Credentials& credentials, const SigningScope& scope) {
   auto date = amz.substr(0, 8);
   auto to_sign = detail::string_to_sign(amz, credential_scope(date, scope), canonical);
-  return util::hex(
-      util::hmac_sha256(signing_key(credentials.secret_access_key, date, scope), to_sign));
+  return base::hex(
+      base::hmac_sha256(signing_key(credentials.secret_access_key, date, scope), to_sign));
 }
 
 }  // namespace
@@ -135,7 +135,7 @@ std::string canonical_request(const net::HttpRequest& request, std::string_view 
   auto url = split_url(request.url);
   auto headers = canonical_header_map(request.headers);
   std::string header_block;
-  for (const auto& name : util::split(signed_headers, ';'))
+  for (const auto& name : base::split(signed_headers, ';'))
     header_block += name + ':' + headers[name] + '\n';
   return fmt::format("{}\n{}\n{}\n{}\n{}\n{}", request.method, canonical_uri(url.path, s3),
                      canonical_query(url.query), header_block, signed_headers, payload_hash);
@@ -144,7 +144,7 @@ std::string canonical_request(const net::HttpRequest& request, std::string_view 
 std::string string_to_sign(std::string_view amz_date, std::string_view credential_scope,
                            std::string_view canonical_request) {
   return fmt::format("{}\n{}\n{}\n{}", kAlgorithm, amz_date, credential_scope,
-                     util::hex(util::sha256(canonical_request)));
+                     base::hex(base::sha256(canonical_request)));
 }
 
 }  // namespace detail
@@ -152,7 +152,7 @@ std::string string_to_sign(std::string_view amz_date, std::string_view credentia
 void sign(net::HttpRequest& request, const Credentials& credentials, const SigningScope& scope,
           std::chrono::system_clock::time_point now, bool sign_payload_header) {
   auto amz = detail::amz_date(now);
-  auto payload_hash = util::hex(util::sha256(request.body));
+  auto payload_hash = base::hex(base::sha256(request.body));
   set_header(request.headers, "Host", split_url(request.url).host);
   set_header(request.headers, "X-Amz-Date", amz);
   if (!credentials.session_token.empty()) {
@@ -176,17 +176,17 @@ std::string presign(const std::string& method, const std::string& url,
   std::string query = parts.query.empty() ? "" : parts.query + "&";
   query += fmt::format(
       "X-Amz-Algorithm={}&X-Amz-Credential={}&X-Amz-Date={}&X-Amz-Expires={}", kAlgorithm,
-      util::uri_encode(credentials.access_key_id + "/" + credential_scope(amz.substr(0, 8), scope)),
+      base::uri_encode(credentials.access_key_id + "/" + credential_scope(amz.substr(0, 8), scope)),
       amz, expires);
   if (!credentials.session_token.empty()) {
-    query += "&X-Amz-Security-Token=" + util::uri_encode(credentials.session_token);
+    query += "&X-Amz-Security-Token=" + base::uri_encode(credentials.session_token);
   }
   query += "&X-Amz-SignedHeaders=host";
   auto base = url.substr(0, url.find('?'));
   net::HttpRequest request{method, base + "?" + query, {{"host", parts.host}}, {}, {}};
   // S3 takes UNSIGNED-PAYLOAD; other services (EC2's Query API) check the hash of the empty body.
   bool s3 = scope.service == "s3";
-  auto payload = s3 ? std::string("UNSIGNED-PAYLOAD") : util::hex(util::sha256(std::string()));
+  auto payload = s3 ? std::string("UNSIGNED-PAYLOAD") : base::hex(base::sha256(std::string()));
   auto canonical = detail::canonical_request(request, "host", payload, s3);
   return request.url + "&X-Amz-Signature=" + signature(canonical, amz, credentials, scope);
 }

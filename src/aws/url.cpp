@@ -1,6 +1,6 @@
 #include "aws/url.hpp"
 
-#include "util/strings.hpp"
+#include "base/strings.hpp"
 
 namespace gpunb::aws {
 
@@ -25,7 +25,7 @@ UrlParts split_url(std::string_view url) {
   }
   auto path_start = url.find_first_of("/?#", authority);
   // Host names are case-insensitive; botocore signs them lower-cased.
-  parts.host = strip_default_port(util::to_lower(url.substr(authority, path_start - authority)),
+  parts.host = strip_default_port(base::to_lower(url.substr(authority, path_start - authority)),
                                   parts.scheme);
   if (path_start == std::string_view::npos) {
     parts.path = "/";

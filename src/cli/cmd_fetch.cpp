@@ -3,9 +3,9 @@
 #include <memory>
 
 #include "app/fetch.hpp"
+#include "base/text.hpp"
 #include "cli/commands.hpp"
 #include "sync/report.hpp"
-#include "util/text.hpp"
 
 namespace gpunb::cli {
 namespace {
@@ -53,7 +53,7 @@ int show_status(app::Context& context, const FetchOptions& options) {
     fmt::print(context.output().out, "no fetches on {}\n", options.args[0]);
   } else {
     for (const auto& job : jobs["jobs"])
-      fmt::print(context.output().out, "{}\n", util::printable(status_line(job)));
+      fmt::print(context.output().out, "{}\n", base::printable(status_line(job)));
   }
   return 0;
 }
@@ -92,9 +92,9 @@ int run_fetch(app::Context& context, FetchOptions options) {
                "fetch {} started on {}: `gpunb fetch {} --status` follows it\n",
                report.status.value("id", ""), options.args[0], options.args[0]);
   } else {
-    fmt::print(context.output().out, "{}\n", util::printable(summary(report.status)));
+    fmt::print(context.output().out, "{}\n", base::printable(summary(report.status)));
     for (const auto& note : report.status.value("notes", std::vector<std::string>{}))
-      fmt::print(context.output().out, "note: {}\n", util::printable(note));
+      fmt::print(context.output().out, "note: {}\n", base::printable(note));
   }
   return 0;
 }

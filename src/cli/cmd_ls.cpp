@@ -3,9 +3,9 @@
 #include <memory>
 
 #include "app/list.hpp"
+#include "base/text.hpp"
 #include "cli/commands.hpp"
 #include "cli/cost_format.hpp"
-#include "util/text.hpp"
 
 namespace gpunb::cli {
 
@@ -30,7 +30,7 @@ int run_ls(app::Context& context, const LsOptions& options) {
     return 0;
   }
   // Names and reasons come from the cloud (tags of machines this ledger lacks): printed escaped.
-  fmt::print(context.output().out, "{}", util::printable(ls_table(machines), true));
+  fmt::print(context.output().out, "{}", base::printable(ls_table(machines), true));
   bool defaults = std::any_of(machines.begin(), machines.end(), [](const auto& m) {
     return m.cost && !m.cost->autostop_from_ledger &&
            m.machine.state == core::MachineState::running;

@@ -4,8 +4,8 @@
 #include <memory>
 
 #include "app/remote_ops.hpp"
+#include "base/text.hpp"
 #include "cli/commands.hpp"
-#include "util/text.hpp"
 
 namespace gpunb::cli {
 
@@ -42,7 +42,7 @@ void add_jupyter(CLI::App& app, CommandTable& table) {
                   [name, verb = verb](app::Context& context) {
                     // Jupyter's status and log come from the machine: printed escaped.
                     fmt::print(context.output().out, "{}\n",
-                               util::printable(app::jupyter(context, *name, verb), true));
+                               base::printable(app::jupyter(context, *name, verb), true));
                     return 0;
                   });
     command->add_option("NAME", *name, "Machine name")->required();

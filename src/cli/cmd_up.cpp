@@ -7,10 +7,10 @@
 
 #include "app/autostop.hpp"
 #include "app/up.hpp"
+#include "base/strings.hpp"
 #include "cli/commands.hpp"
 #include "cli/format.hpp"
 #include "core/config.hpp"
-#include "util/strings.hpp"
 
 namespace gpunb::cli {
 
@@ -25,8 +25,8 @@ struct UpOptions {
 
 std::vector<std::string> split_types(const std::string& types) {
   std::vector<std::string> out;
-  for (const auto& type : util::split(types, ',')) {
-    if (!util::trim(type).empty()) out.push_back(util::trim(type));
+  for (const auto& type : base::split(types, ',')) {
+    if (!base::trim(type).empty()) out.push_back(base::trim(type));
   }
   return out;
 }

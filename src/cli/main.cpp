@@ -5,8 +5,8 @@
 
 #include "app/cost_warning.hpp"
 #include "app/progress.hpp"
+#include "base/text.hpp"
 #include "cli/commands.hpp"
-#include "util/text.hpp"
 
 namespace gpunb::cli {
 
@@ -33,19 +33,19 @@ void add_global_options(CLI::App& app, Flags& flags) {
   app.add_flag("-q,--quiet", flags.quiet, "Only errors");
 }
 
-int report(const core::Error& error, const util::Logger& log) {
+int report(const core::Error& error, const base::Logger& log) {
   auto line = error.hint.empty() ? error.message : error.message + " (" + error.hint + ")";
   // Messages may carry what a machine or a server said: control characters are escaped.
-  fmt::print(stderr, "gpunb: error: {}\n", util::printable(log.redactor_const().redact(line)));
+  fmt::print(stderr, "gpunb: error: {}\n", base::printable(log.redactor_const().redact(line)));
   return core::exit_code(error.kind);
 }
 
 int execute(const Action& action, Flags& flags) {
   util::ProcessEnv env;
-  util::Logger log(stderr, flags.verbose ? util::LogLevel::debug
-                           : flags.quiet ? util::LogLevel::error
-                                         : util::LogLevel::warn);
-  util::SystemClock clock;
+  base::Logger log(stderr, flags.verbose ? base::LogLevel::debug
+                           : flags.quiet ? base::LogLevel::error
+                                         : base::LogLevel::warn);
+  base::SystemClock clock;
   app::Output output{stdout, stderr, ::isatty(STDERR_FILENO) == 1, ::isatty(STDIN_FILENO) == 1};
   app::Context context(env, log, clock, output, flags.global);
   try {

@@ -8,8 +8,9 @@
 #include <charconv>
 #include <cmath>
 
+#include "base/files.hpp"
+#include "base/strings.hpp"
 #include "util/fs.hpp"
-#include "util/strings.hpp"
 
 namespace gpunb::core {
 
@@ -50,11 +51,11 @@ Status set_ssh_cidr(Config& config, const Key& key) {
 Status set_types(Config& config, const Key& key) {
   std::vector<std::string> types;
   if (const auto* text = key.node.as_string()) {
-    for (const auto& part : util::split(text->get(), ',')) types.push_back(util::trim(part));
+    for (const auto& part : base::split(text->get(), ',')) types.push_back(base::trim(part));
   } else if (const auto* list = key.node.as_array()) {
     for (const auto& item : *list) {
       if (!item.is_string()) return tl::unexpected(bad_value(key, "a list of strings"));
-      types.push_back(util::trim(*item.value<std::string>()));
+      types.push_back(base::trim(*item.value<std::string>()));
     }
   } else {
     return tl::unexpected(bad_value(key, "a string or a list of strings"));
@@ -125,7 +126,7 @@ std::optional<std::string> price_text(const toml::node& node) {
   }
   const auto* text = node.as_string();
   if (text == nullptr) return std::nullopt;
-  auto trimmed = util::trim(text->get());
+  auto trimmed = base::trim(text->get());
   double value = -1;
   auto [end, error] = std::from_chars(trimmed.data(), trimmed.data() + trimmed.size(), value);
   bool whole = error == std::errc() && end == trimmed.data() + trimmed.size();
@@ -218,7 +219,7 @@ std::filesystem::path config_path(const util::Env& env) {
 Result<Config> load_config(const std::filesystem::path& path) {
   std::error_code ignored;
   if (!std::filesystem::exists(path, ignored)) return Config{};
-  auto text = util::read_file(path);
+  auto text = base::read_file(path);
   if (!text) return fail(ErrorKind::usage, fmt::format("cannot read {}", path.string()));
   auto table = parse_file(path, *text);
   if (!table) return tl::unexpected(std::move(table.error()));
@@ -239,7 +240,7 @@ Result<Config> load_config(const std::filesystem::path& path) {
 bool is_ipv4_cidr(std::string_view text) {
   auto slash = text.find('/');
   if (slash == std::string_view::npos || !small_decimal(text.substr(slash + 1), 32)) return false;
-  auto octets = util::split(text.substr(0, slash), '.');
+  auto octets = base::split(text.substr(0, slash), '.');
   if (octets.size() != 4) return false;
   return std::all_of(octets.begin(), octets.end(), [](const std::string& octet) {
     return small_decimal(octet, 255).has_value();
@@ -247,7 +248,7 @@ bool is_ipv4_cidr(std::string_view text) {
 }
 
 Result<double> parse_max_hours(std::string_view text) {
-  auto lowered = util::to_lower(util::trim(text));
+  auto lowered = base::to_lower(base::trim(text));
   if (lowered == "off" || lowered == "0") return 0.0;
   std::string_view digits = lowered;
   if (digits.ends_with('h')) digits.remove_suffix(1);
@@ -263,7 +264,7 @@ Result<double> parse_max_hours(std::string_view text) {
 }
 
 Result<int> parse_autostop(std::string_view text) {
-  auto lowered = util::to_lower(util::trim(text));
+  auto lowered = base::to_lower(base::trim(text));
   if (lowered == "off" || lowered == "never" || lowered == "0") return 0;
   std::string_view digits = lowered;
   int unit = 1;

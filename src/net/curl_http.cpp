@@ -2,8 +2,8 @@
 
 #include <memory>
 
+#include "base/strings.hpp"
 #include "net/http.hpp"
-#include "util/strings.hpp"
 
 namespace gpunb::net {
 
@@ -32,8 +32,8 @@ size_t on_header(char* data, size_t size, size_t count, void* user) {
   std::string_view line(data, size * count);
   auto colon = line.find(':');
   if (colon != std::string_view::npos) {
-    static_cast<Headers*>(user)->emplace_back(util::to_lower(line.substr(0, colon)),
-                                              util::trim(line.substr(colon + 1)));
+    static_cast<Headers*>(user)->emplace_back(base::to_lower(line.substr(0, colon)),
+                                              base::trim(line.substr(colon + 1)));
   }
   return size * count;
 }

@@ -1,14 +1,15 @@
 #include "remote/agent_binary.hpp"
 
-#include "util/crypto.hpp"
+#include "base/files.hpp"
+#include "base/hash.hpp"
+#include "base/strings.hpp"
 #include "util/fs.hpp"
 #include "util/platform.hpp"
-#include "util/strings.hpp"
 
 namespace gpunb::remote {
 
 core::Result<AgentBinary> agent_binary_at(const std::filesystem::path& path) {
-  auto content = util::read_file(path);
+  auto content = base::read_file(path);
   if (!content) {
     return core::fail(core::ErrorKind::not_found, "agent binary not found: " + path.string(),
                       "build the gpunb-agent target, or point GPUNB_AGENT at it");
@@ -18,7 +19,7 @@ core::Result<AgentBinary> agent_binary_at(const std::filesystem::path& path) {
                                               "ELF") != 0) {
     return core::fail(core::ErrorKind::usage, "not an executable: " + path.string());
   }
-  return AgentBinary{path, util::hex(util::sha256(*content)).substr(0, 16)};
+  return AgentBinary{path, base::hex(base::sha256(*content)).substr(0, 16)};
 }
 
 core::Result<AgentBinary> find_agent_binary(const util::Env& env) {

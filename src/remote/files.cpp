@@ -11,7 +11,7 @@
 #include <cstring>
 #include <set>
 
-#include "util/crypto.hpp"
+#include "base/hash.hpp"
 #include "util/platform.hpp"
 
 namespace gpunb::remote {
@@ -104,7 +104,7 @@ core::Result<IncomingFile> IncomingFile::create(const fs::path& root, const std:
   std::string name = final_path.filename().string();
   fs::path temp =
       final_path.parent_path() / ("." + name.substr(0, 160) + std::string(kTempMark) +
-                                  std::to_string(::getpid()) + "-" + util::random_hex(4));
+                                  std::to_string(::getpid()) + "-" + base::random_hex(4));
   int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (fd < 0) return io_error("create", temp);
   return IncomingFile(path, temp, final_path, fd);

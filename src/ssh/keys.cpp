@@ -4,8 +4,9 @@
 
 #include <memory>
 
+#include "base/files.hpp"
+#include "base/strings.hpp"
 #include "util/fs.hpp"
-#include "util/strings.hpp"
 
 namespace gpunb::ssh {
 
@@ -60,9 +61,11 @@ core::Result<KeyPair> create(const std::filesystem::path& path) {
   }
   CharHandle pem(pem_raw);
   util::ensure_private_dir(path.parent_path());
-  if (!util::write_file_exclusive(path, pem.get(), 0600)) return load(path);
+  if (!core::value_or_throw(base::write_exclusive(path, pem.get(), 0600))) return load(path);
   auto pair = describe(key.get(), path);
-  if (pair) util::write_file_atomic(path.string() + ".pub", pair->public_openssh + "\n", 0644);
+  if (pair)
+    core::value_or_throw(
+        base::write_atomic(path.string() + ".pub", pair->public_openssh + "\n", 0644));
   return pair;
 }
 
@@ -91,7 +94,7 @@ core::Result<KeyPair> load_or_create_key(const std::filesystem::path& private_pa
 }
 
 std::string fingerprint_of(const std::string& public_openssh) {
-  auto parts = util::split(util::trim(public_openssh), ' ');
+  auto parts = base::split(base::trim(public_openssh), ' ');
   if (parts.size() < 2) return {};
   ssh_key raw = nullptr;
   if (ssh_pki_import_pubkey_base64(parts[1].c_str(), ssh_key_type_from_name(parts[0].c_str()),

@@ -3,9 +3,10 @@
 #include <algorithm>
 #include <sstream>
 
+#include "base/files.hpp"
+#include "base/strings.hpp"
 #include "ssh/keys.hpp"
 #include "util/fs.hpp"
-#include "util/strings.hpp"
 
 namespace gpunb::ssh {
 
@@ -16,7 +17,7 @@ constexpr const char* kDefaultHostkeys =
     "rsa-sha2-256";
 
 bool names_alias(const std::string& names, const std::string& alias) {
-  auto list = util::split(names, ',');
+  auto list = base::split(names, ',');
   return std::find(list.begin(), list.end(), alias) != list.end();
 }
 
@@ -81,7 +82,7 @@ core::Result<HostKeyTrust> judge_new_key(const HostKeyCheck& check, const HostKe
 std::vector<HostKey> pinned_keys(const std::filesystem::path& known_hosts,
                                  const std::string& alias) {
   std::vector<HostKey> keys;
-  auto content = util::read_file(known_hosts);
+  auto content = base::read_file(known_hosts);
   if (!content) return keys;
   std::istringstream lines(*content);
   std::string line;
@@ -98,10 +99,10 @@ std::vector<HostKey> pinned_keys(const std::filesystem::path& known_hosts,
 void pin_key(const std::filesystem::path& known_hosts, const std::string& alias,
              const HostKey& key) {
   util::ensure_private_dir(known_hosts.parent_path());
-  auto content = util::read_file(known_hosts).value_or("");
+  auto content = base::read_file(known_hosts).value_or("");
   if (!content.empty() && content.back() != '\n') content += '\n';
   content += alias + " " + key.type + " " + key.base64 + "\n";
-  util::write_file_atomic(known_hosts, content, 0600);
+  core::value_or_throw(base::write_atomic(known_hosts, content, 0600));
 }
 
 core::Result<HostKeyTrust> verify_host_key(const HostKeyCheck& check, const HostKey& key,
@@ -125,15 +126,15 @@ std::string hostkey_preference(const std::vector<HostKey>& pinned) {
   if (pinned.empty()) return kDefaultHostkeys;
   auto first = pinned.front().type == "ssh-rsa" ? std::string("rsa-sha2-512,rsa-sha2-256")
                                                 : pinned.front().type;
-  std::vector<std::string> order = util::split(first, ',');
-  for (auto& algorithm : util::split(kDefaultHostkeys, ',')) {
+  std::vector<std::string> order = base::split(first, ',');
+  for (auto& algorithm : base::split(kDefaultHostkeys, ',')) {
     if (std::find(order.begin(), order.end(), algorithm) == order.end()) order.push_back(algorithm);
   }
-  return util::join(order, ",");
+  return base::join(order, ",");
 }
 
 core::Result<bool> forget_host(const std::filesystem::path& known_hosts, const std::string& alias) {
-  auto content = util::read_file(known_hosts);
+  auto content = base::read_file(known_hosts);
   if (!content) return false;
   std::istringstream lines(*content);
   std::string line, kept;
@@ -149,7 +150,7 @@ core::Result<bool> forget_host(const std::filesystem::path& known_hosts, const s
   }
   if (!removed) return false;
   try {
-    util::write_file_atomic(known_hosts, kept, 0600);
+    core::value_or_throw(base::write_atomic(known_hosts, kept, 0600));
   } catch (const std::exception& error) {
     return core::fail(core::ErrorKind::internal,
                       std::string("cannot rewrite ") + known_hosts.string() + ": " + error.what());

@@ -57,12 +57,6 @@ Session::Session(Session&&) noexcept = default;
 Session& Session::operator=(Session&&) noexcept = default;
 Session::~Session() = default;
 
-std::string shell_quote(const std::string& text) {
-  std::string quoted = "'";
-  for (char c : text) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return quoted + "'";
-}
-
 core::Result<ChannelHandle> open_exec(ssh_session session, const std::string& command,
                                       const std::string& target) {
   ChannelHandle channel(ssh_channel_new(session));

@@ -38,6 +38,5 @@ core::Result<ChannelHandle> open_exec(ssh_session session, const std::string& co
                                       const std::string& target);
 
 // Single-quotes TEXT for a POSIX shell.
-std::string shell_quote(const std::string& text);
 
 }  // namespace gpunb::ssh

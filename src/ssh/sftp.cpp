@@ -6,8 +6,9 @@
 #include <fstream>
 #include <sstream>
 
+#include "base/hash.hpp"
+#include "base/strings.hpp"
 #include "ssh/session_impl.hpp"
-#include "util/crypto.hpp"
 
 namespace gpunb::ssh {
 
@@ -57,8 +58,9 @@ bool exists_now(Sftp::Impl& impl, const std::string& path) {
 // rename(2) on the server: atomic, replaces DEST (libssh 0.10 has no posix-rename@openssh.com
 // call, and plain SFTP rename refuses an existing target).
 bool posix_rename(Sftp::Impl& impl, const std::string& from, const std::string& to) {
-  auto channel = open_exec(impl.session.get(),
-                           "mv -f -- " + shell_quote(from) + " " + shell_quote(to), impl.target);
+  auto channel =
+      open_exec(impl.session.get(),
+                "mv -f -- " + base::shell_quote(from) + " " + base::shell_quote(to), impl.target);
   if (!channel) return false;
   ssh_channel_send_eof(channel->get());
   std::array<char, 4096> sink{};
@@ -78,7 +80,7 @@ bool replace(Sftp::Impl& impl, const std::string& from, const std::string& to) {
 core::Status write_stream(Sftp::Impl& impl, std::istream& in, const std::string& remote, int mode) {
   auto full = resolve(impl, remote);
   if (!full) return tl::unexpected(full.error());
-  auto temp = *full + ".tmp-" + util::random_hex(4);
+  auto temp = *full + ".tmp-" + base::random_hex(4);
   SftpFileHandle file(sftp_open(impl.sftp.get(), temp.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600));
   if (!file) return tl::unexpected(sftp_error(impl, "create", temp));
   auto written = write_chunks(impl, file.get(), in, temp);

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <system_error>
 
+#include "base/files.hpp"
 #include "sync/wildmatch.hpp"
 #include "util/fs.hpp"
 
@@ -80,7 +81,7 @@ core::Result<Ignore> Ignore::load(const std::filesystem::path& root) {
   auto file = root / kIgnoreFile;
   std::error_code error;
   if (!std::filesystem::exists(file, error)) return Ignore();
-  auto text = util::read_file(file);
+  auto text = base::read_file(file);
   if (!text) {
     return core::fail(core::ErrorKind::usage, fmt::format("cannot read {}", file.string()));
   }

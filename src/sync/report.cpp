@@ -5,8 +5,8 @@
 #include <map>
 #include <vector>
 
-#include "util/strings.hpp"
-#include "util/text.hpp"
+#include "base/strings.hpp"
+#include "base/text.hpp"
 
 namespace gpunb::sync {
 
@@ -40,25 +40,25 @@ std::string count_line(const Plan& plan, const Summary& summary, bool dry_run) {
     parts.push_back(std::move(part));
   }
   parts.push_back(fmt::format("{} unchanged", summary.unchanged));
-  return fmt::format("{}: {}", to_string(plan.direction), util::join(parts, ", "));
+  return fmt::format("{}: {}", to_string(plan.direction), base::join(parts, ", "));
 }
 
 // Paths come from the machine too: printed with their control characters escaped.
 std::string names(const std::vector<std::string>& list) {
   std::vector<std::string> shown;
   for (size_t i = 0; i < std::min(list.size(), kMaxNames); ++i)
-    shown.push_back(util::printable(list[i]));
-  auto text = util::join(shown, ", ");
+    shown.push_back(base::printable(list[i]));
+  auto text = base::join(shown, ", ");
   if (list.size() > kMaxNames) text += fmt::format(" and {} more", list.size() - kMaxNames);
   return text;
 }
 
 std::string conflict_line(const Action& action) {
-  auto line = fmt::format("conflict: {} (local {}, remote {})", util::printable(action.path),
+  auto line = fmt::format("conflict: {} (local {}, remote {})", base::printable(action.path),
                           to_string(action.local), to_string(action.remote));
   if (action.target.empty()) return line + ": " + action.note;
   return line + fmt::format(": {} version kept beside it as {}", to_string(action.side),
-                            util::printable(action.target));
+                            base::printable(action.target));
 }
 
 using Groups = std::map<std::string, std::vector<std::string>>;

@@ -12,8 +12,8 @@
 #include <cstring>
 #include <memory>
 
+#include "base/strings.hpp"
 #include "util/platform.hpp"
-#include "util/strings.hpp"
 
 namespace gpunb::sync {
 
@@ -110,7 +110,7 @@ core::Result<std::string> digest_fd(int fd, const fs::path& path) {
   std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
   unsigned length = 0;
   EVP_DigestFinal_ex(context.get(), digest.data(), &length);
-  return util::hex(std::string_view(reinterpret_cast<const char*>(digest.data()), length));
+  return base::hex(std::string_view(reinterpret_cast<const char*>(digest.data()), length));
 }
 
 }  // namespace

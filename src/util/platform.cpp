@@ -8,6 +8,7 @@
 #include <csignal>
 #include <string>
 
+#include "base/files.hpp"
 #include "util/fs.hpp"
 
 #if defined(__APPLE__)
@@ -47,7 +48,7 @@ int flagged_or_closed(int fd) {
 #if defined(__linux__)
 // /proc/PID/stat: "PID (COMM) STATE ...", and COMM may hold ')' itself.
 bool is_zombie(int pid) {
-  auto stat = read_file("/proc/" + std::to_string(pid) + "/stat");
+  auto stat = base::read_file("/proc/" + std::to_string(pid) + "/stat");
   auto close = stat ? stat->rfind(')') : std::string::npos;
   return close == std::string::npos || close + 2 >= stat->size() || (*stat)[close + 2] == 'Z';
 }
@@ -115,7 +116,7 @@ std::optional<std::filesystem::path> executable_path() {
 
 bool process_running(int pid, std::string_view name) {
   if (!posix::process_running(pid)) return false;
-  auto cmdline = read_file("/proc/" + std::to_string(pid) + "/cmdline");
+  auto cmdline = base::read_file("/proc/" + std::to_string(pid) + "/cmdline");
   return cmdline && cmdline->find(name) != std::string::npos && !is_zombie(pid);
 }
 

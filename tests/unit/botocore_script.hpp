@@ -8,13 +8,13 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "util/crypto.hpp"
+#include "base/hash.hpp"
 
 namespace gpunb::botocore_test {
 
 inline nlohmann::json run_botocore_script(const std::string& script, const nlohmann::json& input) {
   auto path =
-      std::filesystem::temp_directory_path() / ("gpunb-botocore-" + util::random_hex(8) + ".json");
+      std::filesystem::temp_directory_path() / ("gpunb-botocore-" + base::random_hex(8) + ".json");
   std::ofstream(path) << input.dump();
   std::string command = "/usr/bin/python3 '" + std::string(GPUNB_SOURCE_DIR) + "/tests/unit/" +
                         script + "' < '" + path.string() + "'";

@@ -10,6 +10,8 @@
 #include "agent/fetch/spec.hpp"
 #include "agent/fetch/status.hpp"
 #include "agent/host/files.hpp"
+#include "base/files.hpp"
+#include "base/hash.hpp"
 
 namespace gpunb::agent {
 namespace {
@@ -57,19 +59,20 @@ TEST(AgentFetchSpec, RefusesUnsafeNamesAndBadJobs) {
 }
 
 TEST(AgentFetchStatus, RoundTripsAndReportsADeadJobAsFailed) {
-  auto state = std::filesystem::temp_directory_path() / ("gpunb-fetch-status-" + random_hex(4));
-  ASSERT_TRUE(make_dirs(fetch_dir(state), 0700));
+  auto state =
+      std::filesystem::temp_directory_path() / ("gpunb-fetch-status-" + base::random_hex(4));
+  ASSERT_TRUE(base::make_dirs(fetch_dir(state), 0700));
   FetchStatus status{"f9", "http://h/a", "/d"};
   status.pid = ::getpid();
   status.bytes = 10;
   status.total = 20;
-  ASSERT_TRUE(write_atomic(fetch_dir(state) / "f9.json", status_json(status).dump(), 0600));
+  ASSERT_TRUE(base::write_atomic(fetch_dir(state) / "f9.json", status_json(status).dump(), 0600));
   auto read = read_fetch_status(state, "f9");
   ASSERT_TRUE(read);
   EXPECT_EQ(read->state, "running");  // our own PID is alive
   EXPECT_EQ(read->total, 20u);
   status.pid = 999999999;  // no such process
-  ASSERT_TRUE(write_atomic(fetch_dir(state) / "f9.json", status_json(status).dump(), 0600));
+  ASSERT_TRUE(base::write_atomic(fetch_dir(state) / "f9.json", status_json(status).dump(), 0600));
   read = read_fetch_status(state, "f9");
   ASSERT_TRUE(read);
   EXPECT_EQ(read->state, "failed");

@@ -19,7 +19,7 @@
 
 #include "agent/fs/receive.hpp"
 #include "agent/fs/send.hpp"
-#include "agent/host/digest.hpp"
+#include "base/hash.hpp"
 #include "remote/transfer.hpp"
 #include "test_agent_process.hpp"
 
@@ -38,7 +38,7 @@ inline std::string frame(const TestFile& file) {
                         {"size", file.data.size()},
                         {"mode", file.mode},
                         {"mtime_ns", file.mtime_ns}};
-  nlohmann::json trailer{{"sha256", agent::sha256_hex(file.data)}};
+  nlohmann::json trailer{{"sha256", base::sha256_hex(file.data)}};
   return header.dump() + "\n" + file.data + trailer.dump() + "\n";
 }
 

@@ -4,6 +4,7 @@
 
 #include <thread>
 
+#include "base/hash.hpp"
 #include "test_agent_fs.hpp"
 #include "test_agent_process.hpp"
 
@@ -96,7 +97,7 @@ TEST(AgentFsOps, SendStreamsTheRequestedFiles) {
   auto lines = json_lines(out);
   ASSERT_EQ(lines.size(), 5u) << out;  // header, "{}" (the file), trailer, missing, end
   EXPECT_EQ(lines[0]["size"], 3);
-  EXPECT_EQ(lines[2]["sha256"], agent::sha256_hex("{}\n"));
+  EXPECT_EQ(lines[2]["sha256"], base::sha256_hex("{}\n"));
   EXPECT_EQ(lines[3]["path"], "missing");
   EXPECT_TRUE(lines[3].contains("error"));
   EXPECT_EQ(lines[4]["files"], 1);

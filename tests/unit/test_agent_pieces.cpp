@@ -9,8 +9,11 @@
 #include "agent/host/http.hpp"
 #include "agent/host/probe.hpp"
 #include "agent/host/process.hpp"
-#include "agent/host/strings.hpp"
 #include "agent/jupyter/launch.hpp"
+#include "base/files.hpp"
+#include "base/hash.hpp"
+#include "base/log.hpp"
+#include "base/strings.hpp"
 
 namespace gpunb::agent {
 namespace {
@@ -34,29 +37,31 @@ TEST(AgentHttp, FreePortIsNeverJupytersDefault) {
 }
 
 TEST(AgentFiles, RedactsEveryOccurrence) {
-  EXPECT_EQ(redact("a SECRET b SECRETSECRET", "SECRET"), "a *** b ******");
-  EXPECT_EQ(redact("nothing", ""), "nothing");
-  EXPECT_EQ(last_lines("a\nb\nc\n", 2), "b\nc");
-  EXPECT_EQ(last_lines("a\nb", 5), "a\nb");
-  EXPECT_EQ(last_lines("a\nb", 0), "");
-  EXPECT_EQ(random_hex(32).size(), 64u);
-  EXPECT_NE(random_hex(32), random_hex(32));
+  base::Redactor redactor;
+  redactor.add_secret("SECRET");
+  EXPECT_EQ(redactor.redact("a SECRET b SECRETSECRET"), "a *** b ******");
+  EXPECT_EQ(redactor.redact("GET /api?token=abcdef123456 HTTP/1.1"), "GET /api?token=*** HTTP/1.1");
+  EXPECT_EQ(base::last_lines("a\nb\nc\n", 2), "b\nc");
+  EXPECT_EQ(base::last_lines("a\nb", 5), "a\nb");
+  EXPECT_EQ(base::last_lines("a\nb", 0), "");
+  EXPECT_EQ(base::random_hex(32).size(), 64u);
+  EXPECT_NE(base::random_hex(32), base::random_hex(32));
 }
 
 // A link planted where the old code put its temp file (PATH.tmp-PID) is never written through,
 // and nothing is left beside PATH.
 TEST(AgentFiles, AtomicWriteNeverFollowsAPlantedLinkAndUsesAnUnguessableName) {
-  auto dir = std::filesystem::temp_directory_path() / ("gpunb-atomic-" + random_hex(6));
+  auto dir = std::filesystem::temp_directory_path() / ("gpunb-atomic-" + base::random_hex(6));
   std::filesystem::create_directories(dir);
   auto victim = dir / "victim";
   std::ofstream(victim) << "precious";
   auto path = dir / "state.json";
   std::filesystem::create_symlink(victim, path.string() + ".tmp-" + std::to_string(::getpid()));
   std::filesystem::create_symlink(victim, path.string() + ".tmp");
-  ASSERT_TRUE(write_atomic(path, "{}\n", 0600));
-  EXPECT_EQ(read_text(victim).value_or(""), "precious");
+  ASSERT_TRUE(base::write_atomic(path, "{}\n", 0600));
+  EXPECT_EQ(base::read_file(victim).value_or(""), "precious");
   EXPECT_FALSE(std::filesystem::is_symlink(path));
-  EXPECT_EQ(read_text(path).value_or(""), "{}\n");
+  EXPECT_EQ(base::read_file(path).value_or(""), "{}\n");
   EXPECT_EQ(std::filesystem::status(path).permissions() & std::filesystem::perms::all,
             std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
   size_t entries = 0;
@@ -67,12 +72,12 @@ TEST(AgentFiles, AtomicWriteNeverFollowsAPlantedLinkAndUsesAnUnguessableName) {
 }
 
 TEST(AgentStrings, QuotesForTheShellAndChecksNames) {
-  EXPECT_EQ(shell_quote("it's"), "'it'\\''s'");
-  EXPECT_TRUE(valid_name("my-notebook_2"));
-  EXPECT_FALSE(valid_name("a.b"));
-  EXPECT_FALSE(valid_name("a/b"));
-  EXPECT_FALSE(valid_name(""));
-  EXPECT_FALSE(valid_name(std::string(65, 'a')));
+  EXPECT_EQ(base::shell_quote("it's"), "'it'\\''s'");
+  EXPECT_TRUE(base::valid_name("my-notebook_2"));
+  EXPECT_FALSE(base::valid_name("a.b"));
+  EXPECT_FALSE(base::valid_name("a/b"));
+  EXPECT_FALSE(base::valid_name(""));
+  EXPECT_FALSE(base::valid_name(std::string(65, 'a')));
 }
 
 TEST(AgentProbe, PrefersLabThenNotebookThenServer) {
@@ -88,12 +93,12 @@ TEST(AgentProbe, PrefersLabThenNotebookThenServer) {
 
 TEST(AgentLaunch, NotebookSixTakesNotebookAppOptions) {
   LaunchPlan plan{{"/usr/bin/jupyter", "notebook", "6.4.12"}, "/usr/bin", 4242, "/w", true};
-  auto args = join(jupyter_arguments(plan), " ");
+  auto args = base::join(jupyter_arguments(plan), " ");
   EXPECT_NE(args.find("--NotebookApp.notebook_dir=/w"), std::string::npos);
   EXPECT_NE(args.find("--allow-root"), std::string::npos);
   plan.jupyter = {"/opt/conda/bin/jupyter", "lab", "4.0.1"};
   plan.as_root = false;
-  args = join(jupyter_arguments(plan), " ");
+  args = base::join(jupyter_arguments(plan), " ");
   EXPECT_NE(args.find("--ServerApp.root_dir=/w"), std::string::npos);
   EXPECT_NE(args.find("--ServerApp.port_retries=0"), std::string::npos);
   EXPECT_NE(args.find("--port=4242"), std::string::npos);

@@ -17,6 +17,8 @@
 #include "agent/watch/power.hpp"
 #include "agent/watch/sensors.hpp"
 #include "agent/watch/settings.hpp"
+#include "base/files.hpp"
+#include "base/hash.hpp"
 
 namespace gpunb::agent {
 namespace {
@@ -149,15 +151,15 @@ class WatchLoopTest : public ::testing::Test {
   // Writes the settings, then watches from kStart until END (a sample at every interval).
   void run_until(Seconds end) {
     ASSERT_TRUE(write_settings(files_, settings));
-    Context context{dir_, dir_, std::make_unique<Log>(dir_ / "agent.log")};
+    Context context{dir_, dir_, base::Logger::append_to(dir_ / "agent.log")};
     clock.end = end;
     WatchLoop loop(context, files_, sensors, power, clock);
     EXPECT_EQ(loop.run(), 0);
   }
-  std::string log() const { return read_text(dir_ / "agent.log").value_or(""); }
+  std::string log() const { return base::read_file(dir_ / "agent.log").value_or(""); }
   bool logged(const std::string& line) const { return log().find(line) != std::string::npos; }
   nlohmann::json spot_record() const {
-    return nlohmann::json::parse(read_text(files_.spot).value_or("null"));
+    return nlohmann::json::parse(base::read_file(files_.spot).value_or("null"));
   }
 
   WatchSettings settings;
@@ -166,7 +168,7 @@ class WatchLoopTest : public ::testing::Test {
   FakePower power{clock};
 
  private:
-  std::filesystem::path dir_ = scratch() / ("gpunb-watch-loop-" + random_hex(6));
+  std::filesystem::path dir_ = scratch() / ("gpunb-watch-loop-" + base::random_hex(6));
   WatchFiles files_ = watch_files(dir_);
 };
 

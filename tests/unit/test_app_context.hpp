@@ -17,7 +17,7 @@ namespace gpunb::app {
 constexpr std::int64_t kT0 = 1795755600;  // 2026-11-27T05:00:00Z
 constexpr std::int64_t kHour = 3600;
 
-class SettableClock : public util::Clock {
+class SettableClock : public base::Clock {
  public:
   std::chrono::system_clock::time_point now() const override {
     return std::chrono::system_clock::time_point{std::chrono::seconds(seconds)};
@@ -44,7 +44,7 @@ class AppTempDirTest : public ::testing::Test {
 class AppContextTest : public AppTempDirTest {
  protected:
   util::MapEnv env_{{{"HOME", dir_.string()}, {"XDG_STATE_HOME", (dir_ / "state").string()}}};
-  util::Logger log_{stderr, util::LogLevel::quiet};
+  base::Logger log_{stderr, base::LogLevel::quiet};
   SettableClock clock_;
   Context context_{env_, log_, clock_, Output{}, GlobalOptions{}};
 };

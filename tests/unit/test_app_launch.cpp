@@ -68,7 +68,7 @@ class LaunchTest : public AppTempDirTest {
                      {"XDG_STATE_HOME", (dir_ / "state").string()},
                      {"XDG_CONFIG_HOME", (dir_ / "config").string()},
                      {"AWS_REGION", "us-east-1"}}};
-  util::Logger log_{stderr, util::LogLevel::quiet};
+  base::Logger log_{stderr, base::LogLevel::quiet};
   SettableClock clock_;
   FakeServices services_;
   Context context_{env_, log_, clock_, Output{}, GlobalOptions{}, services_};

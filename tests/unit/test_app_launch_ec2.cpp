@@ -83,7 +83,7 @@ class Ec2LaunchTest : public AppTempDirTest {
                      {"AWS_REGION", "us-east-1"},
                      {"AWS_ACCESS_KEY_ID", "AKIDEXAMPLE7Q2W"},
                      {"AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"}}};
-  util::Logger log_{stderr, util::LogLevel::quiet};
+  base::Logger log_{stderr, base::LogLevel::quiet};
   SettableClock clock_;
   ScriptedHttpServices services_{http_};
   Context context_{env_, log_, clock_, Output{}, GlobalOptions{}, services_};

@@ -81,7 +81,7 @@ class OpenSessionTest : public AppTempDirTest {
   util::MapEnv env_{{{"HOME", dir_.string()},
                      {"XDG_STATE_HOME", (dir_ / "state").string()},
                      {"XDG_CONFIG_HOME", (dir_ / "config").string()}}};
-  util::Logger log_{stderr, util::LogLevel::quiet};
+  base::Logger log_{stderr, base::LogLevel::quiet};
   SettableClock clock_;
   testing::FakeServices services_;
   Context context_{env_, log_, clock_, Output{}, GlobalOptions{}, services_};

@@ -6,7 +6,7 @@
 
 #include "aws/credentials.hpp"
 #include "aws/ini.hpp"
-#include "util/crypto.hpp"
+#include "base/hash.hpp"
 
 namespace gpunb::aws {
 namespace {
@@ -17,7 +17,7 @@ constexpr const char* kFileSecret = "fileSECRETfileSECRETfileSECRET";
 class CredentialsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    home_ = std::filesystem::temp_directory_path() / ("gpunb-aws-" + util::random_hex(8));
+    home_ = std::filesystem::temp_directory_path() / ("gpunb-aws-" + base::random_hex(8));
     std::filesystem::create_directories(home_ / ".aws");
     vars_["HOME"] = home_.string();
   }

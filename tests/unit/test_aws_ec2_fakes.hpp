@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "aws/ec2_client.hpp"
-#include "util/strings.hpp"
+#include "base/strings.hpp"
 
 namespace gpunb::aws::testing {
 
@@ -52,7 +52,7 @@ class FakeHttp : public net::Http {
 };
 
 // Wall time moves one second per reading, so each signature gets its own X-Amz-Date.
-class FakeClock : public util::Clock {
+class FakeClock : public base::Clock {
  public:
   std::chrono::system_clock::time_point now() const override {
     return std::chrono::system_clock::time_point{std::chrono::seconds(1704067200 + readings_++)};
@@ -78,7 +78,7 @@ inline AwsContext test_context() {
 
 inline std::string header(const net::HttpRequest& request, const std::string& lower_name) {
   for (const auto& [name, value] : request.headers) {
-    if (util::to_lower(name) == lower_name) return value;
+    if (base::to_lower(name) == lower_name) return value;
   }
   return {};
 }
@@ -86,10 +86,10 @@ inline std::string header(const net::HttpRequest& request, const std::string& lo
 // The decoded form parameters of a request body.
 inline std::map<std::string, std::string> form(const net::HttpRequest& request) {
   std::map<std::string, std::string> params;
-  for (const auto& pair : util::split(request.body, '&')) {
+  for (const auto& pair : base::split(request.body, '&')) {
     auto equals = pair.find('=');
-    params[util::uri_decode(pair.substr(0, equals), true)] =
-        util::uri_decode(pair.substr(equals + 1), true);
+    params[base::uri_decode(pair.substr(0, equals), true)] =
+        base::uri_decode(pair.substr(equals + 1), true);
   }
   return params;
 }
@@ -98,7 +98,7 @@ inline std::map<std::string, std::string> form(const net::HttpRequest& request) 
 struct Harness {
   explicit Harness(RetryPolicy retry = {}, AwsContext context = test_context())
       : sink(std::tmpfile()),
-        log(sink, util::LogLevel::debug),
+        log(sink, base::LogLevel::debug),
         client(http, clock, log, std::move(context), retry) {}
   ~Harness() { std::fclose(sink); }
   Harness(const Harness&) = delete;
@@ -115,7 +115,7 @@ struct Harness {
   FakeHttp http;
   FakeClock clock;
   std::FILE* sink;
-  util::Logger log;
+  base::Logger log;
   Ec2Client client;
 };
 

@@ -12,9 +12,9 @@
 #include <string>
 
 #include "aws/query.hpp"
+#include "base/hash.hpp"
+#include "base/strings.hpp"
 #include "botocore_script.hpp"
-#include "util/crypto.hpp"
-#include "util/strings.hpp"
 
 namespace gpunb::aws {
 namespace {
@@ -94,8 +94,8 @@ class ParamMaker {
 
 nlohmann::json pairs_json(const std::string& action, const Params& params) {
   auto pairs = nlohmann::json::array(
-      {{util::hex("Action"), util::hex(action)}, {util::hex("Version"), util::hex("2016-11-15")}});
-  for (const auto& [key, value] : params) pairs.push_back({util::hex(key), util::hex(value)});
+      {{base::hex("Action"), base::hex(action)}, {base::hex("Version"), base::hex("2016-11-15")}});
+  for (const auto& [key, value] : params) pairs.push_back({base::hex(key), base::hex(value)});
   return pairs;
 }
 

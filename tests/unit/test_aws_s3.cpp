@@ -11,7 +11,7 @@
 #include "aws/s3.hpp"
 #include "aws/s3_client.hpp"
 #include "aws/url.hpp"
-#include "util/strings.hpp"
+#include "base/strings.hpp"
 
 namespace gpunb::aws {
 namespace {
@@ -22,7 +22,7 @@ const Credentials kCredentials{"AKIDEXAMPLE7Q2W", "wJalrXUtnFEMI/K7MDENG/bPxRfiC
                                "FwoGZXIvYXdzSESSIONTOKEN"};
 constexpr std::int64_t kNow = 1704067200;  // 2024-01-01T00:00:00Z
 
-class FixedClock : public util::Clock {
+class FixedClock : public base::Clock {
  public:
   std::chrono::system_clock::time_point now() const override {
     return std::chrono::system_clock::time_point{std::chrono::seconds(kNow)};
@@ -52,7 +52,7 @@ class ScriptedHttp : public net::Http {
 
 std::string header(const net::HttpRequest& request, const std::string& lower_name) {
   for (const auto& [name, value] : request.headers)
-    if (util::to_lower(name) == lower_name) return value;
+    if (base::to_lower(name) == lower_name) return value;
   return {};
 }
 
@@ -99,10 +99,10 @@ S3FetchRequest fetch_request(ScriptedHttp& http, FixedClock& clock, const std::s
 
 std::map<std::string, std::string> query_of(const std::string& url) {
   std::map<std::string, std::string> out;
-  for (const auto& item : util::split(split_url(url).query, '&')) {
+  for (const auto& item : base::split(split_url(url).query, '&')) {
     auto equals = item.find('=');
-    out[util::uri_decode(item.substr(0, equals), false)] =
-        equals == std::string::npos ? "" : util::uri_decode(item.substr(equals + 1), false);
+    out[base::uri_decode(item.substr(0, equals), false)] =
+        equals == std::string::npos ? "" : base::uri_decode(item.substr(equals + 1), false);
   }
   return out;
 }

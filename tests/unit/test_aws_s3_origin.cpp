@@ -9,8 +9,8 @@
 #include <string>
 
 #include "aws/s3.hpp"
+#include "base/strings.hpp"
 #include "test_origin_process.hpp"
-#include "util/strings.hpp"
 
 namespace gpunb::aws {
 namespace {
@@ -22,7 +22,7 @@ std::string md5_hex(const std::string& data) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int size = 0;
   EVP_Digest(data.data(), data.size(), digest, &size, EVP_md5(), nullptr);
-  return util::hex(std::string_view(reinterpret_cast<const char*>(digest), size));
+  return base::hex(std::string_view(reinterpret_cast<const char*>(digest), size));
 }
 
 bool have_s3rver() {
@@ -124,7 +124,7 @@ TEST_F(S3OriginTest, WrongRegionIsFollowedThroughTheProxy) {
     auto plan = plan_s3_fetch(request_for(proxy.port(), false));
     ASSERT_TRUE(plan) << style << ": " << plan.error().message;
     expect_full_listing(*plan);
-    EXPECT_NE(util::uri_decode((*plan)[0].url, false).find("/eu-west-1/s3/aws4_request"),
+    EXPECT_NE(base::uri_decode((*plan)[0].url, false).find("/eu-west-1/s3/aws4_request"),
               std::string::npos)
         << (*plan)[0].url;
     expect_urls_work(*plan);  // through the proxy: signed for eu-west-1, so passed on

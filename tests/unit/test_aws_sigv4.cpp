@@ -14,9 +14,9 @@
 
 #include "aws/sigv4.hpp"
 #include "aws/url.hpp"
+#include "base/hash.hpp"
+#include "base/strings.hpp"
 #include "botocore_script.hpp"
-#include "util/crypto.hpp"
-#include "util/strings.hpp"
 
 namespace gpunb::aws {
 namespace {
@@ -46,7 +46,7 @@ std::string read_text(const std::filesystem::path& path) {
 // which is how the suite's get-header-value-multiline canonicalises ("value1,value2,value3").
 net::HttpRequest parse_request(const std::string& text, const std::string& host_for_url) {
   auto head_end = text.find("\n\n");
-  auto lines = util::split(text.substr(0, head_end), '\n');
+  auto lines = base::split(text.substr(0, head_end), '\n');
   auto request_line = lines.front();
   auto first_space = request_line.find(' ');
   auto last_space = request_line.rfind(' ');
@@ -57,7 +57,7 @@ net::HttpRequest parse_request(const std::string& text, const std::string& host_
   for (size_t i = 1; i < lines.size(); ++i) {
     if (lines[i].empty()) continue;
     if (lines[i].front() == ' ') {
-      request.headers.emplace_back(request.headers.back().first, util::trim(lines[i]));
+      request.headers.emplace_back(request.headers.back().first, base::trim(lines[i]));
       continue;
     }
     auto colon = lines[i].find(':');
@@ -109,20 +109,20 @@ struct Signed {
 Signed sign_by_hand(const net::HttpRequest& request, const Credentials& credentials,
                     const std::string& amz_date, const SigningScope& scope, bool as_sent) {
   std::set<std::string> names;
-  for (const auto& header : request.headers) names.insert(util::to_lower(header.first));
-  auto signed_headers = util::join({names.begin(), names.end()}, ";");
+  for (const auto& header : request.headers) names.insert(base::to_lower(header.first));
+  auto signed_headers = base::join({names.begin(), names.end()}, ";");
   auto date = amz_date.substr(0, 8);
   auto scope_text = date + "/" + scope.region + "/" + scope.service + "/aws4_request";
   Signed out;
   out.canonical_request = detail::canonical_request(request, signed_headers,
-                                                    util::hex(util::sha256(request.body)), as_sent);
+                                                    base::hex(base::sha256(request.body)), as_sent);
   out.string_to_sign = detail::string_to_sign(amz_date, scope_text, out.canonical_request);
-  auto key = util::hmac_sha256("AWS4" + credentials.secret_access_key, date);
+  auto key = base::hmac_sha256("AWS4" + credentials.secret_access_key, date);
   for (const auto& part : {scope.region, scope.service, std::string("aws4_request")})
-    key = util::hmac_sha256(key, part);
+    key = base::hmac_sha256(key, part);
   out.authorization = "AWS4-HMAC-SHA256 Credential=" + credentials.access_key_id + "/" +
                       scope_text + ", SignedHeaders=" + signed_headers +
-                      ", Signature=" + util::hex(util::hmac_sha256(key, out.string_to_sign));
+                      ", Signature=" + base::hex(base::hmac_sha256(key, out.string_to_sign));
   return out;
 }
 
@@ -138,7 +138,7 @@ TEST(Sigv4Suite, AuthorizationMatchesEveryPublishedVector) {
     if (test.name.ends_with("-unnormalized")) {
       // Signed as S3 signs: the path as sent, which a client sends percent-encoded once.
       auto parts = split_url(request.url);
-      request.url = "https://" + parts.host + util::uri_encode(parts.path, true);
+      request.url = "https://" + parts.host + base::uri_encode(parts.path, true);
       auto by_hand =
           sign_by_hand(request, credentials, "20150830T123600Z", {"us-east-1", "service"}, true);
       EXPECT_EQ(by_hand.authorization, expected);
@@ -166,7 +166,7 @@ TEST(Sigv4Suite, FormBodyCanonicalRequestAndStringToSign) {
   auto request =
       parse_request(read_text(kData / "post-x-www-form-urlencoded.req"), "example.amazonaws.com");
   auto canonical = detail::canonical_request(request, "content-type;host;x-amz-date",
-                                             util::hex(util::sha256(request.body)), false);
+                                             base::hex(base::sha256(request.body)), false);
   EXPECT_EQ(
       canonical,
       "POST\n/\n\ncontent-type:application/x-www-form-urlencoded\nhost:example.amazonaws.com\n"
@@ -176,7 +176,7 @@ TEST(Sigv4Suite, FormBodyCanonicalRequestAndStringToSign) {
                                         "20150830/us-east-1/service/aws4_request", canonical);
   EXPECT_EQ(to_sign,
             "AWS4-HMAC-SHA256\n20150830T123600Z\n20150830/us-east-1/service/aws4_request\n" +
-                util::hex(util::sha256(canonical)));
+                base::hex(base::sha256(canonical)));
 }
 
 TEST(Sigv4Suite, AmzDateIsUtcBasicFormat) {
@@ -316,7 +316,7 @@ std::string encode_path_lightly(const std::string& segment) {
     std::string one(1, c);
     out += std::string_view("!$&'()*+,;=:@").find(c) != std::string_view::npos
                ? one
-               : util::uri_encode(one);
+               : base::uri_encode(one);
   }
   return out;
 }
@@ -354,7 +354,7 @@ std::string RequestMaker::path_segment() {
                                                "UPPER"};
   const auto& segment = choose(raw);
   if (segment == "." || segment == "..") return segment;
-  return chance(50) ? util::uri_encode(segment) : encode_path_lightly(segment);
+  return chance(50) ? base::uri_encode(segment) : encode_path_lightly(segment);
 }
 
 std::string RequestMaker::path(size_t max_segments) {
@@ -390,15 +390,15 @@ std::string RequestMaker::query(bool unique_keys) {
   std::set<std::string> used;
   auto count = pick(6);
   for (size_t i = 0; i < count; ++i) {
-    auto key = util::uri_encode(choose(keys));
+    auto key = base::uri_encode(choose(keys));
     if (unique_keys && !used.insert(key).second) continue;
     if (!key.empty() && chance(15)) {
       items.push_back(key);  // a key alone, as S3's "?acl"
     } else {
-      items.push_back(key + "=" + util::uri_encode(choose(values)));
+      items.push_back(key + "=" + base::uri_encode(choose(values)));
     }
   }
-  return util::join(items, "&");
+  return base::join(items, "&");
 }
 
 net::Headers RequestMaker::headers(bool s3) {
@@ -444,7 +444,7 @@ void RequestMaker::body(BotoCase& out, bool s3) {
                                  "application/x-www-form-urlencoded; charset=utf-8");
     request.body =
         "Action=DescribeInstances&Version=2016-11-15&Filter.1.Name=tag%3AName&Filter.1.Value.1=" +
-        util::uri_encode(text("ab c+/=\xC3\xA9", pick(20)));
+        base::uri_encode(text("ab c+/=\xC3\xA9", pick(20)));
   } else if (request.method == "PUT" || request.method == "POST" || chance(10)) {
     for (auto length = pick(64); length > 0; --length)
       request.body += static_cast<char>(rng_() & 0xFFU);
@@ -483,7 +483,7 @@ nlohmann::json to_json(const BotoCase& test) {
   return {{"method", test.request.method},
           {"url", test.request.url},
           {"headers", headers},
-          {"body_hex", util::hex(test.request.body)},
+          {"body_hex", base::hex(test.request.body)},
           {"region", test.scope.region},
           {"service", test.scope.service},
           {"timestamp", test.timestamp},
@@ -505,7 +505,7 @@ std::string our_canonical_request(const net::HttpRequest& signed_request,
   auto names_start = authorization.find("SignedHeaders=") + 14;
   auto names =
       authorization.substr(names_start, authorization.find(',', names_start) - names_start);
-  std::string payload = util::hex(util::sha256(signed_request.body));
+  std::string payload = base::hex(base::sha256(signed_request.body));
   return detail::canonical_request(signed_request, names, payload, scope.service == "s3");
 }
 
@@ -540,11 +540,11 @@ TEST(Sigv4Botocore, AuthorizationMatchesBotocoreForGeneratedRequests) {
 
 std::multiset<std::string> query_items(const std::string& url) {
   std::multiset<std::string> items;
-  for (const auto& item : util::split(split_url(url).query, '&')) {
+  for (const auto& item : base::split(split_url(url).query, '&')) {
     auto equals = item.find('=');
-    auto key = util::uri_decode(item.substr(0, equals), false);
+    auto key = base::uri_decode(item.substr(0, equals), false);
     auto value =
-        equals == std::string::npos ? "" : util::uri_decode(item.substr(equals + 1), false);
+        equals == std::string::npos ? "" : base::uri_decode(item.substr(equals + 1), false);
     items.insert(key + "=" + value);
   }
   return items;

@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "base/files.hpp"
 #include "core/config.hpp"
 #include "util/fs.hpp"
 
@@ -198,13 +199,13 @@ namespace gpunb::core {
 
 TEST(ConfigMachines, SshHostsFromMachinesTables) {
   auto path = std::filesystem::temp_directory_path() / "gpunb-config-machines.toml";
-  util::write_file_atomic(
-      path, "[machines.box]\nhost = \"me@10.1.2.3:2222\"\n[machines.other]\nhost = \"gpu1\"\n");
+  core::value_or_throw(base::write_atomic(
+      path, "[machines.box]\nhost = \"me@10.1.2.3:2222\"\n[machines.other]\nhost = \"gpu1\"\n"));
   auto config = load_config(path);
   ASSERT_TRUE(config) << config.error().message;
   EXPECT_EQ(config->machines.at("box"), "me@10.1.2.3:2222");
   EXPECT_EQ(config->machines.at("other"), "gpu1");
-  util::write_file_atomic(path, "[machines.box]\nport = 22\n");
+  core::value_or_throw(base::write_atomic(path, "[machines.box]\nport = 22\n"));
   auto bad = load_config(path);
   ASSERT_FALSE(bad);
   EXPECT_NE(bad.error().message.find("machines.box"), std::string::npos);

@@ -6,7 +6,7 @@
 #include "agent/fetch/download.hpp"
 #include "agent/fetch/download_place.hpp"
 #include "agent/fetch/download_state.hpp"
-#include "agent/host/digest.hpp"
+#include "base/hash.hpp"
 #include "test_data_origin.hpp"
 
 namespace gpunb::data {
@@ -54,7 +54,7 @@ class DataDownload : public ::testing::Test {
 TEST_F(DataDownload, SingleConnection) {
   put("data.bin", 3'000'001, 1);
   auto s = spec("/data.bin");
-  s.sha256 = agent::sha256_hex(body_);
+  s.sha256 = base::sha256_hex(body_);
   auto got = download(client_, s, progress_);
   ASSERT_TRUE(got) << got.error().message;
   EXPECT_EQ(got->path, s.dir / "data.bin");
@@ -73,7 +73,7 @@ TEST_F(DataDownload, ParallelRanges) {
   s.connections = 4;
   s.min_split = 1 << 20;
   s.chunk_size = 1 << 20;
-  s.sha256 = agent::sha256_hex(body_);
+  s.sha256 = base::sha256_hex(body_);
   origin_.reset();
   auto got = download(client_, s, progress_);
   ASSERT_TRUE(got) << got.error().message;
@@ -90,7 +90,7 @@ TEST_F(DataDownload, CutThenRerunResumes) {
   auto s = spec("/cut.bin");
   s.connections = 1;
   s.retries = 0;
-  s.sha256 = agent::sha256_hex(body_);
+  s.sha256 = base::sha256_hex(body_);
   origin_.configure({{"cut_after", 1500000}, {"cut_count", 1}});
   auto first = download(client_, s, progress_);
   ASSERT_FALSE(first);
@@ -113,7 +113,7 @@ TEST_F(DataDownload, CutsAreRetriedInTheSameRun) {
     auto s = spec("/flaky.bin");
     s.connections = connections;
     s.min_split = s.chunk_size = 1 << 20;
-    s.sha256 = agent::sha256_hex(body_);
+    s.sha256 = base::sha256_hex(body_);
     origin_.configure({{"cut_after", 300000}, {"cut_count", 3}});
     origin_.reset();
     auto got = download(client_, s, progress_);
@@ -131,7 +131,7 @@ TEST_F(DataDownload, ParallelRerunFetchesOnlyMissingChunks) {
   s.connections = 2;
   s.min_split = s.chunk_size = 1 << 20;
   s.retries = 0;
-  s.sha256 = agent::sha256_hex(body_);
+  s.sha256 = base::sha256_hex(body_);
   // Every response is cut once 4.5 MiB were sent: with two connections, at least 3 chunks are done.
   origin_.configure({{"cut_total", 4718592}, {"cut_count", -1}});
   auto first = download(client_, s, progress_);
@@ -159,7 +159,7 @@ TEST_F(DataDownload, FileChangedBetweenRunsStartsOver) {
     auto got = download(client_, again, progress_);
     ASSERT_TRUE(got) << got.error().message;
     EXPECT_FALSE(got->resumed);
-    EXPECT_EQ(got->sha256, agent::sha256_hex(body_));
+    EXPECT_EQ(got->sha256, base::sha256_hex(body_));
     EXPECT_TRUE(read_file(got->path) == body_);
     if (connections == 1) {  // a second cut part, for the ranged rerun
       fs::remove(got->path);
@@ -199,7 +199,7 @@ TEST_F(DataDownload, RightMd5AndNameFromContentDisposition) {
   auto got = download(client_, s, progress_);
   ASSERT_TRUE(got) << got.error().message;
   EXPECT_EQ(got->path.filename(), "r\xc3\xa9sultats final.csv");
-  EXPECT_EQ(got->sha256, agent::sha256_hex("abc"));
+  EXPECT_EQ(got->sha256, base::sha256_hex("abc"));
 }
 
 TEST_F(DataDownload, HeadCheckRefusalKeepsNoFile) {
@@ -315,7 +315,7 @@ TEST(DataDownloadTls, ABodyCutWithoutCloseNotifyIsResumedNotKeptShort) {
   auto got = download(client, s, progress);
   ASSERT_TRUE(got) << got.error().message;
   EXPECT_EQ(got->size, body.size());
-  EXPECT_EQ(got->sha256, agent::sha256_hex(body));
+  EXPECT_EQ(got->sha256, base::sha256_hex(body));
   EXPECT_EQ(origin.stats()["cuts"], 1);
 }
 

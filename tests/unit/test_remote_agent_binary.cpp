@@ -3,10 +3,11 @@
 
 #include <fstream>
 
+#include "base/files.hpp"
+#include "base/hash.hpp"
+#include "base/strings.hpp"
 #include "remote/agent_binary.hpp"
-#include "util/crypto.hpp"
 #include "util/fs.hpp"
-#include "util/strings.hpp"
 
 namespace gpunb::remote {
 namespace {
@@ -16,7 +17,7 @@ TEST(RemoteAgentBinary, GpunbAgentVariableWins) {
   auto binary = find_agent_binary(env);
   ASSERT_TRUE(binary) << binary.error().message;
   EXPECT_EQ(binary->local, GPUNB_AGENT_EXE);
-  std::string expected = util::hex(util::sha256(*util::read_file(GPUNB_AGENT_EXE))).substr(0, 16);
+  std::string expected = base::hex(base::sha256(*base::read_file(GPUNB_AGENT_EXE))).substr(0, 16);
   EXPECT_EQ(binary->hash, expected);
   EXPECT_EQ(binary->remote_path(), "~/.gpunb/agent-" + expected);
   EXPECT_EQ(binary->serve_command(), "~/.gpunb/agent-" + expected + " serve");

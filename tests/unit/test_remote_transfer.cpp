@@ -4,6 +4,7 @@
 
 #include <deque>
 
+#include "base/hash.hpp"
 #include "remote/transfer.hpp"
 #include "ssh_fixture.hpp"
 #include "test_agent_fs.hpp"
@@ -34,7 +35,7 @@ void expect_all_ok(const remote::TransferResult& result, const std::vector<TestF
   for (size_t i = 0; i < files.size(); ++i) {
     const auto& got = result.files[i];
     EXPECT_TRUE(got.ok) << got.path << ": " << got.error;
-    EXPECT_EQ(got.sha256, agent::sha256_hex(files[i].data)) << got.path;
+    EXPECT_EQ(got.sha256, base::sha256_hex(files[i].data)) << got.path;
     EXPECT_EQ(got.mtime_ns, files[i].mtime_ns) << got.path;
     EXPECT_EQ(got.mode, files[i].mode) << got.path;
   }
@@ -190,7 +191,7 @@ TEST(RemoteTransfer, ListHashDeleteThroughTheAgent) {
   auto hashes = remote::hash_remote(*agent, "~/work/nb", {"d/x.ipynb", "nope"});
   ASSERT_TRUE(hashes);
   EXPECT_EQ(hashes->size(), 1u);
-  EXPECT_EQ(hashes->at("d/x.ipynb"), agent::sha256_hex("abc"));
+  EXPECT_EQ(hashes->at("d/x.ipynb"), base::sha256_hex("abc"));
   auto gone = remote::delete_remote(*agent, "~/work/nb", {"d/x.ipynb", "nope"});
   ASSERT_TRUE(gone);
   EXPECT_EQ(gone->size(), 2u);

@@ -12,8 +12,9 @@
 #include <map>
 #include <sstream>
 
+#include "base/files.hpp"
+#include "base/hash.hpp"
 #include "ssh_fixture.hpp"
-#include "util/crypto.hpp"
 #include "util/fs.hpp"
 
 namespace gpunb::testing {
@@ -22,7 +23,7 @@ namespace fs = std::filesystem;
 using Ms = std::chrono::milliseconds;
 
 std::filesystem::path make_temp_dir(const std::string& prefix) {
-  auto dir = fs::temp_directory_path() / (prefix + "-" + util::random_hex(6));
+  auto dir = fs::temp_directory_path() / (prefix + "-" + base::random_hex(6));
   fs::create_directories(dir);
   return dir;
 }
@@ -138,7 +139,7 @@ std::map<pid_t, pid_t> parents() {
   for (const auto& entry : fs::directory_iterator("/proc")) {
     auto name = entry.path().filename().string();
     if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-    auto stat = util::read_file(entry.path() / "stat").value_or("");  // gone by now: skipped
+    auto stat = base::read_file(entry.path() / "stat").value_or("");  // gone by now: skipped
     auto close = stat.rfind(')');
     if (close == std::string::npos) continue;
     std::istringstream rest(stat.substr(close + 2));
@@ -204,11 +205,11 @@ std::string Sshd::fingerprint(const std::string& host_key) const {
 }
 
 std::string Sshd::log() const {
-  return sshd_log() + util::read_file(dir_ / "sftp.log").value_or("");
+  return sshd_log() + base::read_file(dir_ / "sftp.log").value_or("");
 }
 
 std::string Sshd::sshd_log() const {
-  return util::read_file(dir_ / "sshd.log").value_or("");
+  return base::read_file(dir_ / "sshd.log").value_or("");
 }
 
 // ---- TcpServer ----

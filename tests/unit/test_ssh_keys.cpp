@@ -3,15 +3,15 @@
 
 #include <filesystem>
 
+#include "base/hash.hpp"
 #include "ssh/keys.hpp"
-#include "util/crypto.hpp"
 #include "util/fs.hpp"
 
 namespace gpunb::ssh {
 
 namespace {
 std::filesystem::path temp_dir() {
-  auto dir = std::filesystem::temp_directory_path() / ("gpunb-keys-" + util::random_hex(6));
+  auto dir = std::filesystem::temp_directory_path() / ("gpunb-keys-" + base::random_hex(6));
   std::filesystem::create_directories(dir);
   return dir;
 }

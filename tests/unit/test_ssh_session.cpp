@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "base/files.hpp"
 #include "ssh/session.hpp"
 #include "ssh_fixture.hpp"
 #include "util/fs.hpp"
@@ -43,7 +44,7 @@ TEST_F(SshSession, FirstUsePinsTheAliasThenTheSameKeyPasses) {
   auto first = ssh::Session::connect(opts);
   ASSERT_TRUE(first) << first.error().message;
   EXPECT_EQ(first->host_fingerprint(), sshd_->fingerprint());
-  auto pins = util::read_file(opts.host_key.known_hosts).value();
+  auto pins = base::read_file(opts.host_key.known_hosts).value();
   EXPECT_TRUE(pins.starts_with("gpunb-i-0abc ssh-ed25519 AAAA")) << pins;
   struct stat info {};
   ASSERT_EQ(::stat(opts.host_key.known_hosts.c_str(), &info), 0);
@@ -52,14 +53,14 @@ TEST_F(SshSession, FirstUsePinsTheAliasThenTheSameKeyPasses) {
   EXPECT_EQ(info.st_mode & 0777, 0700u);
   auto second = ssh::Session::connect(opts);
   ASSERT_TRUE(second) << second.error().message;
-  EXPECT_EQ(util::read_file(opts.host_key.known_hosts).value(), pins);  // not pinned twice
+  EXPECT_EQ(base::read_file(opts.host_key.known_hosts).value(), pins);  // not pinned twice
 }
 
 TEST_F(SshSession, NeverWritesTheUsersKnownHosts) {
-  auto before = util::read_file("/root/.ssh/known_hosts");
+  auto before = base::read_file("/root/.ssh/known_hosts");
   ASSERT_TRUE(ssh::Session::connect(options()));
   EXPECT_FALSE(fs::exists(fs::path(std::getenv("HOME")) / ".ssh" / "known_hosts"));
-  EXPECT_EQ(util::read_file("/root/.ssh/known_hosts"), before);
+  EXPECT_EQ(base::read_file("/root/.ssh/known_hosts"), before);
 }
 
 TEST_F(SshSession, ChangedHostKeyIsRefusedUntilForgotten) {

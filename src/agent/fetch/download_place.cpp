@@ -9,7 +9,7 @@
 #include <cstring>
 #include <vector>
 
-#include "agent/host/digest.hpp"
+#include "base/hash.hpp"
 #include "data/net/socket.hpp"
 
 namespace gpunb::data {
@@ -35,7 +35,7 @@ bool same_file(const fs::path& path, std::uint64_t size, const std::string& sha2
     return false;
   Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
   if (!fd.valid()) return false;
-  agent::Hash digest;
+  base::Hash digest;
   std::vector<char> buffer(1 << 20);
   for (;;) {
     ssize_t n = ::read(fd.get(), buffer.data(), buffer.size());

@@ -12,6 +12,8 @@
 #include <nlohmann/json.hpp>
 
 #include "agent/host/files.hpp"
+#include "base/files.hpp"
+#include "base/hash.hpp"
 
 namespace gpunb::data {
 namespace {
@@ -120,7 +122,7 @@ Status save_state(const std::filesystem::path& path, const PartState& state) {
   nlohmann::json json{{"url", state.url}, {"validator", state.validator}, {"size", state.size}};
   json["done"] = nlohmann::json::array();
   for (const auto& [start, end] : state.done) json["done"].push_back({start, end});
-  return agent::write_atomic(path, json.dump() + "\n", 0600);
+  return base::write_atomic(path, json.dump() + "\n", 0600);
 }
 
 Result<PartFile> PartFile::open(const std::filesystem::path& path) {
@@ -182,7 +184,7 @@ Status PartFile::sync(bool data_only) const {
 }
 
 Digest::Digest(bool md5) {
-  if (md5) md5_.emplace(agent::Hash::Kind::md5);
+  if (md5) md5_.emplace(base::Hash::Kind::md5);
 }
 
 void Digest::update(const char* data, size_t size) {

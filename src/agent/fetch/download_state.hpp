@@ -10,8 +10,8 @@
 #include <utility>
 #include <vector>
 
-#include "agent/host/digest.hpp"
 #include "base/error.hpp"
+#include "base/hash.hpp"
 #include "data/net/socket.hpp"
 
 namespace gpunb::data {
@@ -85,8 +85,8 @@ class Digest {  // SHA-256 always, MD5 when asked
   bool has_md5() const { return md5_.has_value(); }
 
  private:
-  agent::Hash sha_;
-  std::optional<agent::Hash> md5_;
+  base::Hash sha_;
+  std::optional<base::Hash> md5_;
 };
 
 // Adds the first LENGTH bytes of FILE to DIGEST.

@@ -17,6 +17,8 @@
 #include "agent/fetch/drive_walk.hpp"
 #include "agent/host/files.hpp"
 #include "agent/host/transfer_mark.hpp"
+#include "base/clock.hpp"
+#include "base/files.hpp"
 #include "data/archive/extract_stage.hpp"
 
 namespace gpunb::agent {
@@ -80,12 +82,12 @@ FetchRun::FetchRun(const FetchSpec& spec, StatusSink sink) : spec_(spec), sink_(
   }
   status_ = {spec.id, spec.source, spec.dir.string()};
   status_.pid = ::getpid();
-  status_.started = utc_now();
+  status_.started = base::utc_now();
   status_.files_total = items_.size();
 }
 
 FetchStatus FetchRun::run() {
-  if (auto made = make_dirs(spec_.dir, 0755); !made) {
+  if (auto made = base::make_dirs(spec_.dir, 0755); !made) {
     record_failure(made.error());
   } else {
     std::thread reporter([this] { report_until_done(); });
@@ -222,7 +224,7 @@ FetchStatus FetchRun::snapshot() {
   }
   status_.bytes = bytes;
   status_.total = total;
-  status_.updated = utc_now();
+  status_.updated = base::utc_now();
   return status_;
 }
 
@@ -235,7 +237,7 @@ FetchStatus run_fetch(const FetchSpec& spec, const StatusSink& sink) {
 int fetch_run_main(const std::filesystem::path& state, const std::string& id) {
   if (!valid_fetch_id(id)) return 2;
   auto job_path = fetch_dir(state) / (id + ".job");
-  auto text = read_text(job_path);
+  auto text = base::read_file(job_path);
   std::filesystem::remove(job_path);  // it may hold presigned URLs: read once
   if (!text) return 5;
   auto spec = parse_fetch_spec(nlohmann::json::parse(*text, nullptr, false));
@@ -243,7 +245,7 @@ int fetch_run_main(const std::filesystem::path& state, const std::string& id) {
   auto status_path = fetch_dir(state) / (id + ".json");
   TransferMark mark("fetch");  // the machine's idle watcher keeps it running meanwhile
   auto final_status = run_fetch(*spec, [&](const FetchStatus& status) {
-    (void)write_atomic(status_path, status_json(status).dump(), 0600);
+    (void)base::write_atomic(status_path, status_json(status).dump(), 0600);
   });
   return final_status.state == "done" ? 0 : base::exit_code(final_status.error_kind);
 }

@@ -5,6 +5,7 @@
 
 #include "agent/host/files.hpp"
 #include "agent/host/process.hpp"
+#include "base/files.hpp"
 
 namespace gpunb::agent {
 
@@ -67,7 +68,7 @@ std::filesystem::path fetch_dir(const std::filesystem::path& state) {
 
 std::optional<FetchStatus> read_fetch_status(const std::filesystem::path& state,
                                              const std::string& id) {
-  auto text = read_text(fetch_dir(state) / (id + ".json"));
+  auto text = base::read_file(fetch_dir(state) / (id + ".json"));
   if (!text) return std::nullopt;
   auto status = status_from_json(Json::parse(*text, nullptr, false));
   if (status && status->state == "running" && !process_alive(status->pid)) {

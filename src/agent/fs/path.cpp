@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "agent/host/files.hpp"
+#include "base/hash.hpp"
 
 namespace gpunb::agent {
 namespace {
@@ -125,7 +126,7 @@ void RootDir::close_dirs() {
 
 std::string temp_name(const std::string& name) {
   return "." + name.substr(0, 160) + std::string(kTempMark) + std::to_string(::getpid()) + "-" +
-         random_hex(4);
+         base::random_hex(4);
 }
 
 bool is_temp_name(std::string_view name) {

@@ -22,8 +22,8 @@
 #include "agent/fs/path.hpp"
 #include "agent/fs/receive_batch.hpp"
 #include "agent/fs/stream.hpp"
-#include "agent/host/digest.hpp"
 #include "agent/host/transfer_mark.hpp"
+#include "base/hash.hpp"
 
 namespace gpunb::agent {
 namespace {
@@ -220,7 +220,7 @@ Result<Temp> Receiver::open_temp(const Header& header) {
 
 // The file's bytes into FD; their SHA-256. Any failure here ends the stream.
 Result<std::string> Receiver::receive_into(const Header& header, int fd) {
-  Hash hash;
+  base::Hash hash;
   auto read = in_.bytes(header.size, [&](const char* data, size_t size) -> Status {
     hash.update(data, size);
     auto ok = write_all(fd, data, size);

@@ -13,8 +13,8 @@
 
 #include "agent/fs/path.hpp"
 #include "agent/fs/stream.hpp"
-#include "agent/host/digest.hpp"
 #include "agent/host/transfer_mark.hpp"
+#include "base/hash.hpp"
 
 namespace gpunb::agent {
 namespace {
@@ -75,7 +75,7 @@ Status Sender::file(const std::string& path) {
 
 // Exactly BEFORE.st_size bytes (zeros when the file shrank), then the trailer.
 Status Sender::stream(int fd, const struct stat& before) {
-  Hash hash;
+  base::Hash hash;
   auto left = static_cast<std::uint64_t>(before.st_size);
   bool short_read = false;
   while (left > 0) {

@@ -1,6 +1,7 @@
 #include "agent/host/context.hpp"
 
 #include "agent/host/files.hpp"
+#include "base/files.hpp"
 
 namespace gpunb::agent {
 
@@ -8,8 +9,8 @@ Context make_context() {
   Context context;
   context.home = home_dir();
   context.state = context.home / ".gpunb";
-  (void)make_dirs(context.state, 0700);
-  context.log = std::make_unique<Log>(context.state / "agent.log");
+  (void)base::make_dirs(context.state, 0700);
+  context.log = base::Logger::append_to(context.state / "agent.log");
   return context;
 }
 

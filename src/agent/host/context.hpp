@@ -5,15 +5,15 @@
 #include <memory>
 #include <optional>
 
-#include "agent/host/log.hpp"
 #include "agent/host/probe.hpp"
+#include "base/log.hpp"
 
 namespace gpunb::agent {
 
 struct Context {
   std::filesystem::path home;   // the login home
   std::filesystem::path state;  // ~/.gpunb
-  std::unique_ptr<Log> log;
+  std::unique_ptr<base::Logger> log;
   std::optional<Probe> probe;  // probed once per agent process, on first need
   bool stop = false;           // set by "shutdown": the serve loop ends after the reply
 

@@ -8,7 +8,7 @@
 
 #include "agent/host/files.hpp"
 #include "agent/host/process.hpp"
-#include "agent/host/strings.hpp"
+#include "base/strings.hpp"
 
 namespace gpunb::agent {
 namespace {
@@ -23,11 +23,12 @@ std::map<std::string, std::string> login_facts() {
   auto done = run_command({{shell, "-lc", kLoginScript}, {}, {}, std::chrono::seconds(30)});
   std::map<std::string, std::string> facts;
   if (!done) return facts;
-  for (const auto& line : split(done->output, '\n')) {
+  for (const auto& line : base::split(done->output, '\n')) {
     if (line.rfind("@@gpunb ", 0) != 0) continue;
     std::string rest = line.substr(8);
     size_t space = rest.find(' ');
-    if (space != std::string::npos) facts[rest.substr(0, space)] = trim(rest.substr(space + 1));
+    if (space != std::string::npos)
+      facts[rest.substr(0, space)] = base::trim(rest.substr(space + 1));
   }
   return facts;
 }
@@ -104,8 +105,8 @@ bool JupyterFound::notebook_app() const {
 }
 
 std::optional<std::string> parse_version(const std::string& output) {
-  auto lines = split(trim(output), '\n');
-  std::string last = trim(lines.back());
+  auto lines = base::split(base::trim(output), '\n');
+  std::string last = base::trim(lines.back());
   if (last.empty() || last[0] < '0' || last[0] > '9' || last.find(' ') != std::string::npos) {
     return std::nullopt;
   }

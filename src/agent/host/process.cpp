@@ -14,7 +14,8 @@
 #include <thread>
 
 #include "agent/host/files.hpp"
-#include "agent/host/strings.hpp"
+#include "base/files.hpp"
+#include "base/strings.hpp"
 
 namespace gpunb::agent {
 namespace {
@@ -133,7 +134,7 @@ Status spawn_detached(const Command& command) {
 
 bool process_alive(pid_t pid) {
   if (pid <= 0 || (::kill(pid, 0) != 0 && errno != EPERM)) return false;
-  auto stat = read_text("/proc/" + std::to_string(pid) + "/stat");
+  auto stat = base::read_file("/proc/" + std::to_string(pid) + "/stat");
   if (!stat) return false;
   size_t paren = stat->rfind(')');
   return paren == std::string::npos || paren + 2 >= stat->size() || (*stat)[paren + 2] != 'Z';
@@ -152,7 +153,7 @@ std::optional<std::string> find_program(const std::string& name, const std::stri
   if (name.find('/') != std::string::npos) {
     return executable(name) ? std::optional(name) : std::nullopt;
   }
-  for (const auto& dir : split(search_path, ':')) {
+  for (const auto& dir : base::split(search_path, ':')) {
     std::string candidate = (dir.empty() ? "." : dir) + "/" + name;
     if (executable(candidate)) return candidate;
   }

@@ -9,6 +9,8 @@
 #include <nlohmann/json.hpp>
 
 #include "agent/host/files.hpp"
+#include "base/files.hpp"
+#include "base/hash.hpp"
 
 namespace gpunb::agent {
 namespace {
@@ -41,7 +43,7 @@ class FileLock {
 };
 
 nlohmann::json read_pulls(const std::filesystem::path& dir) {
-  auto text = read_text(dir / "pulls.json");
+  auto text = base::read_file(dir / "pulls.json");
   auto pulls = text ? nlohmann::json::parse(*text, nullptr, false) : nlohmann::json::object();
   return pulls.is_object() ? pulls : nlohmann::json::object();
 }
@@ -50,8 +52,8 @@ nlohmann::json read_pulls(const std::filesystem::path& dir) {
 
 TransferMark::TransferMark(const std::string& what) : started_(std::time(nullptr)) {
   auto dir = state_dir() / "transfers";
-  if (!make_dirs(dir, 0700)) return;
-  auto name = what + "-" + std::to_string(::getpid()) + "-" + random_hex(4);
+  if (!base::make_dirs(dir, 0700)) return;
+  auto name = what + "-" + std::to_string(::getpid()) + "-" + base::random_hex(4);
   auto hidden = dir / ("." + name);  // locked before the watcher can see it
   fd_ = ::open(hidden.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd_ >= 0 && ::flock(fd_, LOCK_SH) == 0 &&
@@ -83,7 +85,7 @@ void record_pull_at(const std::string& root, long long when) {
   auto pulls = read_pulls(dir);
   auto& recorded = pulls[root_key(root)];
   if (!recorded.is_number() || recorded.get<long long>() < when) recorded = when;
-  (void)write_atomic(dir / "pulls.json", pulls.dump() + "\n", 0600);
+  (void)base::write_atomic(dir / "pulls.json", pulls.dump() + "\n", 0600);
 }
 
 int running_transfers(const std::filesystem::path& state_dir) {

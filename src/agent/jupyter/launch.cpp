@@ -4,7 +4,7 @@
 
 #include "agent/host/files.hpp"
 #include "agent/host/process.hpp"
-#include "agent/host/strings.hpp"
+#include "base/strings.hpp"
 
 namespace gpunb::agent {
 
@@ -31,27 +31,27 @@ std::vector<std::string> jupyter_arguments(const LaunchPlan& plan) {
 std::string launcher_script(const LaunchPlan& plan, const JupyterFiles& files) {
   std::string bin = std::filesystem::path(plan.jupyter.jupyter).parent_path().string();
   std::string exec_line = "exec";
-  for (const auto& arg : jupyter_arguments(plan)) exec_line += " " + shell_quote(arg);
+  for (const auto& arg : jupyter_arguments(plan)) exec_line += " " + base::shell_quote(arg);
   return "#!/bin/sh\n"
          "# Written by gpunb-agent. Holds no secret: the token comes from the token file.\n"
          // stdin stays: tmux ends a pane whose processes all let go of its terminal.
          "exec >>" +
-         shell_quote(files.log.string()) +
+         base::shell_quote(files.log.string()) +
          " 2>&1\n"
          "echo \"gpunb: starting Jupyter (pid $$) at $(date -u)\"\n"
          "echo $$ >" +
-         shell_quote(files.pid.string()) +
+         base::shell_quote(files.pid.string()) +
          "\n"
          "IFS= read -r JUPYTER_TOKEN <" +
-         shell_quote(files.token.string()) +
+         base::shell_quote(files.token.string()) +
          " || exit 1\n"
          "export JUPYTER_TOKEN\n"
          "PATH=" +
-         shell_quote(bin + ":" + plan.login_path) +
+         base::shell_quote(bin + ":" + plan.login_path) +
          "\n"
          "export PATH\n"
          "cd " +
-         shell_quote(plan.workdir) + " || exit 1\n" + exec_line + "\n";
+         base::shell_quote(plan.workdir) + " || exit 1\n" + exec_line + "\n";
 }
 
 std::string session_name(const std::string& name) {
@@ -72,7 +72,8 @@ Result<std::string> pick_supervisor(const Probe& probe, const std::string& wante
 static Status checked(const Result<Completed>& done, const std::string& what) {
   if (!done) return tl::unexpected(done.error());
   if (done->exit_code != 0) {
-    return fail(ErrorKind::internal, what + " failed: " + trim(last_lines(done->output, 3)));
+    return fail(ErrorKind::internal,
+                what + " failed: " + base::trim(base::last_lines(done->output, 3)));
   }
   return {};
 }
@@ -84,7 +85,7 @@ Status start_supervised(const Probe& probe, const std::string& supervisor, const
   end_supervisor_session(supervisor == "tmux" ? probe.tmux : probe.screen, supervisor, name);
   if (supervisor == "tmux") {
     Command tmux{{*probe.tmux, "new-session", "-d", "-s", session_name(name),
-                  "exec sh " + shell_quote(script)},
+                  "exec sh " + base::shell_quote(script)},
                  {},
                  {"TMUX"}};
     return checked(run_command(tmux), "tmux new-session");

@@ -9,8 +9,10 @@
 #include "agent/host/files.hpp"
 #include "agent/host/http.hpp"
 #include "agent/host/process.hpp"
-#include "agent/host/strings.hpp"
 #include "agent/jupyter/launch.hpp"
+#include "base/clock.hpp"
+#include "base/files.hpp"
+#include "base/strings.hpp"
 
 namespace gpunb::agent {
 namespace {
@@ -31,8 +33,8 @@ bool poll_until(Predicate predicate, std::chrono::milliseconds limit) {
 }
 
 std::string log_excerpt(const JupyterFiles& files) {
-  auto lines = split(trim(redacted_log(files, 12)), '\n');
-  return lines.empty() || lines[0].empty() ? "(empty log)" : join(lines, " | ");
+  auto lines = base::split(base::trim(redacted_log(files, 12)), '\n');
+  return lines.empty() || lines[0].empty() ? "(empty log)" : base::join(lines, " | ");
 }
 
 // SIGTERM (Jupyter then shuts its kernels down), SIGKILL to its process group after 15 s.
@@ -77,7 +79,8 @@ Result<LaunchPlan> prepare(Context& context, const StartRequest& request,
   std::error_code ec;
   std::filesystem::create_directories(plan.workdir, ec);
   if (ec) return fail(ErrorKind::internal, "cannot create " + plan.workdir + ": " + ec.message());
-  if (auto ok = make_dirs(context.jupyter_dir(), 0700); !ok) return tl::unexpected(ok.error());
+  if (auto ok = base::make_dirs(context.jupyter_dir(), 0700); !ok)
+    return tl::unexpected(ok.error());
   if (auto ok = write_token(files, request.token); !ok) return tl::unexpected(ok.error());
   if (plan.expose) {
     if (auto ok = ensure_certificate(*plan.expose); !ok) return tl::unexpected(ok.error());
@@ -89,7 +92,7 @@ Result<LaunchPlan> prepare(Context& context, const StartRequest& request,
   }
   if (!port) return tl::unexpected(port.error());
   plan.port = *port;
-  auto ok = write_atomic(files.launcher, launcher_script(plan, files), 0700);
+  auto ok = base::write_atomic(files.launcher, launcher_script(plan, files), 0700);
   if (!ok) return tl::unexpected(ok.error());
   return plan;
 }
@@ -144,7 +147,7 @@ Result<ServerRecord> start_server(Context& context, const StartRequest& request)
                       pid.value_or(read_pid(files).value_or(0)),
                       plan->jupyter.kind,
                       *supervisor,
-                      utc_now(),
+                      base::utc_now(),
                       plan->workdir,
                       plan->expose.has_value()};
   if (auto ok = write_record(files, record); !ok || !pid) {

@@ -2,12 +2,12 @@
 
 #include <unistd.h>
 
-#include <regex>
-
 #include "agent/host/files.hpp"
 #include "agent/host/http.hpp"
 #include "agent/host/process.hpp"
-#include "agent/host/strings.hpp"
+#include "base/files.hpp"
+#include "base/log.hpp"
+#include "base/strings.hpp"
 
 namespace gpunb::agent {
 
@@ -28,7 +28,7 @@ nlohmann::json record_json(const ServerRecord& r) {
 }
 
 std::optional<ServerRecord> read_record(const JupyterFiles& files) {
-  auto text = read_text(files.record);
+  auto text = base::read_file(files.record);
   if (!text) return std::nullopt;
   try {
     auto j = nlohmann::json::parse(*text);
@@ -42,7 +42,7 @@ std::optional<ServerRecord> read_record(const JupyterFiles& files) {
 }
 
 Status write_record(const JupyterFiles& files, const ServerRecord& record) {
-  return write_atomic(files.record, record_json(record).dump(2) + "\n", 0600);
+  return base::write_atomic(files.record, record_json(record).dump(2) + "\n", 0600);
 }
 
 void remove_record(const JupyterFiles& files) {
@@ -51,19 +51,19 @@ void remove_record(const JupyterFiles& files) {
 }
 
 std::optional<std::string> read_token(const JupyterFiles& files) {
-  auto text = read_text(files.token);
-  if (!text || trim(*text).empty()) return std::nullopt;
-  return trim(*text);
+  auto text = base::read_file(files.token);
+  if (!text || base::trim(*text).empty()) return std::nullopt;
+  return base::trim(*text);
 }
 
 Status write_token(const JupyterFiles& files, const std::string& token) {
-  return write_atomic(files.token, token + "\n", 0600);
+  return base::write_atomic(files.token, token + "\n", 0600);
 }
 
 std::optional<pid_t> read_pid(const JupyterFiles& files) {
-  auto text = read_text(files.pid);
+  auto text = base::read_file(files.pid);
   if (!text) return std::nullopt;
-  int pid = std::atoi(trim(*text).c_str());
+  int pid = std::atoi(base::trim(*text).c_str());
   return pid > 0 ? std::optional<pid_t>(pid) : std::nullopt;
 }
 
@@ -76,10 +76,10 @@ bool server_answers(const ServerRecord& record, const std::string& token) {
 
 std::string redacted_log(const JupyterFiles& files, size_t lines) {
   // Tail first (a token never spans lines), then redact: the log may be long.
-  std::string text = last_lines(read_text(files.log).value_or(""), lines);
-  if (auto token = read_token(files)) text = redact(std::move(text), *token);
-  static const std::regex token_param("(token=)[0-9A-Za-z_-]{8,}");
-  return std::regex_replace(text, token_param, "$1***");
+  std::string text = base::last_lines(base::read_file(files.log).value_or(""), lines);
+  base::Redactor redactor;  // the token itself, and any token=... in a URL
+  if (auto token = read_token(files)) redactor.add_secret(*token);
+  return redactor.redact(text);
 }
 
 }  // namespace gpunb::agent

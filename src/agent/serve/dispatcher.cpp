@@ -1,6 +1,6 @@
 #include "agent/serve/dispatcher.hpp"
 
-#include "agent/host/strings.hpp"
+#include "base/strings.hpp"
 
 namespace gpunb::agent {
 
@@ -70,7 +70,7 @@ Result<std::string> required_string(const Json& request, const char* field) {
 
 Result<std::string> required_name(const Json& request) {
   auto name = required_string(request, "name");
-  if (name && !valid_name(*name)) {
+  if (name && !base::valid_name(*name)) {
     return fail(ErrorKind::usage, "invalid name (letters, digits, '_' and '-', at most 64)");
   }
   return name;

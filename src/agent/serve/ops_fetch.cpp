@@ -10,6 +10,8 @@
 #include "agent/host/files.hpp"
 #include "agent/host/process.hpp"
 #include "agent/serve/dispatcher.hpp"
+#include "base/files.hpp"
+#include "base/hash.hpp"
 
 namespace gpunb::agent {
 namespace {
@@ -33,14 +35,14 @@ Result<FetchStatus> wait_started(const Context& context, const std::string& id) 
 
 Result<Json> start_op(Context& context, const Json& request) {
   Json job = request.value("job", Json::object());
-  job["id"] = "f" + random_hex(6);
+  job["id"] = "f" + base::random_hex(6);
   auto spec = parse_fetch_spec(job);
   if (!spec) return tl::unexpected(spec.error());
   auto exe = self_exe();
   if (!exe) return tl::unexpected(exe.error());
   auto dir = fetch_dir(context.state);
-  if (auto made = make_dirs(dir, 0700); !made) return tl::unexpected(made.error());
-  if (auto written = write_atomic(dir / (spec->id + ".job"), job.dump(), 0600); !written)
+  if (auto made = base::make_dirs(dir, 0700); !made) return tl::unexpected(made.error());
+  if (auto written = base::write_atomic(dir / (spec->id + ".job"), job.dump(), 0600); !written)
     return tl::unexpected(written.error());
   if (auto spawned = spawn_detached({{*exe, "fetch-run", spec->id}}); !spawned)
     return tl::unexpected(spawned.error());

@@ -11,8 +11,8 @@
 #include "agent/fs/list.hpp"
 #include "agent/fs/path.hpp"
 #include "agent/fs/stream.hpp"
-#include "agent/host/digest.hpp"
 #include "agent/serve/dispatcher.hpp"
+#include "base/hash.hpp"
 
 namespace gpunb::agent {
 namespace {
@@ -54,7 +54,7 @@ Result<std::string> hash_file(RootDir& root, const std::string& path, std::vecto
   int fd = ::openat(*dir, split->name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0)
     return fail(errno == ENOENT ? ErrorKind::not_found : ErrorKind::refused, std::strerror(errno));
-  Hash hash;
+  base::Hash hash;
   ssize_t n = 0;
   while ((n = ::read(fd, block.data(), block.size())) > 0)
     hash.update(block.data(), static_cast<size_t>(n));

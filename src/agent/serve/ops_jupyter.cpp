@@ -3,6 +3,7 @@
 #include "agent/host/files.hpp"
 #include "agent/jupyter/server.hpp"
 #include "agent/serve/dispatcher.hpp"
+#include "base/hash.hpp"
 
 namespace gpunb::agent {
 namespace {
@@ -49,7 +50,7 @@ Result<Json> ensure_op(Context& context, const Json& request) {
     return started_reply(*record, *token, true);
   }
   if (record) (void)stop_server(context, *name);  // a stale record: clean up what is left
-  auto started = start_server(context, start_request(request, *name, random_hex(32)));
+  auto started = start_server(context, start_request(request, *name, base::random_hex(32)));
   if (!started) return tl::unexpected(started.error());
   return started_reply(*started, *read_token(files), false);
 }
@@ -82,7 +83,7 @@ Result<Json> restart_op(Context& context, const Json& request) {
   Json merged = request;  // what the request leaves out comes from the running server
   if (record && !request.contains("workdir")) merged["workdir"] = record->workdir;
   if (record && !request.contains("supervisor")) merged["supervisor"] = record->supervisor;
-  std::string token = read_token(files).value_or(random_hex(32));
+  std::string token = read_token(files).value_or(base::random_hex(32));
   auto stopped = stop_server(context, *name);
   if (!stopped) return tl::unexpected(stopped.error());
   StartRequest start = start_request(merged, *name, token);

@@ -9,6 +9,7 @@
 #include "agent/watch/boot.hpp"
 #include "agent/watch/self.hpp"
 #include "agent/watch/watch.hpp"
+#include "base/files.hpp"
 
 namespace gpunb::agent {
 namespace {
@@ -17,7 +18,8 @@ namespace {
 Result<std::filesystem::path> link_agent(const WatchFiles& files) {
   auto exe = self_exe();
   if (exe.empty()) return fail(ErrorKind::internal, "cannot tell where this agent is");
-  if (auto ok = make_dirs(files.bin.parent_path(), 0700); !ok) return tl::unexpected(ok.error());
+  if (auto ok = base::make_dirs(files.bin.parent_path(), 0700); !ok)
+    return tl::unexpected(ok.error());
   auto staged = files.bin;
   staged += ".new";
   std::error_code error;
@@ -38,7 +40,7 @@ Json status_of(const WatchFiles& files) {
   reply["pid"] = pid.value_or(0);
   auto state = read_state(files);
   reply["state"] = state && pid ? state_json(*state) : Json(nullptr);
-  auto spot = read_text(files.spot);
+  auto spot = base::read_file(files.spot);
   auto notice = spot ? Json::parse(*spot, nullptr, false) : Json(nullptr);
   reply["spot"] = notice.is_object() ? notice : Json(nullptr);
   reply["now"] = static_cast<Seconds>(std::time(nullptr));

@@ -6,7 +6,8 @@
 
 #include "agent/host/files.hpp"
 #include "agent/host/process.hpp"
-#include "agent/host/strings.hpp"
+#include "base/files.hpp"
+#include "base/strings.hpp"
 
 namespace gpunb::agent {
 namespace {
@@ -21,7 +22,7 @@ bool ok(std::vector<std::string> argv) {
 std::string user_name() {
   for (const char* key : {"USER", "LOGNAME"}) {
     const char* value = std::getenv(key);
-    if (value != nullptr && valid_name(value)) return value;
+    if (value != nullptr && base::valid_name(value)) return value;
   }
   return "uid" + std::to_string(::getuid());
 }
@@ -39,7 +40,7 @@ bool system_unit(const std::filesystem::path& bin, const std::filesystem::path& 
   std::string user = user_name();
   std::string name = "gpunb-watch-" + user + ".service";
   auto staged = state_dir / name;
-  if (!write_atomic(staged, unit_text(bin, user), 0644)) return false;
+  if (!base::write_atomic(staged, unit_text(bin, user), 0644)) return false;
   return ok({"sudo", "-n", "install", "-m", "0644", staged.string(),
              "/etc/systemd/system/" + name}) &&
          ok({"sudo", "-n", "systemctl", "daemon-reload"}) &&
@@ -48,7 +49,8 @@ bool system_unit(const std::filesystem::path& bin, const std::filesystem::path& 
 
 bool user_unit(const std::filesystem::path& bin) {
   auto dir = std::filesystem::path(home_dir()) / ".config/systemd/user";
-  if (!make_dirs(dir, 0755) || !write_atomic(dir / "gpunb-watch.service", unit_text(bin, ""), 0644))
+  if (!base::make_dirs(dir, 0755) ||
+      !base::write_atomic(dir / "gpunb-watch.service", unit_text(bin, ""), 0644))
     return false;
   (void)ok({"loginctl", "enable-linger"});  // without it the unit starts at login, not at boot
   return ok({"systemctl", "--user", "daemon-reload"}) &&
@@ -60,11 +62,11 @@ bool crontab_entry(const std::filesystem::path& bin, const std::filesystem::path
   auto listed = run_command({{"crontab", "-l"}, {}, {}, std::chrono::milliseconds(10000)});
   if (!listed) return false;
   std::string current = listed->exit_code == 0 ? listed->output : "";
-  std::string line = "@reboot " + shell_quote(bin.string()) + " watch";
+  std::string line = "@reboot " + base::shell_quote(bin.string()) + " watch";
   std::string wanted = crontab_with(current, line);
   if (wanted == current) return true;
   auto staged = state_dir / "crontab.new";
-  if (!write_atomic(staged, wanted, 0600)) return false;
+  if (!base::write_atomic(staged, wanted, 0600)) return false;
   bool installed = ok({"crontab", staged.string()});
   std::filesystem::remove(staged);
   return installed;
@@ -74,7 +76,7 @@ bool crontab_entry(const std::filesystem::path& bin, const std::filesystem::path
 
 std::string crontab_with(const std::string& current, const std::string& line) {
   std::string out;
-  for (const auto& existing : split(current, '\n')) {
+  for (const auto& existing : base::split(current, '\n')) {
     if (existing.empty() || existing.find(kMarker) != std::string::npos) continue;
     out += existing + "\n";
   }

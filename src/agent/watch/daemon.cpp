@@ -12,6 +12,7 @@
 #include "agent/host/process.hpp"
 #include "agent/watch/loop.hpp"
 #include "agent/watch/watch.hpp"
+#include "base/files.hpp"
 
 namespace gpunb::agent {
 namespace {
@@ -93,7 +94,7 @@ int watch_main(bool foreground) {
 std::optional<long> running_watcher(const WatchFiles& files) {
   Lock lock(files.lock);
   if (lock.take()) return std::nullopt;
-  auto text = read_text(files.lock);
+  auto text = base::read_file(files.lock);
   try {
     return text ? std::optional(std::stol(*text)) : std::nullopt;
   } catch (const std::exception&) {

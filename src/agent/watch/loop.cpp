@@ -6,8 +6,9 @@
 #include <ctime>
 
 #include "agent/host/files.hpp"
-#include "agent/host/strings.hpp"
 #include "agent/watch/watch.hpp"
+#include "base/files.hpp"
+#include "base/strings.hpp"
 
 namespace gpunb::agent {
 namespace {
@@ -80,7 +81,7 @@ void WatchLoop::note(const std::string& text, Seconds now) {
 
 void WatchLoop::report(const IdleDecision& decision, Seconds now) {
   // The first sample, then every change of state or of the reasons, goes to the log.
-  std::string status = decision.busy ? "busy (" + join(decision.reasons, ", ") + ")"
+  std::string status = decision.busy ? "busy (" + base::join(decision.reasons, ", ") + ")"
                                      : "idle since " + when(decision.idle_since);
   if (status != logged_) context_.log->write("watch: " + status);
   logged_ = status;
@@ -164,7 +165,7 @@ void WatchLoop::watch_spot(Seconds now, const JupyterActivity& jupyter) {
   context_.log->write("watch: spot interruption notice: " + notice->dump());
   auto saved = sensors_.checkpoint(jupyter.notebooks);
   nlohmann::json record{{"notice", *notice}, {"noticed_at", when(now)}, {"saved", saved}};
-  (void)write_atomic(files_.spot, record.dump() + "\n", 0600);
+  (void)base::write_atomic(files_.spot, record.dump() + "\n", 0600);
   context_.log->write("watch: checkpointed " + std::to_string(saved.size()) + " of " +
                       std::to_string(jupyter.notebooks.size()) + " open notebooks");
 }

@@ -1,6 +1,7 @@
 #include "agent/watch/self.hpp"
 
 #include "agent/host/files.hpp"
+#include "base/files.hpp"
 #include "data/net/http.hpp"
 
 namespace gpunb::agent {
@@ -26,11 +27,11 @@ Status write_self_urls(const std::filesystem::path& path, const SelfUrls& urls) 
   Json json{{"terminate", urls.terminate},
             {"stopped_by", urls.stopped_by},
             {"expires_at", urls.expires_at}};
-  return write_atomic(path, json.dump() + "\n", 0600);
+  return base::write_atomic(path, json.dump() + "\n", 0600);
 }
 
 std::optional<SelfUrls> read_self_urls(const std::filesystem::path& path) {
-  auto text = read_text(path);
+  auto text = base::read_file(path);
   auto json = text ? Json::parse(*text, nullptr, false) : Json();
   if (!json.is_object()) return std::nullopt;
   try {

@@ -10,6 +10,7 @@
 #include "agent/host/http.hpp"
 #include "agent/host/transfer_mark.hpp"
 #include "agent/watch/power.hpp"
+#include "base/files.hpp"
 
 namespace gpunb::agent {
 
@@ -60,11 +61,11 @@ std::optional<std::string> HostSensors::unpulled_change(const std::string& works
 // PID 1's start (/proc/1/stat, in clock ticks after the kernel's btime), so neither a restart of
 // the agent nor a new setting restarts the cap's count.
 Seconds HostSensors::boot_time() {
-  auto stat = read_text("/proc/stat");
+  auto stat = base::read_file("/proc/stat");
   auto at = stat ? stat->find("\nbtime ") : std::string::npos;
   if (at == std::string::npos) return 0;
   Seconds btime = std::atoll(stat->c_str() + at + 7);
-  auto init = read_text("/proc/1/stat");
+  auto init = base::read_file("/proc/1/stat");
   auto close = init ? init->rfind(')') : std::string::npos;
   if (close == std::string::npos) return btime;
   std::istringstream fields(init->substr(close + 1));

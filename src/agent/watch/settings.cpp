@@ -1,6 +1,7 @@
 #include "agent/watch/settings.hpp"
 
 #include "agent/host/files.hpp"
+#include "base/files.hpp"
 
 namespace gpunb::agent {
 namespace {
@@ -74,7 +75,7 @@ Result<WatchSettings> settings_from_json(const Json& json, WatchSettings s) {
 }
 
 std::optional<WatchSettings> read_settings(const WatchFiles& files) {
-  auto text = read_text(files.settings);
+  auto text = base::read_file(files.settings);
   if (!text) return std::nullopt;
   auto json = Json::parse(*text, nullptr, false);
   if (!json.is_object()) return std::nullopt;
@@ -83,7 +84,7 @@ std::optional<WatchSettings> read_settings(const WatchFiles& files) {
 }
 
 Status write_settings(const WatchFiles& files, const WatchSettings& settings) {
-  return write_atomic(files.settings, settings_json(settings).dump(2) + "\n", 0600);
+  return base::write_atomic(files.settings, settings_json(settings).dump(2) + "\n", 0600);
 }
 
 Json state_json(const WatchState& s) {
@@ -93,7 +94,7 @@ Json state_json(const WatchState& s) {
 }
 
 std::optional<WatchState> read_state(const WatchFiles& files) {
-  auto text = read_text(files.state);
+  auto text = base::read_file(files.state);
   auto json = text ? Json::parse(*text, nullptr, false) : Json();
   if (!json.is_object()) return std::nullopt;
   WatchState s;
@@ -114,7 +115,7 @@ std::optional<WatchState> read_state(const WatchFiles& files) {
 }
 
 Status write_state(const WatchFiles& files, const WatchState& state) {
-  return write_atomic(files.state, state_json(state).dump() + "\n", 0600);
+  return base::write_atomic(files.state, state_json(state).dump() + "\n", 0600);
 }
 
 }  // namespace gpunb::agent

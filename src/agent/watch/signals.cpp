@@ -10,8 +10,8 @@
 
 #include "agent/host/http.hpp"
 #include "agent/host/process.hpp"
-#include "agent/host/strings.hpp"
 #include "agent/jupyter/state.hpp"
+#include "base/strings.hpp"
 
 namespace gpunb::agent {
 namespace {
@@ -64,9 +64,9 @@ JupyterActivity sample_jupyter(const std::filesystem::path& state_dir) {
 
 std::optional<double> parse_gpu_percent(const std::string& output) {
   std::optional<double> highest;
-  for (const auto& line : split(output, '\n')) {
+  for (const auto& line : base::split(output, '\n')) {
     double value = 0;
-    if (std::sscanf(trim(line).c_str(), "%lf", &value) != 1) continue;
+    if (std::sscanf(base::trim(line).c_str(), "%lf", &value) != 1) continue;
     if (!highest || value > *highest) highest = value;
   }
   return highest;

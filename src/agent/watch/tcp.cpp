@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "agent/host/files.hpp"
+#include "base/files.hpp"
 
 namespace gpunb::agent {
 namespace {
@@ -101,7 +102,7 @@ void add_ports(const std::filesystem::path& dir, std::set<int>& ports) {
   for (const auto& entry : std::filesystem::directory_iterator(dir, error)) {
     auto name = entry.path().filename().string();
     if (!name.starts_with("kernel-") || entry.path().extension() != ".json") continue;
-    auto text = read_text(entry.path());
+    auto text = base::read_file(entry.path());
     auto json = text ? nlohmann::json::parse(*text, nullptr, false) : nlohmann::json();
     if (!json.is_object()) continue;
     for (const char* key : {"shell_port", "iopub_port", "stdin_port", "control_port", "hb_port"})

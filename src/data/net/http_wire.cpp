@@ -5,17 +5,13 @@
 #include <charconv>
 #include <vector>
 
+#include "base/strings.hpp"
+
 namespace gpunb::data {
 namespace {
 
 constexpr size_t kMaxHeaders = 200;
 constexpr size_t kBodyBuffer = 256 * 1024;
-
-std::string trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-  return std::string(text);
-}
 
 bool contains_token(std::string_view value, std::string_view token) {
   std::string lower(value);
@@ -42,14 +38,14 @@ Result<Headers> read_headers(Connection& connection) {
     if (!line) return tl::unexpected(line.error());
     if (line->empty()) return headers;
     if ((line->front() == ' ' || line->front() == '\t') && !headers.empty()) {
-      headers.back().second += " " + trim(*line);  // an obsolete folded line
+      headers.back().second += " " + base::trim(*line);  // an obsolete folded line
       continue;
     }
     auto colon = line->find(':');
     if (colon == std::string::npos || colon == 0)
       return fail(ErrorKind::network, "a bad header line");
     if (headers.size() >= kMaxHeaders) return fail(ErrorKind::network, "too many headers");
-    headers.emplace_back(trim(line->substr(0, colon)), trim(line->substr(colon + 1)));
+    headers.emplace_back(base::trim(line->substr(0, colon)), base::trim(line->substr(colon + 1)));
   }
 }
 
@@ -104,7 +100,7 @@ Status read_chunked(Connection& connection, const BodySink& sink) {
   for (;;) {
     auto line = connection.read_line();
     if (!line) return tl::unexpected(line.error());
-    auto size = parse_length(trim(line->substr(0, line->find(';'))), 16);
+    auto size = parse_length(base::trim(line->substr(0, line->find(';'))), 16);
     if (!size) return tl::unexpected(size.error());
     if (*size == 0) break;
     if (auto done = copy_body(connection, *size, sink); !done) return done;
@@ -150,7 +146,7 @@ Result<ResponseHead> read_head(Connection& connection, std::string_view method) 
     out.head.status = *status;
     out.head.headers = std::move(*headers);
     if (auto length = header(out.head.headers, "Content-Length")) {
-      auto value = parse_length(trim(*length), 10);
+      auto value = parse_length(base::trim(*length), 10);
       if (!value) return tl::unexpected(value.error());
       out.head.content_length = *value;
     }

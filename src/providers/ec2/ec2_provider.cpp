@@ -7,17 +7,17 @@
 
 #include "aws/ec2_api.hpp"
 #include "aws/ec2_errors.hpp"
+#include "base/hash.hpp"
+#include "base/strings.hpp"
 #include "providers/ec2/launch.hpp"
 #include "providers/ec2/prepare.hpp"
-#include "util/crypto.hpp"
-#include "util/strings.hpp"
 
 namespace gpunb::providers::ec2 {
 
 std::string key_pair_name(const std::string& public_key) {
-  auto parts = util::split(util::trim(public_key), ' ');
+  auto parts = base::split(base::trim(public_key), ' ');
   auto material = parts.size() > 1 ? parts[1] : public_key;
-  return "gpunb-" + util::hex(util::sha256(material)).substr(0, 16);
+  return "gpunb-" + base::hex(base::sha256(material)).substr(0, 16);
 }
 
 std::string security_group_name(const std::string& machine_name) {

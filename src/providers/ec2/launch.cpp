@@ -2,9 +2,9 @@
 
 #include <fmt/format.h>
 
+#include "base/hash.hpp"
+#include "base/strings.hpp"
 #include "providers/ec2/ec2_provider.hpp"
-#include "util/crypto.hpp"
-#include "util/strings.hpp"
 
 namespace gpunb::providers::ec2 {
 
@@ -32,7 +32,7 @@ aws::RunRequest run_request(const LaunchInput& input, const std::string& type,
 
 std::string attempt_token(const std::string& base, const std::string& type,
                           const std::string& zone) {
-  return "gpunb-" + util::hex(util::sha256(base + "/" + type + "/" + zone)).substr(0, 40);
+  return "gpunb-" + base::hex(base::sha256(base + "/" + type + "/" + zone)).substr(0, 40);
 }
 
 core::Result<aws::Instance> launch_with_failover(aws::Ec2Client& client, const LaunchInput& input,
@@ -53,7 +53,7 @@ core::Result<aws::Instance> launch_with_failover(aws::Ec2Client& client, const L
   }
   return core::fail(
       core::ErrorKind::capacity,
-      "no capacity for any requested type; tried " + util::join(tried, ", "),
+      "no capacity for any requested type; tried " + base::join(tried, ", "),
       "add fallback types (--type g5.xlarge,g4dn.xlarge), try another region, or use --spot");
 }
 

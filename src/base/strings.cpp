@@ -1,10 +1,10 @@
-#include "util/strings.hpp"
+#include "base/strings.hpp"
 
 #include <algorithm>
 #include <array>
 #include <cctype>
 
-namespace gpunb::util {
+namespace gpunb::base {
 
 std::string trim(std::string_view text) {
   const auto* space = " \t\r\n";
@@ -118,4 +118,38 @@ std::string join(const std::vector<std::string>& parts, std::string_view separat
   return out;
 }
 
-}  // namespace gpunb::util
+std::string shell_quote(std::string_view text) {
+  std::string out = "'";
+  for (char c : text) {
+    if (c == '\'') {
+      out += "'\\''";
+    } else {
+      out += c;
+    }
+  }
+  return out + "'";
+}
+
+std::string last_lines(std::string_view text, size_t lines) {
+  if (lines == 0) return {};
+  if (!text.empty() && text.back() == '\n') text.remove_suffix(1);
+  size_t pos = text.size();
+  for (size_t seen = 0; seen < lines; ++seen) {
+    size_t nl = text.rfind('\n', pos == 0 ? 0 : pos - 1);
+    if (nl == std::string_view::npos || pos == 0) return std::string(text);
+    pos = nl;
+  }
+  return std::string(text.substr(pos + 1));
+}
+
+bool valid_name(std::string_view name) {
+  if (name.empty() || name.size() > 64) return false;
+  for (char c : name) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '_' || c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+}  // namespace gpunb::base

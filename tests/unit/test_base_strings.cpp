@@ -1,9 +1,9 @@
 #include <gtest/gtest.h>
 
-#include "util/strings.hpp"
-#include "util/text.hpp"
+#include "base/strings.hpp"
+#include "base/text.hpp"
 
-namespace gpunb::util {
+namespace gpunb::base {
 
 TEST(Strings, UriEncodeKeepsUnreservedOnly) {
   EXPECT_EQ(uri_encode("a b/c~d_e-f.g*"), "a%20b%2Fc~d_e-f.g%2A");
@@ -51,4 +51,4 @@ TEST(Strings, HtmlEscapeLeavesNoMarkup) {
             "a&quot;&gt;&lt;script&gt;x(&#39;y&#39;)&lt;/script&gt;&amp;");
 }
 
-}  // namespace gpunb::util
+}  // namespace gpunb::base

@@ -1,5 +1,5 @@
-// The agent's hashes (OpenSSL EVP): published vectors, and a stream fed in odd pieces gives the
-// digest of the whole.
+// base's hashes (OpenSSL EVP), used by both binaries: published vectors, and a stream fed in odd
+// pieces gives the digest of the whole.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -7,9 +7,9 @@
 #include <random>
 #include <string>
 
-#include "agent/host/digest.hpp"
+#include "base/hash.hpp"
 
-namespace gpunb::agent {
+namespace gpunb::base {
 namespace {
 
 const std::string kMillionA(1'000'000, 'a');
@@ -25,7 +25,7 @@ std::string hex_in_pieces(Hash hash, std::string_view data) {
   return hash.hex_digest();
 }
 
-TEST(AgentDigest, Sha256KnownVectors) {
+TEST(BaseHash, Sha256KnownVectors) {
   EXPECT_EQ(sha256_hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
   EXPECT_EQ(sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
   EXPECT_EQ(sha256_hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"),
@@ -34,13 +34,13 @@ TEST(AgentDigest, Sha256KnownVectors) {
             "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
 }
 
-TEST(AgentDigest, Md5KnownVectors) {
+TEST(BaseHash, Md5KnownVectors) {
   EXPECT_EQ(md5_hex(""), "d41d8cd98f00b204e9800998ecf8427e");
   EXPECT_EQ(md5_hex("abc"), "900150983cd24fb0d6963f7d28e17f72");
   EXPECT_EQ(md5_hex(kMillionA), "7707d6ae4e027c70eea2a935c2296f21");
 }
 
-TEST(AgentDigest, AMegabyteFedInOddPiecesHashesAsTheWhole) {
+TEST(BaseHash, AMegabyteFedInOddPiecesHashesAsTheWhole) {
   EXPECT_EQ(hex_in_pieces(Hash(), kMillionA),
             "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
   EXPECT_EQ(hex_in_pieces(Hash(Hash::Kind::md5), kMillionA), "7707d6ae4e027c70eea2a935c2296f21");
@@ -60,4 +60,4 @@ TEST(AgentDigestDeathTest, Sha256FinishedTwiceStopsInsteadOfGivingAnEmptyHash) {
 }
 
 }  // namespace
-}  // namespace gpunb::agent
+}  // namespace gpunb::base

@@ -1,8 +1,10 @@
-#include "util/clock.hpp"
+#include "base/clock.hpp"
 
+#include <array>
+#include <ctime>
 #include <thread>
 
-namespace gpunb::util {
+namespace gpunb::base {
 
 std::chrono::system_clock::time_point SystemClock::now() const {
   return std::chrono::system_clock::now();
@@ -20,4 +22,13 @@ std::int64_t unix_seconds(std::chrono::system_clock::time_point time) {
   return std::chrono::duration_cast<std::chrono::seconds>(time.time_since_epoch()).count();
 }
 
-}  // namespace gpunb::util
+std::string utc_now() {
+  std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  ::gmtime_r(&now, &utc);
+  std::array<char, 32> stamp{};
+  std::strftime(stamp.data(), stamp.size(), "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return stamp.data();
+}
+
+}  // namespace gpunb::base

@@ -3,8 +3,9 @@
 
 #include <chrono>
 #include <cstdint>
+#include <string>
 
-namespace gpunb::util {
+namespace gpunb::base {
 
 class Clock {
  public:
@@ -22,5 +23,6 @@ class SystemClock : public Clock {
 };
 
 std::int64_t unix_seconds(std::chrono::system_clock::time_point time);
+std::string utc_now();  // 2024-05-01T12:00:00Z
 
-}  // namespace gpunb::util
+}  // namespace gpunb::base

@@ -1,11 +1,15 @@
-#include "util/log.hpp"
+#include "base/log.hpp"
+
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <array>
 #include <regex>
 
-#include "util/text.hpp"
+#include "base/clock.hpp"
+#include "base/text.hpp"
 
-namespace gpunb::util {
+namespace gpunb::base {
 
 void Redactor::add_secret(std::string secret) {
   if (secret.size() >= 4) secrets_.push_back(std::move(secret));
@@ -29,11 +33,29 @@ std::string Redactor::redact(std::string_view text) const {
   return out;
 }
 
+Logger::Logger(FileSink, std::FILE* file) : sink_(file), level_(LogLevel::debug), file_(true) {}
+
+std::unique_ptr<Logger> Logger::append_to(const std::filesystem::path& path) {
+  std::FILE* file = std::fopen(path.c_str(), "ae");
+  if (file != nullptr) ::fchmod(::fileno(file), 0600);
+  return std::unique_ptr<Logger>(new Logger(FileSink{}, file));
+}
+
+Logger::~Logger() {
+  if (file_ && sink_ != nullptr) std::fclose(sink_);
+}
+
 void Logger::write(LogLevel level, std::string_view line) const {
   static constexpr std::array<const char*, 4> names = {"debug", "info", "warning", "error"};
   auto index = static_cast<size_t>(level);
-  if (index >= names.size()) return;
-  fmt::print(sink_, "gpunb: {}: {}\n", names[index], printable(redactor_.redact(line)));
+  if (sink_ == nullptr || index >= names.size()) return;
+  std::string text = printable(redactor_.redact(line));
+  if (!file_) {
+    fmt::print(sink_, "gpunb: {}: {}\n", names[index], text);
+    return;
+  }
+  fmt::print(sink_, "{} [{}] {}\n", utc_now(), static_cast<int>(::getpid()), text);
+  std::fflush(sink_);
 }
 
-}  // namespace gpunb::util
+}  // namespace gpunb::base

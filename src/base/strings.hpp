@@ -5,7 +5,7 @@
 #include <string_view>
 #include <vector>
 
-namespace gpunb::util {
+namespace gpunb::base {
 
 std::string trim(std::string_view text);
 std::vector<std::string> split(std::string_view text, char separator);
@@ -18,5 +18,9 @@ std::string uri_encode(std::string_view text, bool keep_slash = false);
 std::string uri_decode(std::string_view text, bool plus_as_space = true);
 std::string base64_decode(std::string_view text);
 std::string join(const std::vector<std::string>& parts, std::string_view separator);
+// 'TEXT' for a POSIX shell: single quotes, with each ' written as '\''.
+std::string shell_quote(std::string_view text);
+std::string last_lines(std::string_view text, size_t lines);  // the last LINES lines of TEXT
+bool valid_name(std::string_view name);  // [A-Za-z0-9_-]{1,64}: file names and tmux sessions
 
-}  // namespace gpunb::util
+}  // namespace gpunb::base

@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-namespace gpunb::util {
+namespace gpunb::base {
 
 // application/x-www-form-urlencoded as the AWS SDKs write it (Python's quote_plus with safe=''):
 // the unreserved characters kept, a space as '+', every other byte %XX (upper-case hex).
@@ -17,4 +17,4 @@ std::string printable(std::string_view text, bool keep_lines = false);
 // TEXT for an HTML attribute or text: & < > " ' as character references.
 std::string html_escape(std::string_view text);
 
-}  // namespace gpunb::util
+}  // namespace gpunb::base

@@ -1,13 +1,13 @@
-#include "util/text.hpp"
+#include "base/text.hpp"
 
 #include <fmt/format.h>
 
 #include <array>
 #include <utility>
 
-#include "util/strings.hpp"
+#include "base/strings.hpp"
 
-namespace gpunb::util {
+namespace gpunb::base {
 
 std::string form_encode(std::string_view text) {
   // uri_encode's safe set is botocore's (A-Za-z0-9-_.~); only a space differs: '+' in a form.
@@ -99,4 +99,4 @@ std::string html_escape(std::string_view text) {
   return out;
 }
 
-}  // namespace gpunb::util
+}  // namespace gpunb::base
