@@ -1,6 +1,7 @@
 // The agent's HTTP calls (agent/host/http.hpp) through the one data/net client: what they send
 // (headers, a body, the method) as a real server sees it, how the client reads raw replies, and
-// that the call's timeout and status come back as the callers expect.
+// that the call's timeout and status come back as the callers expect; and the callers' own
+// exchanges (IMDSv2 for the spot notice, Jupyter's checkpoints) over it.
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -11,14 +12,18 @@
 #include <thread>
 
 #include "agent/host/http.hpp"
+#include "agent/watch/spot.hpp"
 #include "data/net/socket.hpp"
 #include "test_data_origin.hpp"
+#include "test_origin_process.hpp"
 
 namespace gpunb::agent {
 namespace {
 
 using gpunb::testing::Origin;
+using gpunb::testing::OriginProcess;
 using gpunb::testing::random_bytes;
+using gpunb::testing::TempDir;
 using gpunb::testing::write_file;
 
 // One connection on 127.0.0.1: reads the request's head, answers REPLY byte for byte, closes.
@@ -147,6 +152,35 @@ TEST(AgentHttp, ACallThatTakesTooLongFailsWithKindTimeout) {
   ASSERT_FALSE(reply) << "status " << reply->status;
   EXPECT_EQ(reply.error().kind, ErrorKind::timeout) << reply.error().message;
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(3));
+}
+
+// IMDSv2 as the fake service of the e2e suite plays it: without the token from the PUT, every GET
+// is a 401 and no notice could ever be seen.
+TEST(AgentHttpCallers, SpotWatchTakesATokenThenSeesTheNotice) {
+  TempDir dir;
+  auto notice = dir.path() / "notice.json";
+  OriginProcess imds(
+      {"/usr/bin/python3", GPUNB_SOURCE_DIR "/tests/e2e/tools/imds.py", "0", notice.string()});
+  ASSERT_NE(imds.port(), 0);
+  SpotWatch spot("http://127.0.0.1:" + std::to_string(imds.port()));
+  EXPECT_FALSE(spot.poll(100));  // 404: no notice yet
+  write_file(notice, R"({"action": "terminate", "time": "2030-01-01T00:02:00Z"})");
+  EXPECT_FALSE(spot.poll(104));  // asked again only 5 s after an answer
+  auto seen = spot.poll(105);
+  ASSERT_TRUE(seen);
+  EXPECT_EQ((*seen)["action"], "terminate");
+  EXPECT_FALSE(spot.poll(200));  // once
+}
+
+TEST(AgentHttpCallers, CheckpointsPostToJupyterWithTheToken) {
+  CannedServer jupyter("HTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\n{}");
+  auto saved = checkpoint_notebooks({{jupyter.port(), "T0KEN", "a b/n.ipynb"}});
+  EXPECT_EQ(saved, std::vector<std::string>{"a b/n.ipynb"});
+  auto sent = jupyter.request();
+  EXPECT_TRUE(sent.starts_with("POST /api/contents/a%20b/n.ipynb/checkpoints HTTP/1.1\r\n"))
+      << sent;
+  EXPECT_NE(sent.find("\r\nAuthorization: token T0KEN\r\n"), std::string::npos) << sent;
+  EXPECT_NE(sent.find("\r\nContent-Length: 0\r\n"), std::string::npos) << sent;
 }
 
 }  // namespace
