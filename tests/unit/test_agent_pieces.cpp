@@ -1,4 +1,5 @@
-// The agent's pieces, in-process: HTTP parsing, redaction, shell quoting, probe choice, launcher.
+// The agent's pieces, in-process: loopback ports (HTTP itself: test_agent_http.cpp), redaction,
+// shell quoting, probe choice, launcher.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -17,15 +18,6 @@
 
 namespace gpunb::agent {
 namespace {
-
-TEST(AgentHttp, ParsesStatusAndBody) {
-  auto reply = parse_http_reply("HTTP/1.1 200 OK\r\nContent-Type: x\r\n\r\n{\"started\":1}");
-  EXPECT_EQ(reply.status, 200);
-  EXPECT_EQ(reply.body, "{\"started\":1}");
-  EXPECT_EQ(parse_http_reply("HTTP/1.1 403 Forbidden\r\n\r\n").status, 403);
-  EXPECT_EQ(parse_http_reply("SSH-2.0-OpenSSH\r\n").status, 0);
-  EXPECT_EQ(parse_http_reply("HTTP/1.1 abc\r\n\r\n").status, 0);
-}
 
 TEST(AgentHttp, FreePortIsNeverJupytersDefault) {
   auto port = free_local_port();

@@ -375,6 +375,37 @@ TEST_F(DataHttp, IdleTimeoutAndRefusedConnection) {
   EXPECT_EQ(refused.error().kind, ErrorKind::network);
 }
 
+// A body that trickles (a block every 0.5 s) never trips the idle timeout; the request's own
+// timeout ends it all the same.
+TEST(DataHttpDeadline, TheRequestTimeoutBoundsTheWholeExchange) {
+  Origin slow({"--rate", "128KiB"});
+  write_file(slow.www() / "f.bin", random_bytes(768 << 10, 3));
+  HttpClient client(HttpOptions{.idle_timeout = std::chrono::seconds(10)});
+  auto request = get(slow.parsed("/f.bin"));
+  request.timeout = std::chrono::milliseconds(1500);
+  auto start = std::chrono::steady_clock::now();
+  auto reply = client.get_text(request, 8 << 20);
+  auto took = std::chrono::steady_clock::now() - start;
+  ASSERT_FALSE(reply) << "the whole body came in " << reply->second.size() << " bytes";
+  EXPECT_EQ(reply.error().kind, ErrorKind::timeout);
+  EXPECT_NE(reply.error().message.find("the request's time is up"), std::string::npos)
+      << reply.error().message;
+  EXPECT_GE(took, std::chrono::milliseconds(1400));
+  EXPECT_LT(took, std::chrono::seconds(4));
+  request.url = slow.parsed("/_echo");  // a small answer well within the timeout
+  ASSERT_TRUE(client.get_text(request));
+}
+
+TEST_F(DataHttp, RedirectsCanBeReturnedAsTheyCame) {
+  HttpClient client(HttpOptions{.follow_redirects = false});
+  auto reply = client.get_text(get(origin_.parsed("/redirect?code=307&to=/f.bin")));
+  ASSERT_TRUE(reply) << reply.error().message;
+  EXPECT_EQ(reply->first.status, 307);
+  EXPECT_EQ(header(reply->first.headers, "Location"), "/f.bin");
+  EXPECT_EQ(reply->second, "moved\n");
+  EXPECT_EQ(reply->first.url.target, "/redirect?code=307&to=/f.bin");
+}
+
 TEST(DataHttpTls, NeverFollowsARedirectFromHttpsToHttp) {
   Origin secure({"--tls"});
   Origin plain;

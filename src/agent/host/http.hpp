@@ -1,5 +1,6 @@
-// A tiny HTTP/1.1 client for Jupyter on loopback and the instance metadata service. IP literals
-// only: a static glibc binary must never resolve a name (see STATIC-AGENT.md).
+// HTTP calls to Jupyter on loopback and the instance metadata service, through the agent's one
+// HTTP client (data/net/http.hpp). IP literals only: no name is ever looked up for them.
+// The loopback port helpers live here too, beside the calls that use them.
 #pragma once
 
 #include <chrono>
@@ -31,14 +32,14 @@ struct HttpCall {
   std::chrono::milliseconds timeout{2000};
 };
 
-// Any method, headers and a body, to an IPv4 literal (the instance metadata service, Jupyter).
+// Any method, headers and a body, to an IPv4 literal (the instance metadata service, Jupyter);
+// no redirect is followed, and the whole call ends by CALL.timeout (kind "timeout"). A reply that
+// is not HTTP fails (kind "network").
 Result<HttpReply> http_call(const Endpoint& endpoint, const HttpCall& call);
 
 // GET http://127.0.0.1:PORT/PATH with "Authorization: token TOKEN" (when not empty).
 Result<HttpReply> http_get_local(int port, const std::string& path, const std::string& token,
                                  std::chrono::milliseconds timeout);
-// Parses "HTTP/1.1 200 OK\r\n...\r\n\r\nbody"; status 0 when it is not HTTP.
-HttpReply parse_http_reply(const std::string& raw);
 bool local_port_open(int port);  // something accepts on 127.0.0.1:PORT
 // A port free on 127.0.0.1 right now (bind :0, read, close), never one of the AVOID ports.
 Result<int> free_local_port();

@@ -59,7 +59,7 @@ struct HttpClient::Impl {
   std::map<std::string, std::vector<std::unique_ptr<Connection>>> idle;
   std::shared_ptr<TlsContext> tls;
 
-  Result<std::unique_ptr<Connection>> connect(const Url& url) {
+  Result<std::unique_ptr<Connection>> connect(const Url& url, Deadline deadline) {
     std::shared_ptr<TlsContext> context;
     if (url.scheme == "https") {
       std::lock_guard lock(mutex);
@@ -70,7 +70,7 @@ struct HttpClient::Impl {
       }
       context = tls;
     }
-    return Connection::open(url, options, context.get());
+    return Connection::open(url, options, context.get(), deadline);
   }
 
   std::unique_ptr<Connection> take_idle(const Url& url) {
@@ -90,17 +90,19 @@ struct HttpClient::Impl {
     if (list.size() < kMaxIdlePerHost) list.push_back(std::move(connection));
   }
 
-  // Sends REQUEST and reads the response's head; a kept-alive connection the server had closed
-  // meanwhile is replaced by a new one.
-  Result<ResponseHead> exchange(const HttpRequest& request, std::unique_ptr<Connection>& out) {
+  // Sends REQUEST and reads the response's head, all by DEADLINE; a kept-alive connection the
+  // server had closed meanwhile is replaced by a new one.
+  Result<ResponseHead> exchange(const HttpRequest& request, Deadline deadline,
+                                std::unique_ptr<Connection>& out) {
     if (auto reused = take_idle(request.url)) {
+      reused->set_deadline(deadline);
       auto head = exchange_on(*reused, request);
       if (head || head.error().kind == ErrorKind::timeout) {
         out = std::move(reused);
         return head;
       }
     }
-    auto fresh = connect(request.url);
+    auto fresh = connect(request.url, deadline);
     if (!fresh) return tl::unexpected(fresh.error());
     out = std::move(*fresh);
     return exchange_on(*out, request);
@@ -146,13 +148,15 @@ const HttpOptions& HttpClient::options() const {
 Result<HttpHead> HttpClient::send(const HttpRequest& request, const HeadCheck& check,
                                   const BodySink& sink) {
   HttpRequest current = request;
+  Deadline deadline;
+  if (request.timeout) deadline = SteadyClock::now() + *request.timeout;
   for (int hops = 0;; ++hops) {
     std::unique_ptr<Connection> connection;
-    auto head = impl_->exchange(current, connection);
+    auto head = impl_->exchange(current, deadline, connection);
     if (!head) return tl::unexpected(head.error());
     head->head.url = current.url;
     auto location = header(head->head.headers, "Location");
-    if (is_redirect(head->head.status) && location) {
+    if (impl_->options.follow_redirects && is_redirect(head->head.status) && location) {
       if (hops >= impl_->options.max_redirects) {
         return fail(ErrorKind::network, "too many redirects from " + request.url.redacted());
       }

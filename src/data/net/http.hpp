@@ -1,8 +1,8 @@
 // The agent's HTTP(S) client: HTTP/1.1 over plain TCP or OpenSSL TLS (always verified against a
 // CA bundle: $SSL_CERT_FILE, else the usual distribution paths), names resolved by
-// data/net/resolver.hpp (never glibc's NSS: see STATIC-AGENT.md). Redirects followed for GET/HEAD,
-// never from https to plain http (kind "refused"). A body without a length over TLS must end
-// with close_notify: a bare close there is a network failure (resumable), not the end.
+// data/net/resolver.hpp (never glibc's NSS: see STATIC-AGENT.md). Redirects followed (unless
+// turned off), never from https to plain http (kind "refused"). A body without a length over TLS
+// must end with close_notify: a bare close there is a network failure (resumable), not the end.
 // Bodies are streamed to a sink; nothing is buffered whole unless asked (get_text).
 #pragma once
 
@@ -37,7 +37,10 @@ struct HttpRequest {
   std::string method = "GET";
   Url url;
   Headers headers;   // Host, Connection and Content-Length are added by the client
-  std::string body;  // sent with Content-Length when not empty
+  std::string body;  // sent with Content-Length when not empty (and always for POST and PUT)
+  // The whole send() by this long (connect, redirects, head and body); a miss fails with kind
+  // "timeout". None: only the options' connect and idle timeouts bound it.
+  std::optional<std::chrono::milliseconds> timeout;
 };
 
 struct HttpHead {
@@ -51,7 +54,8 @@ struct HttpOptions {
   std::chrono::milliseconds connect_timeout{15000};
   std::chrono::milliseconds idle_timeout{60000};  // no byte for this long: a network failure
   int max_redirects = 10;
-  std::string ca_file;  // empty: $SSL_CERT_FILE, then the usual bundle paths
+  bool follow_redirects = true;  // false: a 3xx is the answer, as it came
+  std::string ca_file;           // empty: $SSL_CERT_FILE, then the usual bundle paths
 };
 
 // Bytes of a response body in order; a failure returned here ends the transfer.
@@ -70,8 +74,8 @@ class HttpClient {
   ~HttpClient();
 
   // One request (keep-alive connections are reused per host:port; one client may serve several
-  // threads at once). Network problems fail with kind "network", TLS verification with kind
-  // "refused", bad URLs with kind "usage".
+  // threads at once). Network problems fail with kind "network" (a missed deadline with kind
+  // "timeout"), TLS verification with kind "refused", bad URLs with kind "usage".
   Result<HttpHead> send(const HttpRequest& request, const HeadCheck& check, const BodySink& sink);
   // A whole small body (HTML pages, XML): fails when it grows over MAX_BYTES.
   Result<std::pair<HttpHead, std::string>> get_text(const HttpRequest& request,

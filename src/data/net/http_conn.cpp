@@ -3,56 +3,75 @@
 #include <poll.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
 namespace gpunb::data {
 
 Result<std::unique_ptr<Connection>> Connection::open(const Url& url, const HttpOptions& options,
-                                                     const TlsContext* tls) {
-  auto deadline = SteadyClock::now() + options.connect_timeout;
+                                                     const TlsContext* tls, Deadline deadline) {
+  auto until = std::min(SteadyClock::now() + options.connect_timeout,
+                        deadline.value_or(SteadyClock::time_point::max()));
   auto addresses = resolve_host(url.host);
   if (!addresses) return tl::unexpected(addresses.error());
-  auto fd = tcp_connect(*addresses, url.port, deadline);
+  auto fd = tcp_connect(*addresses, url.port, until);
   if (!fd) {
-    return fail(ErrorKind::network,
+    return fail(fd.error().kind,
                 url.host + ":" + std::to_string(url.port) + ": " + fd.error().message);
   }
   std::optional<TlsStream> stream;
   if (url.scheme == "https") {
-    auto made = TlsStream::handshake(*tls, fd->get(), url.host, deadline);
+    auto made = TlsStream::handshake(*tls, fd->get(), url.host, until);
     if (!made) return tl::unexpected(made.error());
     stream = std::move(*made);
   }
-  return std::make_unique<Connection>(std::move(*fd), std::move(stream), options.idle_timeout);
+  auto connection =
+      std::make_unique<Connection>(std::move(*fd), std::move(stream), options.idle_timeout);
+  connection->set_deadline(deadline);
+  return connection;
+}
+
+SteadyClock::time_point Connection::step_deadline() const {
+  auto idle = SteadyClock::now() + idle_;
+  return deadline_ ? std::min(idle, *deadline_) : idle;
+}
+
+Error Connection::timed_out(std::string_view what) const {
+  if (deadline_ && SteadyClock::now() >= *deadline_) {
+    return {ErrorKind::timeout, std::string(what) + " timed out: the request's time is up"};
+  }
+  return {ErrorKind::timeout,
+          std::string(what) + " timed out: no data for " + std::to_string(idle_.count()) + " ms"};
 }
 
 Status Connection::write(std::string_view data) {
-  auto deadline = SteadyClock::now() + idle_;
-  if (tls_) return tls_->write(data, deadline);
+  auto deadline = step_deadline();
+  if (tls_) {
+    auto sent = tls_->write(data, deadline);
+    if (!sent && sent.error().kind == ErrorKind::timeout) return tl::unexpected(timed_out("send"));
+    return sent;
+  }
   while (!data.empty()) {
     ssize_t n = ::send(fd_.get(), data.data(), data.size(), MSG_NOSIGNAL);
     if (n > 0) {
       data.remove_prefix(static_cast<size_t>(n));
-      deadline = SteadyClock::now() + idle_;
+      deadline = step_deadline();
       continue;
     }
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && errno != EAGAIN)
       return fail(ErrorKind::network, std::string("send: ") + std::strerror(errno));
-    if (!wait_fd(fd_.get(), POLLOUT, deadline)) return fail(ErrorKind::timeout, "send timed out");
+    if (!wait_fd(fd_.get(), POLLOUT, deadline)) return tl::unexpected(timed_out("send"));
   }
   return {};
 }
 
 Result<size_t> Connection::read_socket(char* data, size_t size) {
-  auto deadline = SteadyClock::now() + idle_;
+  auto deadline = step_deadline();
   if (tls_) {
     auto got = tls_->read(data, size, deadline);
-    if (!got && got.error().kind == ErrorKind::timeout) {
-      return fail(ErrorKind::timeout,
-                  "timed out: no data for " + std::to_string(idle_.count()) + " ms");
-    }
+    if (!got && got.error().kind == ErrorKind::timeout) return tl::unexpected(timed_out("read"));
     return got;
   }
   for (;;) {
@@ -61,10 +80,7 @@ Result<size_t> Connection::read_socket(char* data, size_t size) {
     if (errno == EINTR) continue;
     if (errno != EAGAIN)
       return fail(ErrorKind::network, std::string("receive: ") + std::strerror(errno));
-    if (!wait_fd(fd_.get(), POLLIN, deadline)) {
-      return fail(ErrorKind::timeout,
-                  "timed out: no data for " + std::to_string(idle_.count()) + " ms");
-    }
+    if (!wait_fd(fd_.get(), POLLIN, deadline)) return tl::unexpected(timed_out("read"));
   }
 }
 

@@ -58,6 +58,7 @@ Result<Fd> tcp_connect(const std::vector<IpAddress>& addresses, int port,
   std::stable_sort(ordered.begin(), ordered.end(),
                    [](const IpAddress& a, const IpAddress& b) { return a.family < b.family; });
   std::string last = "no address";
+  ErrorKind kind = ErrorKind::network;  // timeout when the last address ran out of time
   for (const auto& address : ordered) {
     Fd fd(::socket(address.family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
     if (!fd.valid())
@@ -69,9 +70,10 @@ Result<Fd> tcp_connect(const std::vector<IpAddress>& addresses, int port,
       return fd;
     }
     last = address.str() + ": " + done.error().message;
+    kind = done.error().kind;
     if (remaining_ms(deadline) == 0) break;
   }
-  return fail(ErrorKind::network, "cannot connect to " + last);
+  return fail(kind, "cannot connect to " + last);
 }
 
 }  // namespace gpunb::data

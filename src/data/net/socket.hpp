@@ -39,7 +39,8 @@ bool wait_fd(int fd, short events, SteadyClock::time_point deadline);
 // True when a kept-alive socket has been closed or has unexpected bytes (not reusable).
 bool socket_stale(int fd);
 
-// A connected nonblocking TCP socket to one of ADDRESSES (tried in order, IPv4 first) by DEADLINE.
+// A connected nonblocking TCP socket to one of ADDRESSES (tried in order, IPv4 first) by DEADLINE;
+// kind "timeout" when the deadline ended the last try, else "network".
 Result<Fd> tcp_connect(const std::vector<IpAddress>& addresses, int port,
                        SteadyClock::time_point deadline);
 

@@ -4,9 +4,12 @@ host's network namespace on loopback:
 
   ip netns exec NS /usr/bin/python3 tests/e2e/tools/imds.py PORT NOTICE_FILE
 
+(PORT 0: any free one; the unit tests run it so.)
+
 PUT /latest/api/token (with X-aws-ec2-metadata-token-ttl-seconds) gives a session token;
 GET /latest/meta-data/spot/instance-action with that token answers 404 until NOTICE_FILE exists,
-then 200 with its content (EC2's {"action": "terminate", "time": "..."}). Prints READY when up.
+then 200 with its content (EC2's {"action": "terminate", "time": "..."}). Prints "READY <port>"
+when up.
 """
 import os
 import secrets
@@ -46,7 +49,7 @@ class Handler(BaseHTTPRequestHandler):
 def main():
     Handler.notice_file = sys.argv[2]
     server = HTTPServer(("127.0.0.1", int(sys.argv[1])), Handler)
-    print("READY", flush=True)
+    print("READY %d" % server.server_port, flush=True)
     server.serve_forever()
 
 
