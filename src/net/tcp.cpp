@@ -11,25 +11,12 @@
 #include <memory>
 #include <string>
 
+#include "base/fd.hpp"
 #include "util/platform.hpp"
 
 namespace gpunb::net {
 
 namespace {
-
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
 
 bool wait_for(int fd, short events, std::chrono::milliseconds timeout) {
   pollfd entry{fd, events, 0};

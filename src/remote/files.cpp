@@ -1,7 +1,6 @@
 #include "remote/files.hpp"
 
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -52,32 +51,6 @@ bool stale_temp(std::string_view name) {
 }
 
 }  // namespace
-
-struct Sha256Stream::Ctx {
-  EVP_MD_CTX* md = EVP_MD_CTX_new();
-  ~Ctx() { EVP_MD_CTX_free(md); }
-};
-
-Sha256Stream::Sha256Stream() : ctx_(std::make_shared<Ctx>()) {
-  EVP_DigestInit_ex(ctx_->md, EVP_sha256(), nullptr);
-}
-
-void Sha256Stream::update(const void* data, size_t size) {
-  EVP_DigestUpdate(ctx_->md, data, size);
-}
-
-std::string Sha256Stream::hex_digest() {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned size = 0;
-  EVP_DigestFinal_ex(ctx_->md, digest, &size);
-  static const char* digits = "0123456789abcdef";
-  std::string out;
-  for (unsigned i = 0; i < size; ++i) {
-    out += digits[digest[i] >> 4];
-    out += digits[digest[i] & 15];
-  }
-  return out;
-}
 
 core::Status check_relative_path(std::string_view path) {
   bool bad = path.empty() || path.front() == '/' || path.find('\0') != std::string_view::npos;

@@ -19,17 +19,6 @@
 
 namespace gpunb::remote {
 
-class Sha256Stream {
- public:
-  Sha256Stream();
-  void update(const void* data, size_t size);
-  std::string hex_digest();  // finishes: call once
-
- private:
-  struct Ctx;
-  std::shared_ptr<Ctx> ctx_;
-};
-
 // A usage error for absolute paths, "..", ".", empty parts and NUL.
 core::Status check_relative_path(std::string_view path);
 bool is_temp_name(std::string_view name);  // ".NAME.gpunb-tmp-..."

@@ -5,6 +5,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "base/hash.hpp"
 #include "remote/transfer_common.hpp"
 #include "ssh/session.hpp"
 
@@ -170,7 +171,7 @@ core::Status Puller::file(const Json& header) {
 
 // The bytes (into the temp file when there is one) and the trailer; the file joins the batch.
 core::Status Puller::receive(FileResult& file, std::optional<IncomingFile>& local) {
-  Sha256Stream hash;
+  base::Hash hash;
   auto status = reader_.bytes(file.size, [&](const char* data, size_t size) -> core::Status {
     hash.update(data, size);
     progress_state_.bytes_done += size;

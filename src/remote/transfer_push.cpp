@@ -8,6 +8,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "base/hash.hpp"
 #include "remote/transfer.hpp"
 #include "remote/transfer_common.hpp"
 #include "util/platform.hpp"
@@ -131,7 +132,7 @@ core::Status Pusher::send(FileResult& file) {
 // Exactly FILE.size bytes (zeros if it shrank), then the trailer: the hash, or an error when the
 // file changed while it was read, so the agent drops it.
 core::Status Pusher::stream(int fd, FileResult& file) {
-  Sha256Stream hash;
+  base::Hash hash;
   bool short_read = false;
   for (std::uint64_t left = file.size; left > 0;) {
     if (out_.size() >= kBlock) {

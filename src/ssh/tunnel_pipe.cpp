@@ -10,7 +10,7 @@
 
 namespace gpunb::ssh {
 
-Pipe::Pipe(UniqueFd client, SteadyClock::time_point accepted)
+Pipe::Pipe(Fd client, SteadyClock::time_point accepted)
     : client_(std::move(client)), since_(accepted) {}
 
 short Pipe::poll_events() const {

@@ -26,7 +26,7 @@ class Pipe {
  public:
   enum class Phase { waiting, opening, open, done };
 
-  Pipe(UniqueFd client, SteadyClock::time_point accepted);
+  Pipe(Fd client, SteadyClock::time_point accepted);
   Phase phase() const { return phase_; }
   int fd() const { return client_.get(); }
   SteadyClock::time_point since() const { return since_; }
@@ -53,7 +53,7 @@ class Pipe {
   void flush_pending();
   void settle();
 
-  UniqueFd client_;
+  Fd client_;
   ChannelHandle channel_;
   Phase phase_ = Phase::waiting;
   SteadyClock::time_point since_;

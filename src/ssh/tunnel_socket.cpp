@@ -20,7 +20,7 @@ namespace {
 constexpr int kPortsToTry = 100;
 
 // 0 on success, else errno.
-int try_bind(const UniqueFd& fd, int port) {
+int try_bind(const Fd& fd, int port) {
   sockaddr_in address{};
   address.sin_family = AF_INET;
   address.sin_port = htons(static_cast<uint16_t>(port));
@@ -29,8 +29,8 @@ int try_bind(const UniqueFd& fd, int port) {
   return ::listen(fd.get(), 128) == 0 ? 0 : errno;
 }
 
-core::Result<UniqueFd> new_socket() {
-  UniqueFd fd(util::platform::stream_socket(AF_INET));
+core::Result<Fd> new_socket() {
+  Fd fd(util::platform::stream_socket(AF_INET));
   if (!fd)
     return core::fail(core::ErrorKind::internal, std::string("socket: ") + std::strerror(errno));
   int on = 1;
@@ -38,7 +38,7 @@ core::Result<UniqueFd> new_socket() {
   return fd;
 }
 
-int bound_port(const UniqueFd& fd) {
+int bound_port(const Fd& fd) {
   sockaddr_in address{};
   socklen_t length = sizeof address;
   ::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&address), &length);
@@ -74,8 +74,8 @@ core::Result<Listener> listen_local(const std::string& host, int port, bool next
                     "choose another local port");
 }
 
-UniqueFd accept_client(int listener) {
-  UniqueFd fd(util::platform::accept_client(listener));
+Fd accept_client(int listener) {
+  Fd fd(util::platform::accept_client(listener));
   if (!fd) return fd;
   int on = 1;
   ::setsockopt(fd.get(), IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);

@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
-#include <openssl/evp.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -12,6 +11,8 @@
 #include <cstring>
 #include <memory>
 
+#include "base/fd.hpp"
+#include "base/hash.hpp"
 #include "base/strings.hpp"
 #include "util/platform.hpp"
 
@@ -80,37 +81,17 @@ core::Status Scanner::visit(const std::string& relative) {
   return {};
 }
 
-struct FreeDigest {
-  void operator()(EVP_MD_CTX* context) const { EVP_MD_CTX_free(context); }
-};
-
-struct ReadFd {
-  explicit ReadFd(const fs::path& path)
-      : fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) {}
-  ReadFd(const ReadFd&) = delete;
-  ReadFd& operator=(const ReadFd&) = delete;
-  ~ReadFd() {
-    if (fd >= 0) ::close(fd);
-  }
-  int fd;
-};
-
 core::Result<std::string> digest_fd(int fd, const fs::path& path) {
-  std::unique_ptr<EVP_MD_CTX, FreeDigest> context(EVP_MD_CTX_new());
-  if (!context || EVP_DigestInit_ex(context.get(), EVP_sha256(), nullptr) != 1)
-    return core::fail(core::ErrorKind::internal, "SHA-256 unavailable");
+  base::Hash hash;
   std::array<char, 1 << 16> buffer{};
   while (true) {
     auto got = ::read(fd, buffer.data(), buffer.size());
     if (got < 0 && errno == EINTR) continue;
     if (got < 0) return tl::unexpected(io_error(path, "read", errno));
     if (got == 0) break;
-    EVP_DigestUpdate(context.get(), buffer.data(), static_cast<size_t>(got));
+    hash.update(buffer.data(), static_cast<size_t>(got));
   }
-  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-  unsigned length = 0;
-  EVP_DigestFinal_ex(context.get(), digest.data(), &length);
-  return base::hex(std::string_view(reinterpret_cast<const char*>(digest.data()), length));
+  return hash.hex_digest();
 }
 
 }  // namespace
@@ -130,9 +111,9 @@ core::Result<std::vector<Entry>> scan_local(const fs::path& root, const Ignore& 
 }
 
 core::Result<std::string> hash_file(const fs::path& path) {
-  ReadFd file(path);
-  if (file.fd < 0) return tl::unexpected(io_error(path, "open", errno));
-  return digest_fd(file.fd, path);
+  Fd file(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+  if (!file) return tl::unexpected(io_error(path, "open", errno));
+  return digest_fd(file.get(), path);
 }
 
 core::Status hash_entries(const fs::path& root, std::vector<Entry>& entries,

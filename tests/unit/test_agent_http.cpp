@@ -58,7 +58,7 @@ class CannedServer {
   void serve(const std::string& reply) {
     pollfd p{listener_.get(), POLLIN, 0};
     if (::poll(&p, 1, 5000) != 1) return;  // the client never came: request() stays empty
-    data::Fd client(::accept(listener_.get(), nullptr, nullptr));
+    Fd client(::accept(listener_.get(), nullptr, nullptr));
     char buffer[4096];
     while (request_.find("\r\n\r\n") == std::string::npos) {
       ssize_t n = ::recv(client.get(), buffer, sizeof buffer, 0);
@@ -68,7 +68,7 @@ class CannedServer {
     (void)::send(client.get(), reply.data(), reply.size(), MSG_NOSIGNAL);
   }
 
-  data::Fd listener_;
+  Fd listener_;
   int port_ = 0;
   std::string request_;
   std::thread thread_;

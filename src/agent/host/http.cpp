@@ -30,14 +30,14 @@ data::IpAddress loopback() {
 }
 
 // A TCP socket bound to 127.0.0.1:PORT (0: any free port); invalid when the bind failed.
-data::Fd bound_loopback(int port, bool reuse) {
-  data::Fd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+Fd bound_loopback(int port, bool reuse) {
+  Fd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
   int on = 1;
   if (reuse) ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);  // as Jupyter
   socklen_t length = 0;
   sockaddr_storage address = loopback().sockaddr(port, length);
   if (!fd.valid() || ::bind(fd.get(), reinterpret_cast<sockaddr*>(&address), length) != 0)
-    return data::Fd();
+    return Fd();
   return fd;
 }
 
@@ -83,7 +83,7 @@ bool local_port_free(int port) {
 
 Result<int> free_local_port() {
   for (int attempt = 0; attempt < 20; ++attempt) {
-    data::Fd fd = bound_loopback(0, false);
+    Fd fd = bound_loopback(0, false);
     sockaddr_in address{};
     socklen_t length = sizeof address;
     if (!fd.valid() ||

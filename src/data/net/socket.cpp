@@ -28,11 +28,6 @@ Status connect_one(const Fd& fd, const IpAddress& address, int port,
 
 }  // namespace
 
-void Fd::reset(int fd) {
-  if (fd_ >= 0) ::close(fd_);
-  fd_ = fd;
-}
-
 int remaining_ms(SteadyClock::time_point deadline) {
   auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - SteadyClock::now());
   return left.count() > 0 ? static_cast<int>(std::min<long long>(left.count(), 1 << 30)) : 0;
