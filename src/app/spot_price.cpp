@@ -7,6 +7,7 @@
 #include "app/cost.hpp"
 #include "aws/credentials.hpp"
 #include "aws/ec2_api.hpp"
+#include "base/expected.hpp"
 #include "net/http.hpp"
 
 namespace gpunb::app {
@@ -20,7 +21,7 @@ core::Result<std::vector<aws::SpotPrice>> ask_ec2(Context& context, const core::
   options.region = machine.region;
   options.config_region = context.config().region;
   auto aws_context = aws::resolve_context(options, context.env());
-  if (!aws_context) return tl::unexpected(std::move(aws_context.error()));
+  TRY(aws_context);
   context.log().redactor().add_secret(aws_context->credentials.secret_access_key);
   context.log().redactor().add_secret(aws_context->credentials.session_token);
   auto http = context.services().make_http();

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "app/sync.hpp"
+#include "base/expected.hpp"
 #include "remote/agent_binary.hpp"
 #include "remote/files.hpp"
 #include "remote/transfer.hpp"
@@ -26,7 +27,7 @@ sync::Entry written_entry(const std::string& target, const remote::FileResult& f
 // Keeps what made it; a broken stream is an error once what arrived has been counted.
 core::Result<std::map<std::string, sync::Entry>> collect(
     const core::Result<remote::TransferResult>& result, const std::vector<Copy>& copies) {
-  if (!result) return tl::unexpected(result.error());
+  TRY(result);
   std::map<std::string, sync::Entry> written;
   const remote::FileResult* failed = nullptr;
   for (size_t i = 0; i < result->files.size() && i < copies.size(); ++i) {
@@ -67,13 +68,13 @@ class AgentTransport : public SyncTransport {
 
   core::Status pulled(std::int64_t ago_s) override {
     auto done = agent_.call("watch.pulled", {{"root", remote_root_}, {"ago_s", ago_s}});
-    if (!done) return tl::unexpected(done.error());
+    TRY(done);
     return {};
   }
 
   core::Result<std::vector<sync::Entry>> list() override {
     auto listed = remote::list_remote(agent_, remote_root_);
-    if (!listed) return tl::unexpected(listed.error());
+    TRY(listed);
     std::vector<sync::Entry> entries;
     entries.reserve(listed->size());
     for (const auto& file : *listed) {
@@ -121,7 +122,7 @@ class AgentTransport : public SyncTransport {
 
   core::Status remove(const std::vector<std::string>& paths) override {
     auto removed = remote::delete_remote(agent_, remote_root_, paths);
-    if (!removed) return tl::unexpected(removed.error());
+    TRY(removed);
     return {};
   }
 

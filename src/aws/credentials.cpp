@@ -7,6 +7,7 @@
 #include <regex>
 
 #include "aws/ini.hpp"
+#include "base/expected.hpp"
 #include "base/files.hpp"
 #include "base/strings.hpp"
 #include "util/fs.hpp"
@@ -275,9 +276,9 @@ core::Result<AwsContext> resolve_context(const AwsOptions& options, const util::
                     profile.name));
   }
   auto credentials = resolve_credentials(profile, files, env);
-  if (!credentials) return tl::unexpected(credentials.error());
+  TRY(credentials);
   auto region = checked_region(first_region(options, env, config_profile));
-  if (!region) return tl::unexpected(region.error());
+  TRY(region);
   AwsContext context{std::move(*credentials), *region, profile.name, {}, {}};
   context.ec2_endpoint =
       without_trailing_slash(configured_endpoint("ec2", env, files, config_profile)

@@ -5,6 +5,7 @@
 #include <array>
 
 #include "aws/ec2_support.hpp"
+#include "base/expected.hpp"
 #include "base/strings.hpp"
 
 namespace gpunb::aws {
@@ -70,7 +71,7 @@ core::Result<std::vector<Image>> describe_images(Ec2Client& client,
         auto page = parse_images(response);
         images.insert(images.end(), page.begin(), page.end());
       });
-  if (!status) return tl::unexpected(status.error());
+  TRY(status);
   return images;
 }
 
@@ -107,7 +108,7 @@ core::Result<std::vector<InstanceTypeInfo>> describe_instance_types(
         auto page = parse_instance_types(response);
         infos.insert(infos.end(), page.begin(), page.end());
       });
-  if (!status) return tl::unexpected(status.error());
+  TRY(status);
   return infos;
 }
 
@@ -120,7 +121,7 @@ std::vector<InstanceTypeInfo> parse_instance_types(const pugi::xml_node& respons
 
 core::Result<std::vector<std::string>> describe_regions(Ec2Client& client) {
   auto document = client.call("DescribeRegions", {});
-  if (!document) return tl::unexpected(document.error());
+  TRY(document);
   return parse_regions((*document)->document_element());
 }
 
@@ -133,7 +134,7 @@ std::vector<std::string> parse_regions(const pugi::xml_node& response) {
 
 core::Result<std::vector<std::string>> describe_availability_zones(Ec2Client& client) {
   auto document = client.call("DescribeAvailabilityZones", {});
-  if (!document) return tl::unexpected(document.error());
+  TRY(document);
   return parse_availability_zones((*document)->document_element());
 }
 

@@ -1,6 +1,7 @@
 // Launching, describing and changing the state of instances.
 #include "aws/ec2_api.hpp"
 #include "aws/ec2_support.hpp"
+#include "base/expected.hpp"
 #include "base/strings.hpp"
 
 namespace gpunb::aws {
@@ -48,7 +49,7 @@ core::Result<std::vector<StateChange>> change_state(Ec2Client& client, const std
   Params params;
   add_list(params, "InstanceId", ids);
   auto document = client.call(action, params);
-  if (!document) return tl::unexpected(document.error());
+  TRY(document);
   return parse_state_changes((*document)->document_element());
 }
 
@@ -85,7 +86,7 @@ Params run_instances_params(const RunRequest& request) {
 
 core::Result<Instance> run_instances(Ec2Client& client, const RunRequest& request) {
   auto document = client.call("RunInstances", run_instances_params(request));
-  if (!document) return tl::unexpected(document.error());
+  TRY(document);
   auto instances = parse_run_instances((*document)->document_element());
   if (instances.empty())
     return core::fail(core::ErrorKind::cloud, "RunInstances: EC2 returned no instance");
@@ -112,7 +113,7 @@ core::Result<std::vector<Instance>> describe_instances(Ec2Client& client,
         auto page = parse_instances(response);
         instances.insert(instances.end(), page.begin(), page.end());
       });
-  if (!status) return tl::unexpected(status.error());
+  TRY(status);
   return instances;
 }
 
@@ -159,7 +160,7 @@ core::Result<std::string> get_console_output(Ec2Client& client, const std::strin
   Params params = {{"InstanceId", instance_id}};
   if (latest) params.emplace_back("Latest", "true");
   auto document = client.call("GetConsoleOutput", params);
-  if (!document) return tl::unexpected(document.error());
+  TRY(document);
   return parse_console_output((*document)->document_element());
 }
 

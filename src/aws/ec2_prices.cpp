@@ -6,6 +6,7 @@
 
 #include "aws/ec2_api.hpp"
 #include "aws/ec2_support.hpp"
+#include "base/expected.hpp"
 
 namespace gpunb::aws {
 
@@ -53,7 +54,7 @@ core::Result<std::vector<SpotPrice>> describe_spot_prices(Ec2Client& client,
                                auto page = parse_spot_prices(response);
                                prices.insert(prices.end(), page.begin(), page.end());
                              });
-  if (!paged) return tl::unexpected(std::move(paged.error()));
+  TRY(paged);
   return prices;
 }
 

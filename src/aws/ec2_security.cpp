@@ -4,6 +4,7 @@
 #include "aws/ec2_api.hpp"
 #include "aws/ec2_errors.hpp"
 #include "aws/ec2_support.hpp"
+#include "base/expected.hpp"
 
 namespace gpunb::aws {
 
@@ -51,7 +52,7 @@ core::Result<KeyPairInfo> import_key_pair(Ec2Client& client, const std::string& 
                                           const std::string& openssh_public_key) {
   Params params = {{"KeyName", name}, {"PublicKeyMaterial", base64_encode(openssh_public_key)}};
   auto document = client.call("ImportKeyPair", params);
-  if (!document) return tl::unexpected(document.error());
+  TRY(document);
   return parse_imported_key_pair((*document)->document_element());
 }
 
@@ -66,7 +67,7 @@ core::Result<std::vector<KeyPairInfo>> describe_key_pairs(Ec2Client& client,
   auto document = client.call("DescribeKeyPairs", params);
   if (!document && has_ec2_code(document.error(), "InvalidKeyPair.NotFound"))
     return std::vector<KeyPairInfo>{};
-  if (!document) return tl::unexpected(document.error());
+  TRY(document);
   return parse_key_pairs((*document)->document_element());
 }
 
@@ -84,7 +85,7 @@ core::Result<std::string> create_security_group(Ec2Client& client, const std::st
                                                 const std::string& description) {
   auto document =
       client.call("CreateSecurityGroup", {{"GroupName", name}, {"GroupDescription", description}});
-  if (!document) return tl::unexpected(document.error());
+  TRY(document);
   auto id = child_text((*document)->document_element(), "groupId");
   if (id.empty())
     return core::fail(core::ErrorKind::cloud, "CreateSecurityGroup: EC2 returned no group id");
@@ -105,7 +106,7 @@ core::Result<std::vector<SecurityGroup>> describe_security_groups(
       });
   if (!status && has_ec2_code(status.error(), "InvalidGroup.NotFound"))
     return std::vector<SecurityGroup>{};
-  if (!status) return tl::unexpected(status.error());
+  TRY(status);
   return groups;
 }
 

@@ -7,6 +7,8 @@
 #include <charconv>
 #include <chrono>
 
+#include "base/expected.hpp"
+
 namespace gpunb::aws {
 
 namespace {
@@ -110,7 +112,7 @@ core::Status for_each_page(Ec2Client& client, const std::string& action, const P
     Params request = params;
     if (!token.empty()) request.emplace_back("NextToken", token);
     auto document = client.call(action, request);
-    if (!document) return tl::unexpected(document.error());
+    TRY(document);
     auto response = (*document)->document_element();
     page(response);
     auto next = child_text(response, "nextToken");
@@ -123,7 +125,7 @@ core::Status for_each_page(Ec2Client& client, const std::string& action, const P
 
 core::Status call_status(Ec2Client& client, const std::string& action, const Params& params) {
   auto document = client.call(action, params);
-  if (!document) return tl::unexpected(document.error());
+  TRY(document);
   return {};
 }
 

@@ -5,6 +5,7 @@
 #include <pugixml.hpp>
 
 #include "aws/s3_client.hpp"
+#include "base/expected.hpp"
 
 namespace gpunb::aws {
 
@@ -62,7 +63,7 @@ core::Result<std::vector<S3Object>> S3Client::list(const std::string& bucket,
     Query query{{"list-type", "2"}, {"max-keys", "1000"}, {"prefix", prefix}};
     if (!token.empty()) query.emplace_back("continuation-token", token);
     auto response = send("GET", bucket, "", query);
-    if (!response) return tl::unexpected(response.error());
+    TRY(response);
     if (response->status != 200)
       return tl::unexpected(detail::s3_error(*response, what, settings_.anonymous));
     auto page = detail::parse_list_page(response->body);
@@ -79,7 +80,7 @@ core::Result<std::vector<S3Object>> S3Client::list(const std::string& bucket,
 core::Result<S3Object> S3Client::head(const std::string& bucket, const std::string& key) {
   const auto what = fmt::format("s3://{}/{}", bucket, key);
   auto response = send("HEAD", bucket, key, {});
-  if (!response) return tl::unexpected(response.error());
+  TRY(response);
   if (response->status != 200)
     return tl::unexpected(detail::s3_error(*response, what, settings_.anonymous));
   auto size = to_size(response->header("content-length"));

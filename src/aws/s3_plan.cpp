@@ -7,6 +7,7 @@
 
 #include "aws/s3.hpp"
 #include "aws/s3_client.hpp"
+#include "base/expected.hpp"
 #include "base/strings.hpp"
 
 namespace gpunb::aws {
@@ -33,7 +34,7 @@ struct Listing {
 
 core::Result<Listing> list_prefix(S3Client& client, const S3Uri& uri, const std::string& prefix) {
   auto objects = client.list(uri.bucket, prefix);
-  if (!objects) return tl::unexpected(objects.error());
+  TRY(objects);
   std::erase_if(*objects, [](const S3Object& object) { return object.key.ends_with('/'); });
   return Listing{std::move(*objects), prefix, false};
 }
@@ -84,7 +85,7 @@ core::Result<std::vector<S3Download>> presign_all(S3Client& client, const S3Uri&
   downloads.reserve(listing.objects.size());
   for (const auto& object : listing.objects) {
     auto name = relative_name(object.key, listing);
-    if (!name) return tl::unexpected(name.error());
+    TRY(name);
     downloads.push_back({client.get_url(uri.bucket, object.key, expires), std::move(*name),
                          object.size, etag_md5(object.etag)});
   }
@@ -129,19 +130,19 @@ std::string s3_endpoint(const util::Env& env) {
 
 core::Result<std::vector<S3Download>> plan_s3_fetch(const S3FetchRequest& request) {
   auto uri = parse_s3_uri(request.uri);
-  if (!uri) return tl::unexpected(uri.error());
-  if (auto checked = check_request(request); !checked) return tl::unexpected(checked.error());
+  TRY(uri);
+  TRY(check_request(request));
   base::SystemClock system_clock;
   base::Clock& clock = request.clock != nullptr ? *request.clock : system_clock;
   auto expires = presign_seconds(request, clock.now());
-  if (!expires) return tl::unexpected(expires.error());
+  TRY(expires);
   std::unique_ptr<net::Http> owned_http;
   if (request.http == nullptr) owned_http = net::make_curl_http();
   net::Http& http = request.http != nullptr ? *request.http : *owned_http;
   S3Client client(http, clock,
                   {request.region, request.endpoint, request.anonymous, request.credentials});
   auto listing = collect(client, *uri);
-  if (!listing) return tl::unexpected(listing.error());
+  TRY(listing);
   if (listing->objects.empty())
     return core::fail(core::ErrorKind::not_found, fmt::format("{}: no objects there", uri->str()),
                       "check the prefix (aws s3 ls)");

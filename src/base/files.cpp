@@ -9,6 +9,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "base/expected.hpp"
 #include "base/hash.hpp"
 
 namespace gpunb::base {
@@ -57,7 +58,7 @@ std::optional<std::string> read_file(const std::filesystem::path& path) {
 
 Status write_atomic(const std::filesystem::path& path, std::string_view content, mode_t mode) {
   auto temp = write_temp(path, content, mode);
-  if (!temp) return tl::unexpected(temp.error());
+  TRY(temp);
   if (::rename(temp->c_str(), path.c_str()) != 0) {
     int error = errno;
     ::unlink(temp->c_str());
@@ -69,7 +70,7 @@ Status write_atomic(const std::filesystem::path& path, std::string_view content,
 Result<bool> write_exclusive(const std::filesystem::path& path, std::string_view content,
                              mode_t mode) {
   auto temp = write_temp(path, content, mode);
-  if (!temp) return tl::unexpected(temp.error());
+  TRY(temp);
   int linked = ::link(temp->c_str(), path.c_str());
   int error = errno;
   ::unlink(temp->c_str());

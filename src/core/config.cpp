@@ -8,6 +8,7 @@
 #include <charconv>
 #include <cmath>
 
+#include "base/expected.hpp"
 #include "base/files.hpp"
 #include "base/strings.hpp"
 #include "util/fs.hpp"
@@ -222,7 +223,7 @@ Result<Config> load_config(const std::filesystem::path& path) {
   auto text = base::read_file(path);
   if (!text) return fail(ErrorKind::usage, fmt::format("cannot read {}", path.string()));
   auto table = parse_file(path, *text);
-  if (!table) return tl::unexpected(std::move(table.error()));
+  TRY(table);
   Config config;
   for (const auto& [name, node] : *table) {
     auto setter = setters().find(name.str());
@@ -230,9 +231,7 @@ Result<Config> load_config(const std::filesystem::path& path) {
       config.unknown_keys.emplace_back(name.str());
       continue;
     }
-    if (auto set = setter->second(config, Key{path, std::string(name.str()), node}); !set) {
-      return tl::unexpected(std::move(set.error()));
-    }
+    TRY(setter->second(config, Key{path, std::string(name.str()), node}));
   }
   return config;
 }

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "base/expected.hpp"
 #include "ledger/schema.hpp"
 #include "util/fs.hpp"
 
@@ -101,24 +102,24 @@ std::string upsert_sql() {
 }  // namespace
 
 core::Result<Ledger> Ledger::open(const std::filesystem::path& path) {
-  if (auto located = prepare_location(path); !located) return tl::unexpected(located.error());
+  TRY(prepare_location(path));
   auto db = Database::open(path);
-  if (!db) return tl::unexpected(std::move(db.error()));
-  if (auto configured = configure(*db); !configured) return tl::unexpected(configured.error());
-  if (auto migrated = migrate(*db); !migrated) return tl::unexpected(migrated.error());
+  TRY(db);
+  TRY(configure(*db));
+  TRY(migrate(*db));
   return Ledger(std::move(*db));
 }
 
 core::Status Ledger::write_machine(const core::Machine& machine) const {
   auto stmt = db_.prepare(upsert_sql());
-  if (!stmt) return tl::unexpected(std::move(stmt.error()));
+  TRY(stmt);
   bind_machine(*stmt, machine);
   return stmt->run();
 }
 
 core::Status Ledger::refuse_existing(const std::string& name) const {
   auto existing = find(name);
-  if (!existing) return tl::unexpected(std::move(existing.error()));
+  TRY(existing);
   if (!*existing || (*existing)->state == core::MachineState::terminated) return {};
   if ((*existing)->state == core::MachineState::intent) {
     return core::fail(
@@ -134,10 +135,10 @@ core::Status Ledger::refuse_existing(const std::string& name) const {
 
 core::Status Ledger::record_intent(const core::Machine& machine) {
   auto transaction = Transaction::begin(db_);
-  if (!transaction) return tl::unexpected(std::move(transaction.error()));
+  TRY(transaction);
   if (auto free = refuse_existing(machine.name); !free) return free;
   auto stmt = db_.prepare("DELETE FROM machines WHERE name = ?1");
-  if (!stmt) return tl::unexpected(std::move(stmt.error()));
+  TRY(stmt);
   if (auto removed = stmt->bind(1, machine.name).run(); !removed) return removed;
   core::Machine intent = machine;
   intent.state = core::MachineState::intent;
@@ -152,9 +153,9 @@ core::Status Ledger::upsert(const core::Machine& machine) {
 core::Result<std::optional<core::Machine>> Ledger::find_where(const char* where,
                                                               const std::string& key) const {
   auto stmt = db_.prepare(fmt::format("SELECT {} FROM machines WHERE {} = ?1", kColumns, where));
-  if (!stmt) return tl::unexpected(std::move(stmt.error()));
+  TRY(stmt);
   auto row = stmt->bind(1, key).step();
-  if (!row) return tl::unexpected(std::move(row.error()));
+  TRY(row);
   if (!*row) return std::optional<core::Machine>();
   return read_machine(*stmt);
 }
@@ -170,11 +171,11 @@ core::Result<std::optional<core::Machine>> Ledger::find_by_token(const std::stri
 
 core::Result<std::vector<core::Machine>> Ledger::all() const {
   auto stmt = db_.prepare(fmt::format("SELECT {} FROM machines ORDER BY name", kColumns));
-  if (!stmt) return tl::unexpected(std::move(stmt.error()));
+  TRY(stmt);
   std::vector<core::Machine> machines;
   while (true) {
     auto row = stmt->step();
-    if (!row) return tl::unexpected(std::move(row.error()));
+    TRY(row);
     if (!*row) return machines;
     machines.push_back(read_machine(*stmt));
   }
@@ -182,8 +183,8 @@ core::Result<std::vector<core::Machine>> Ledger::all() const {
 
 core::Result<bool> Ledger::remove(const std::string& name) {
   auto stmt = db_.prepare("DELETE FROM machines WHERE name = ?1");
-  if (!stmt) return tl::unexpected(std::move(stmt.error()));
-  if (auto done = stmt->bind(1, name).run(); !done) return tl::unexpected(done.error());
+  TRY(stmt);
+  TRY(stmt->bind(1, name).run());
   return sqlite3_changes(db_.handle()) > 0;
 }
 
@@ -191,19 +192,19 @@ core::Status Ledger::add_event(const std::string& machine, const std::string& ki
                                const std::string& detail, std::int64_t time) {
   auto stmt =
       db_.prepare("INSERT INTO events (machine, time, kind, detail) VALUES (?1, ?2, ?3, ?4)");
-  if (!stmt) return tl::unexpected(std::move(stmt.error()));
+  TRY(stmt);
   return stmt->bind(1, machine).bind(2, time).bind(3, kind).bind(4, detail).run();
 }
 
 core::Result<std::vector<Event>> Ledger::events(const std::string& machine) const {
   auto stmt = db_.prepare(
       "SELECT machine, time, kind, detail FROM events WHERE machine = ?1 ORDER BY time, id");
-  if (!stmt) return tl::unexpected(std::move(stmt.error()));
+  TRY(stmt);
   stmt->bind(1, machine);
   std::vector<Event> events;
   while (true) {
     auto row = stmt->step();
-    if (!row) return tl::unexpected(std::move(row.error()));
+    TRY(row);
     if (!*row) return events;
     events.push_back(Event{stmt->text(0), stmt->integer(1), stmt->text(2), stmt->text(3)});
   }

@@ -5,6 +5,8 @@
 #include <array>
 #include <string_view>
 
+#include "base/expected.hpp"
+
 namespace gpunb::ledger {
 
 namespace {
@@ -65,7 +67,7 @@ ALTER TABLE machines ADD COLUMN workspace TEXT NOT NULL DEFAULT '';
 
 core::Result<int> current_version(const Database& db) {
   auto version = db.query_integer("PRAGMA user_version");
-  if (!version) return tl::unexpected(std::move(version.error()));
+  TRY(version);
   return static_cast<int>(*version);
 }
 
@@ -91,15 +93,15 @@ int latest_schema_version() {
 
 core::Status check_not_newer(const Database& db) {
   auto version = current_version(db);
-  if (!version) return tl::unexpected(std::move(version.error()));
+  TRY(version);
   return refuse_newer(db, *version);
 }
 
 core::Status migrate(const Database& db) {
   auto transaction = Transaction::begin(db);
-  if (!transaction) return tl::unexpected(std::move(transaction.error()));
+  TRY(transaction);
   auto version = current_version(db);  // again, under the write lock: another process may have won
-  if (!version) return tl::unexpected(std::move(version.error()));
+  TRY(version);
   if (auto newer = refuse_newer(db, *version); !newer) return newer;
   if (*version == latest_schema_version()) return {};
   for (int step = *version; step < latest_schema_version(); ++step) {

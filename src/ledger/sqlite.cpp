@@ -4,6 +4,8 @@
 
 #include <climits>
 
+#include "base/expected.hpp"
+
 namespace gpunb::ledger {
 
 namespace {
@@ -62,7 +64,7 @@ core::Result<bool> Statement::step() {
 core::Status Statement::run() {
   while (true) {
     auto row = step();
-    if (!row) return tl::unexpected(std::move(row.error()));
+    TRY(row);
     if (!*row) return {};
   }
 }
@@ -113,14 +115,14 @@ core::Result<Statement> Database::prepare(std::string_view sql) const {
 
 core::Result<std::int64_t> Database::query_integer(const std::string& sql) const {
   auto stmt = prepare(sql);
-  if (!stmt) return tl::unexpected(std::move(stmt.error()));
+  TRY(stmt);
   auto row = stmt->step();
-  if (!row) return tl::unexpected(std::move(row.error()));
+  TRY(row);
   return *row ? stmt->integer(0) : 0;
 }
 
 core::Result<Transaction> Transaction::begin(const Database& db) {
-  if (auto begun = db.exec("BEGIN IMMEDIATE"); !begun) return tl::unexpected(begun.error());
+  TRY(db.exec("BEGIN IMMEDIATE"));
   return Transaction(&db);
 }
 

@@ -1,5 +1,7 @@
 #include "ledger/sync_state.hpp"
 
+#include "base/expected.hpp"
+
 namespace gpunb::ledger {
 
 namespace {
@@ -21,12 +23,12 @@ core::Result<std::vector<SyncRecord>> SyncState::load(const std::string& machine
   auto stmt = db_.prepare(
       "SELECT path, size, local_mtime_ns, remote_mtime_ns, sha256, synced_at FROM sync_files "
       "WHERE machine = ?1 ORDER BY path");
-  if (!stmt) return tl::unexpected(std::move(stmt.error()));
+  TRY(stmt);
   stmt->bind(1, machine);
   std::vector<SyncRecord> records;
   while (true) {
     auto row = stmt->step();
-    if (!row) return tl::unexpected(std::move(row.error()));
+    TRY(row);
     if (!*row) return records;
     records.push_back(read_record(*stmt));
   }
@@ -36,7 +38,7 @@ core::Status SyncState::put_one(const std::string& machine, const SyncRecord& re
   auto stmt = db_.prepare(
       "INSERT OR REPLACE INTO sync_files (machine, path, size, local_mtime_ns, remote_mtime_ns, "
       "sha256, synced_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
-  if (!stmt) return tl::unexpected(std::move(stmt.error()));
+  TRY(stmt);
   stmt->bind(1, machine).bind(2, record.path).bind(3, static_cast<std::int64_t>(record.size));
   stmt->bind(4, record.local_mtime_ns).bind(5, record.remote_mtime_ns);
   stmt->bind(6, record.sha256).bind(7, record.synced_at);
@@ -45,7 +47,7 @@ core::Status SyncState::put_one(const std::string& machine, const SyncRecord& re
 
 core::Status SyncState::erase_one(const std::string& machine, const std::string& path) const {
   auto stmt = db_.prepare("DELETE FROM sync_files WHERE machine = ?1 AND path = ?2");
-  if (!stmt) return tl::unexpected(std::move(stmt.error()));
+  TRY(stmt);
   stmt->bind(1, machine).bind(2, path);
   return stmt->run();
 }
@@ -53,7 +55,7 @@ core::Status SyncState::erase_one(const std::string& machine, const std::string&
 core::Status SyncState::apply(const std::string& machine, const std::vector<SyncRecord>& put,
                               const std::vector<std::string>& erase) const {
   auto transaction = Transaction::begin(db_);
-  if (!transaction) return tl::unexpected(std::move(transaction.error()));
+  TRY(transaction);
   for (const auto& record : put) {
     if (auto done = put_one(machine, record); !done) return done;
   }
@@ -65,7 +67,7 @@ core::Status SyncState::apply(const std::string& machine, const std::vector<Sync
 
 core::Status SyncState::drop(const std::string& machine) const {
   auto stmt = db_.prepare("DELETE FROM sync_files WHERE machine = ?1");
-  if (!stmt) return tl::unexpected(std::move(stmt.error()));
+  TRY(stmt);
   stmt->bind(1, machine);
   return stmt->run();
 }

@@ -1,5 +1,7 @@
 #include "remote/agent.hpp"
 
+#include "base/expected.hpp"
+
 namespace gpunb::remote {
 namespace {
 
@@ -43,7 +45,7 @@ core::Result<Agent> Agent::attach(std::unique_ptr<LineChannel> channel,
     return core::fail(line.error().kind, "gpunb-agent did not start: " + line.error().message);
   }
   auto hello = parse_hello(*line);
-  if (!hello) return tl::unexpected(hello.error());
+  TRY(hello);
   return Agent(std::move(channel), std::move(*hello));
 }
 
@@ -54,7 +56,7 @@ core::Result<Json> Agent::call(const std::string& op, Json args,
   std::int64_t id = next_id_++;
   args["id"] = id;
   args["op"] = op;
-  if (auto ok = channel_->write_line(args.dump()); !ok) return tl::unexpected(ok.error());
+  TRY(channel_->write_line(args.dump()));
   return read_reply(id, timeout);
 }
 
@@ -62,7 +64,7 @@ core::Result<Json> Agent::read_reply(std::int64_t id, std::chrono::milliseconds 
   auto deadline = SteadyClock::now() + timeout;
   for (;;) {
     auto line = channel_->read_line(remaining(deadline));
-    if (!line) return tl::unexpected(line.error());
+    TRY(line);
     Json reply = Json::parse(*line, nullptr, false);
     if (reply.is_discarded() || !reply.is_object() || !reply["id"].is_number_integer()) {
       return protocol_error("reply is not a JSON object with an id: " + line->substr(0, 120));

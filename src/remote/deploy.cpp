@@ -1,4 +1,5 @@
 // Agent::start: the SSH side of the agent (upload once per content hash, then `serve`).
+#include "base/expected.hpp"
 #include "remote/agent.hpp"
 #include "ssh/session.hpp"
 
@@ -23,10 +24,10 @@ class SshLineChannel : public LineChannel {
 
 core::Status upload_once(ssh::Session& session, const AgentBinary& binary, bool* uploaded) {
   auto sftp = session.sftp();
-  if (!sftp) return tl::unexpected(sftp.error());
+  TRY(sftp);
   if (auto ok = sftp->mkdir_p("~/.gpunb", 0700); !ok) return ok;
   auto exists = sftp->exists(binary.remote_path());
-  if (!exists) return tl::unexpected(exists.error());
+  TRY(exists);
   if (uploaded != nullptr) *uploaded = !*exists;
   if (*exists) return {};
   return sftp->upload(binary.local, binary.remote_path(), 0700);  // temp file + rename
@@ -40,7 +41,7 @@ core::Result<Agent> Agent::start(ssh::Session& session, const AgentBinary& binar
                       ok.error().hint);
   }
   auto channel = session.exec(binary.serve_command());
-  if (!channel) return tl::unexpected(channel.error());
+  TRY(channel);
   return attach(std::make_unique<SshLineChannel>(std::move(*channel)));
 }
 

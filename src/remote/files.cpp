@@ -10,6 +10,7 @@
 #include <cstring>
 #include <set>
 
+#include "base/expected.hpp"
 #include "base/hash.hpp"
 #include "util/platform.hpp"
 
@@ -71,8 +72,8 @@ bool is_temp_name(std::string_view name) {
 }
 
 core::Result<IncomingFile> IncomingFile::create(const fs::path& root, const std::string& path) {
-  if (auto ok = check_relative_path(path); !ok) return tl::unexpected(ok.error());
-  if (auto ok = make_parents(root, path); !ok) return tl::unexpected(ok.error());
+  TRY(check_relative_path(path));
+  TRY(make_parents(root, path));
   fs::path final_path = root / path;
   std::string name = final_path.filename().string();
   fs::path temp =
@@ -184,7 +185,7 @@ size_t remove_stale_temps(const fs::path& root) {
 
 core::Result<std::vector<RemoteEntry>> list_remote(Agent& agent, const std::string& root) {
   auto reply = agent.call("fs.list", {{"root", root}}, std::chrono::minutes(5));
-  if (!reply) return tl::unexpected(reply.error());
+  TRY(reply);
   std::vector<RemoteEntry> entries;
   try {
     for (const auto& entry : reply->at("entries")) {
@@ -202,7 +203,7 @@ core::Result<std::vector<RemoteEntry>> list_remote(Agent& agent, const std::stri
 core::Result<std::map<std::string, std::string>> hash_remote(
     Agent& agent, const std::string& root, const std::vector<std::string>& paths) {
   auto reply = agent.call("fs.hash", {{"root", root}, {"paths", paths}}, std::chrono::minutes(30));
-  if (!reply) return tl::unexpected(reply.error());
+  TRY(reply);
   std::map<std::string, std::string> hashes;
   if (!(*reply)["hashes"].is_object()) {
     return core::fail(core::ErrorKind::internal,
@@ -217,7 +218,7 @@ core::Result<std::map<std::string, std::string>> hash_remote(
 core::Result<std::vector<std::string>> delete_remote(Agent& agent, const std::string& root,
                                                      const std::vector<std::string>& paths) {
   auto reply = agent.call("fs.delete", {{"root", root}, {"paths", paths}}, std::chrono::minutes(5));
-  if (!reply) return tl::unexpected(reply.error());
+  TRY(reply);
   std::vector<std::string> gone;
   for (const char* key : {"deleted", "missing"}) {
     if (!(*reply)[key].is_array()) continue;

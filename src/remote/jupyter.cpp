@@ -1,5 +1,7 @@
 #include "remote/jupyter.hpp"
 
+#include "base/expected.hpp"
+
 namespace gpunb::remote {
 namespace {
 
@@ -7,7 +9,7 @@ using Json = nlohmann::json;
 constexpr std::chrono::seconds kStartTimeout{150};  // probe + stop (15 s) + 60 s to answer
 
 core::Result<JupyterServer> server_from(const core::Result<Json>& reply) {
-  if (!reply) return tl::unexpected(reply.error());
+  TRY(reply);
   try {
     return JupyterServer{reply->at("port").get<int>(), reply->at("token").get<std::string>(),
                          reply->at("kind").get<std::string>(), reply->at("reused").get<bool>(),
@@ -48,7 +50,7 @@ core::Result<JupyterServer> restart_jupyter(Agent& agent, const std::string& nam
 
 core::Result<JupyterStatus> jupyter_status(Agent& agent, const std::string& name) {
   auto reply = agent.call("jupyter.status", {{"name", name}});
-  if (!reply) return tl::unexpected(reply.error());
+  TRY(reply);
   return JupyterStatus{reply->value("running", false), reply->value("port", 0),
                        reply->value("kind", ""),       reply->value("pid", 0),
                        reply->value("started_at", ""), reply->value("supervisor", "")};
@@ -56,13 +58,13 @@ core::Result<JupyterStatus> jupyter_status(Agent& agent, const std::string& name
 
 core::Result<bool> stop_jupyter(Agent& agent, const std::string& name) {
   auto reply = agent.call("jupyter.stop", {{"name", name}}, std::chrono::seconds(60));
-  if (!reply) return tl::unexpected(reply.error());
+  TRY(reply);
   return reply->value("stopped", false);
 }
 
 core::Result<std::string> jupyter_logs(Agent& agent, const std::string& name, int lines) {
   auto reply = agent.call("jupyter.logs", {{"name", name}, {"lines", lines}});
-  if (!reply) return tl::unexpected(reply.error());
+  TRY(reply);
   return reply->value("text", "");
 }
 

@@ -5,6 +5,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "base/expected.hpp"
 #include "base/hash.hpp"
 #include "remote/transfer_common.hpp"
 #include "ssh/session.hpp"
@@ -40,7 +41,7 @@ core::Status StreamReader::fill() {
   begin_ = 0;
   if (end_ == buffer_.size()) buffer_.resize(buffer_.size() * 2);
   auto got = channel_.read(buffer_.data() + end_, buffer_.size() - end_, kStall);
-  if (!got) return tl::unexpected(got.error());
+  TRY(got);
   if (*got == 0) return core::fail(core::ErrorKind::network, "the machine stopped sending");
   end_ += *got;
   return {};
@@ -56,7 +57,7 @@ core::Result<std::string> StreamReader::line() {
     }
     scanned = end_ - begin_;
     if (scanned > kMaxLine) return protocol_error("a line of over 1 MiB with no end");
-    if (auto ok = fill(); !ok) return tl::unexpected(ok.error());
+    TRY(fill());
   }
 }
 
@@ -178,7 +179,7 @@ core::Status Puller::receive(FileResult& file, std::optional<IncomingFile>& loca
     return local ? local->write(data, size) : core::Status();
   });
   auto trailer = status ? reader_.line() : tl::unexpected(status.error());
-  if (!trailer) return tl::unexpected(trailer.error());
+  TRY(trailer);
   Json end = Json::parse(*trailer, nullptr, false);
   std::string sha = hash.hex_digest();
   if (!end.is_object()) return protocol_error("malformed trailer");
@@ -217,7 +218,7 @@ core::Result<TransferResult> push_files(ssh::Session& session, const std::string
                                         const std::vector<std::string>& paths,
                                         const ProgressFn& progress) {
   auto channel = session.exec(stream_command(agent_path, "receive", remote_root));
-  if (!channel) return tl::unexpected(channel.error());
+  TRY(channel);
   SshByteChannel bytes(std::move(*channel));
   return push_stream(bytes, local_root, paths, progress);
 }
@@ -227,7 +228,7 @@ core::Result<TransferResult> pull_files(ssh::Session& session, const std::string
                                         const std::vector<std::string>& paths,
                                         const ProgressFn& progress) {
   auto channel = session.exec(stream_command(agent_path, "send", remote_root));
-  if (!channel) return tl::unexpected(channel.error());
+  TRY(channel);
   SshByteChannel bytes(std::move(*channel));
   return pull_stream(bytes, local_root, paths, progress);
 }

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <string>
 
+#include "base/expected.hpp"
 #include "ssh/keys.hpp"
 #include "ssh/known_hosts.hpp"
 #include "ssh/session_impl.hpp"
@@ -148,9 +149,7 @@ core::Result<Session> Session::connect(const ConnectOptions& options) {
   SessionHandle session(ssh_new());
   if (!session) return core::fail(core::ErrorKind::internal, "SSH: out of memory");
   auto pinned = pinned_keys(options.host_key.known_hosts, options.host_key.alias);
-  if (auto status = configure(session.get(), options, hostkey_preference(pinned)); !status) {
-    return tl::unexpected(status.error());
-  }
+  TRY(configure(session.get(), options, hostkey_preference(pinned)));
   auto target = describe_target(session.get(), options);
   if (ssh_connect(session.get()) != SSH_OK) {
     return core::fail(core::ErrorKind::network, "SSH: cannot connect to " +
@@ -158,17 +157,15 @@ core::Result<Session> Session::connect(const ConnectOptions& options) {
                                                     session_error(session.get()));
   }
   auto key = server_key(session.get());
-  if (!key) return tl::unexpected(key.error());
+  TRY(key);
   // As OpenSSH names a host in known_hosts and at its question: host, or [host]:port.
   auto address =
       options.port == 22 ? options.host : "[" + options.host + "]:" + std::to_string(options.port);
   auto trust = verify_host_key(options.host_key, *key,
                                user_known_hosts(session.get(), options.host_key), address);
-  if (!trust) return tl::unexpected(trust.error());
+  TRY(trust);
   // Only now, with the key verified, does anything of ours go to the host.
-  if (auto status = authenticate(session.get(), options, target); !status) {
-    return tl::unexpected(status.error());
-  }
+  TRY(authenticate(session.get(), options, target));
   auto impl =
       std::make_unique<Impl>(Impl{share(std::move(session)), key->fingerprint, target, {}, *trust});
   return Session(std::move(impl));

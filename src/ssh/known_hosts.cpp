@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <sstream>
 
+#include "base/expected.hpp"
 #include "base/files.hpp"
 #include "base/strings.hpp"
 #include "ssh/keys.hpp"
@@ -111,7 +112,7 @@ core::Result<HostKeyTrust> verify_host_key(const HostKeyCheck& check, const Host
   if (pinned.empty()) {
     auto trust = judge_new_key(check, key, user, target);
     if (!trust) return trust;
-    if (auto pinned_now = pin(check, key); !pinned_now) return tl::unexpected(pinned_now.error());
+    TRY(pin(check, key));
     return trust;
   }
   for (const auto& known : pinned) {

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <array>
 
+#include "base/expected.hpp"
 #include "ssh/session_impl.hpp"
 
 namespace gpunb::ssh {
@@ -75,15 +76,11 @@ core::Result<ExecResult> Session::run(const std::string& command, std::string_vi
                                       std::chrono::milliseconds timeout) {
   auto deadline = Clock::now() + timeout;
   auto channel = open_exec(impl_->session.get(), command, impl_->target);
-  if (!channel) return tl::unexpected(channel.error());
-  if (auto written = write_all(channel->get(), input, impl_->target); !written) {
-    return tl::unexpected(written.error());
-  }
+  TRY(channel);
+  TRY(write_all(channel->get(), input, impl_->target));
   ssh_channel_send_eof(channel->get());
   ExecResult result;
-  if (auto done = collect(channel->get(), result, deadline, impl_->target); !done) {
-    return tl::unexpected(done.error());
-  }
+  TRY(collect(channel->get(), result, deadline, impl_->target));
   result.exit_status = ssh_channel_get_exit_status(channel->get());
   ssh_channel_close(channel->get());
   return result;
@@ -91,7 +88,7 @@ core::Result<ExecResult> Session::run(const std::string& command, std::string_vi
 
 core::Result<Channel> Session::exec(const std::string& command) {
   auto channel = open_exec(impl_->session.get(), command, impl_->target);
-  if (!channel) return tl::unexpected(channel.error());
+  TRY(channel);
   return Channel(std::make_unique<Channel::Impl>(
       Channel::Impl{impl_->session, std::move(*channel), impl_->target, {}, {}}));
 }

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "base/expected.hpp"
 #include "base/hash.hpp"
 #include "base/strings.hpp"
 #include "ssh/session_impl.hpp"
@@ -79,7 +80,7 @@ bool replace(Sftp::Impl& impl, const std::string& from, const std::string& to) {
 
 core::Status write_stream(Sftp::Impl& impl, std::istream& in, const std::string& remote, int mode) {
   auto full = resolve(impl, remote);
-  if (!full) return tl::unexpected(full.error());
+  TRY(full);
   auto temp = *full + ".tmp-" + base::random_hex(4);
   SftpFileHandle file(sftp_open(impl.sftp.get(), temp.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600));
   if (!file) return tl::unexpected(sftp_error(impl, "create", temp));
@@ -121,7 +122,7 @@ core::Result<std::string> Sftp::canonical(const std::string& path) {
 
 core::Result<bool> Sftp::exists(const std::string& path) {
   auto full = resolve(*impl_, path);
-  if (!full) return tl::unexpected(full.error());
+  TRY(full);
   SftpAttributesHandle attributes(sftp_stat(impl_->sftp.get(), full->c_str()));
   if (attributes) return true;
   if (sftp_get_error(impl_->sftp.get()) == SSH_FX_NO_SUCH_FILE) return false;
@@ -130,14 +131,14 @@ core::Result<bool> Sftp::exists(const std::string& path) {
 
 core::Status Sftp::mkdir_p(const std::string& path, int mode) {
   auto full = resolve(*impl_, path);
-  if (!full) return tl::unexpected(full.error());
+  TRY(full);
   for (size_t at = 0; at != std::string::npos;) {
     auto next = full->find('/', at + 1);
     auto prefix = full->substr(0, next);
     at = next;
     if (prefix.empty() || prefix == "/") continue;
     auto present = exists(prefix);
-    if (!present) return tl::unexpected(present.error());
+    TRY(present);
     if (!*present &&
         sftp_mkdir(impl_->sftp.get(), prefix.c_str(), static_cast<mode_t>(mode)) != 0) {
       return tl::unexpected(sftp_error(*impl_, "create the folder", prefix));
@@ -160,7 +161,7 @@ core::Status Sftp::write_file(const std::string& remote, std::string_view conten
 
 core::Result<std::string> Sftp::read_file(const std::string& remote) {
   auto full = resolve(*impl_, remote);
-  if (!full) return tl::unexpected(full.error());
+  TRY(full);
   SftpFileHandle file(sftp_open(impl_->sftp.get(), full->c_str(), O_RDONLY, 0));
   if (!file) return tl::unexpected(sftp_error(*impl_, "open", *full));
   std::string content;

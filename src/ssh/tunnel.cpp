@@ -1,5 +1,6 @@
 #include "ssh/tunnel.hpp"
 
+#include "base/expected.hpp"
 #include "ssh/tunnel_loop.hpp"
 
 namespace gpunb::ssh {
@@ -10,7 +11,7 @@ core::Result<Tunnel> Tunnel::bind(const TunnelOptions& options) {
   }
   auto listener = listen_local(options.bind_host, options.local_port, options.next_free_port,
                                options.avoid_ports);
-  if (!listener) return tl::unexpected(listener.error());
+  TRY(listener);
   return Tunnel(std::make_unique<Impl>(Impl{options, std::move(*listener), nullptr}));
 }
 

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <string>
 
+#include "base/expected.hpp"
 #include "util/platform.hpp"
 
 namespace gpunb::ssh {
@@ -56,7 +57,7 @@ core::Result<Listener> listen_local(const std::string& host, int port, bool next
   for (int candidate = port; candidate <= last; ++candidate) {
     if (candidate != 0 && std::find(avoid.begin(), avoid.end(), candidate) != avoid.end()) continue;
     auto fd = new_socket();
-    if (!fd) return tl::unexpected(fd.error());
+    TRY(fd);
     int error = try_bind(*fd, candidate);
     if (error == 0) {
       int bound = bound_port(*fd);

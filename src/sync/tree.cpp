@@ -11,6 +11,7 @@
 #include <cstring>
 #include <memory>
 
+#include "base/expected.hpp"
 #include "base/fd.hpp"
 #include "base/hash.hpp"
 #include "base/strings.hpp"
@@ -103,7 +104,7 @@ core::Result<std::vector<Entry>> scan_local(const fs::path& root, const Ignore& 
                       fmt::format("workspace folder not found: {}", root.string()));
   }
   Scanner scanner(root, ignore);
-  if (auto walked = scanner.walk(""); !walked) return tl::unexpected(std::move(walked.error()));
+  TRY(scanner.walk(""));
   auto entries = scanner.take();
   std::sort(entries.begin(), entries.end(),
             [](const Entry& a, const Entry& b) { return a.path < b.path; });
@@ -121,7 +122,7 @@ core::Status hash_entries(const fs::path& root, std::vector<Entry>& entries,
   for (auto& entry : entries) {
     if (entry.is_symlink || !std::binary_search(paths.begin(), paths.end(), entry.path)) continue;
     auto digest = hash_file(root / entry.path);
-    if (!digest) return tl::unexpected(std::move(digest.error()));
+    TRY(digest);
     entry.sha256 = std::move(*digest);
   }
   return {};

@@ -11,6 +11,7 @@
 
 #include "agent/fetch/gdrive.hpp"
 #include "agent/fetch/run.hpp"
+#include "base/expected.hpp"
 #include "data/net/http.hpp"
 #include "test_origin_process.hpp"
 
@@ -56,12 +57,12 @@ class GdriveOriginTest : public ::testing::Test {
     auto request = gdrive_request(endpoint_, id);
     for (int step = 0; step < 3; ++step) {
       auto answer = client.get_text(request);
-      if (!answer) return tl::unexpected(answer.error());
+      TRY(answer);
       auto type = header(answer->first.headers, "content-type").value_or("");
       if (type.find("text/html") == std::string::npos) return answer;
       auto next =
           gdrive_follow_page(endpoint_, answer->first.url, answer->second, answer->first.status);
-      if (!next) return tl::unexpected(next.error());
+      TRY(next);
       request = *next;
     }
     return fail(ErrorKind::internal, "too many pages");

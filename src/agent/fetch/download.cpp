@@ -11,6 +11,7 @@
 #include "agent/fetch/download_parallel.hpp"
 #include "agent/fetch/download_private.hpp"
 #include "agent/fetch/download_state.hpp"
+#include "base/expected.hpp"
 
 namespace gpunb::data {
 namespace {
@@ -31,7 +32,7 @@ Result<Downloaded> Downloader::run() {
   auto name = !provisional_                  ? sanitize_file_name(spec_.name)
               : !spec_.fallback_name.empty() ? sanitize_file_name(spec_.fallback_name)
                                              : name_from_url(spec_.request.url);
-  if (auto done = adopt(name, provisional_); !done) return tl::unexpected(done.error());
+  TRY(adopt(name, provisional_));
   // A file known to be small is asked for whole: one request.
   probe_range_ =
       spec_.connections > 1 && !spec_.stream_to && (!spec_.size || *spec_.size >= spec_.min_split);
@@ -56,7 +57,7 @@ Result<Downloaded> Downloader::run() {
 Result<Downloader::Next> Downloader::attempt() {
   from_ = prefix_end(state_.done);
   if (state_.size > 0 && covers(state_.done, 0, state_.size)) {  // done before a crash
-    if (auto done = open_single(state_.size); !done) return tl::unexpected(done.error());
+    TRY(open_single(state_.size));
     total_ = state_.size;
     return Next::kDone;
   }
@@ -72,7 +73,7 @@ Result<Downloader::Next> Downloader::attempt() {
       request, [this](const HttpHead& h) { return on_head(h); },
       [this](const char* data, size_t size) { return on_body(data, size); });
   persist(true);
-  if (!head) return tl::unexpected(head.error());
+  TRY(head);
   if (next_ != Next::kDone) return next_;
   if (ranged_) return Next::kRanged;
   if (total_ && offset_ < *total_) return Next::kAgain;  // a range of a small file: the next one
@@ -83,7 +84,7 @@ Result<Downloader::Next> Downloader::attempt() {
 Result<bool> Downloader::on_head(const HttpHead& head) {
   if (head.status == 416) {  // an empty file (bytes=0- cannot be met), or a stale part file
     if (from_ == 0) probe_range_ = false;
-    if (auto done = restart(); !done) return tl::unexpected(done.error());
+    TRY(restart());
     next_ = Next::kAgain;
     return false;
   }
@@ -91,7 +92,7 @@ Result<bool> Downloader::on_head(const HttpHead& head) {
     return tl::unexpected(status_failure(head.status, head.url));
   }
   if (spec_.check_head) {
-    if (auto done = spec_.check_head(head); !done) return tl::unexpected(done.error());
+    TRY(spec_.check_head(head));
   }
   if (provisional_) {
     provisional_ = false;
@@ -103,7 +104,7 @@ Result<bool> Downloader::on_head(const HttpHead& head) {
     if (name != paths_->final.filename().string()) {
       state_ = PartState{};
       carried_ = 0;
-      if (auto done = adopt(name); !done) return tl::unexpected(done.error());
+      TRY(adopt(name));
       if (!state_.done.empty() || from_ > 0) {  // ask again from where this file stopped
         next_ = Next::kAgain;
         return false;
@@ -122,7 +123,7 @@ Result<bool> Downloader::accept_head(const HttpHead& head) {
   total_ = head.status == 206 ? range->total : head.content_length;
   bool same = validator == state_.validator && total_.value_or(0) == state_.size;
   if (!state_.done.empty() && (!same || head.status == 200)) {
-    if (auto done = restart(); !done) return tl::unexpected(done.error());
+    TRY(restart());
     if (head.status == 206 && from_ > 0) {
       next_ = Next::kAgain;  // this body starts in the middle of a file that changed
       return false;
@@ -140,7 +141,7 @@ Result<bool> Downloader::accept_head(const HttpHead& head) {
   ranged_ = can_range && total_ && *total_ >= spec_.min_split && probe_range_;
   if (!ranged_) probe_range_ = false;  // the rest in one request
   auto done = ranged_ ? open_ranged() : open_single(from_);
-  if (!done) return tl::unexpected(done.error());
+  TRY(done);
   return true;
 }
 
@@ -167,18 +168,18 @@ Status Downloader::on_body(const char* data, size_t size) {
 Result<Downloader::Next> Downloader::fetch_ranged() {
   // The digest follows the downloaded prefix on a thread of the ranged fetch, so little is left
   // to hash once the last chunk is in.
-  if (auto done = replay(0); !done) return tl::unexpected(done.error());
+  TRY(replay(0));
   RangedJob job{client_, spec_, progress_, *file_, state_, paths_->state, [this](std::uint64_t to) {
                   return extend(to);
                 }};
   auto result = fetch_ranges(job);
   if (result.changed) {
-    if (auto done = restart(); !done) return tl::unexpected(done.error());
+    TRY(restart());
     return Next::kAgain;
   }
   if (!result.done) return tl::unexpected(result.done.error());
   offset_ = state_.size;
-  if (auto done = extend(state_.size); !done) return tl::unexpected(done.error());
+  TRY(extend(state_.size));
   return Next::kDone;
 }
 

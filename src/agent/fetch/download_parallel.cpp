@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "agent/fetch/download_head.hpp"
+#include "base/expected.hpp"
 
 namespace gpunb::data {
 namespace {
@@ -127,7 +128,7 @@ class RangedFetch {
       return {};
     };
     auto head = job_.client.send(request, check_head, sink);
-    if (!head) return tl::unexpected(head.error());
+    TRY(head);
     if (got != chunk.end - chunk.start) return fail(ErrorKind::network, "a range cut short");
     return {};
   }

@@ -10,6 +10,7 @@
 
 #include "agent/fetch/download_place.hpp"
 #include "agent/fetch/download_private.hpp"
+#include "base/expected.hpp"
 
 namespace gpunb::data {
 namespace {
@@ -37,7 +38,7 @@ Status sync_dir(const fs::path& dir) {
 Status Downloader::adopt(const std::string& name, bool provisional) {
   PartPaths paths(spec_.dir, name);
   auto lock = PartLock::take(paths);
-  if (!lock) return tl::unexpected(lock.error());
+  TRY(lock);
   lock_ = std::move(*lock);  // the previous name's, if any, goes
   paths_.emplace(std::move(paths));
   auto loaded = load_state(paths_->state);
@@ -58,7 +59,7 @@ Status Downloader::adopt(const std::string& name, bool provisional) {
 Status Downloader::open_file() {
   if (file_) return {};
   auto opened = PartFile::open(paths_->part);
-  if (!opened) return tl::unexpected(opened.error());
+  TRY(opened);
   file_.emplace(std::move(*opened));
   return {};
 }
@@ -101,7 +102,7 @@ Status Downloader::extend(std::uint64_t to) {
   while (hashed_ < to) {
     auto got = file_->read_at(buffer.data(), std::min<std::uint64_t>(buffer.size(), to - hashed_),
                               hashed_);
-    if (!got) return tl::unexpected(got.error());
+    TRY(got);
     if (*got == 0) return fail(ErrorKind::internal, "the part file is shorter than recorded");
     digest_->update(buffer.data(), *got);
     if (spec_.stream_to && hashed_ + *got > streamed_) {
@@ -162,9 +163,9 @@ Result<Downloaded> Downloader::finish() {
     }
   }
   if (spec_.durable) {
-    if (auto done = file_->sync(false); !done) return tl::unexpected(done.error());
+    TRY(file_->sync(false));
   }
-  if (auto placed = place(out); !placed) return tl::unexpected(placed.error());
+  TRY(place(out));
   if (spec_.durable) sync_dir(spec_.dir);
   std::error_code ec;
   fs::remove(paths_->state, ec);
@@ -176,7 +177,7 @@ Result<Downloaded> Downloader::finish() {
 Status Downloader::place(Downloaded& out) {
   if (spec_.name.empty()) {
     auto placed = place_without_replacing(paths_->part, paths_->final, out.size, out.sha256);
-    if (!placed) return tl::unexpected(placed.error());
+    TRY(placed);
     out.path = placed->path;
     out.note = placed->note;
     return {};

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "agent/host/files.hpp"
+#include "base/expected.hpp"
 #include "base/files.hpp"
 #include "base/hash.hpp"
 
@@ -197,7 +198,7 @@ Status digest_file(const PartFile& file, std::uint64_t length, Digest& digest) {
   for (std::uint64_t offset = 0; offset < length;) {
     auto got = file.read_at(buffer.data(), std::min<std::uint64_t>(buffer.size(), length - offset),
                             offset);
-    if (!got) return tl::unexpected(got.error());
+    TRY(got);
     if (*got == 0) return fail(ErrorKind::internal, "the part file is shorter than recorded");
     digest.update(buffer.data(), *got);
     offset += *got;

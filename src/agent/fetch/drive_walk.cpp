@@ -3,6 +3,7 @@
 #include <optional>
 
 #include "agent/fetch/gdocs.hpp"
+#include "base/expected.hpp"
 
 namespace gpunb::agent {
 namespace {
@@ -31,7 +32,7 @@ Result<Answer> ask(data::HttpClient& client, const data::HttpRequest& request) {
         answer.page.append(data, size);
         return {};
       });
-  if (!head) return tl::unexpected(head.error());
+  TRY(head);
   answer.head = std::move(*head);
   return answer;
 }
@@ -42,13 +43,13 @@ class Walk {
 
   Result<GdriveTarget> run() {
     if (spec_.doc) {
-      if (auto done = export_as(*spec_.doc, ""); !done) return tl::unexpected(done.error());
+      TRY(export_as(*spec_.doc, ""));
     } else {
       request_ = data::gdrive_request(spec_.gdrive, *spec_.gdrive_id);
     }
     for (int hop = 0; hop < kMaxHops; ++hop) {
       auto answer = ask(client_, request_);
-      if (!answer) return tl::unexpected(answer.error());
+      TRY(answer);
       if (!answer->html) return target();
       auto next = next_request(*answer);
       if (!next) return tl::unexpected(next.error());
@@ -89,7 +90,7 @@ class Walk {
 
   Status export_as(const data::DocLink& link, const std::string& title) {
     auto format = data::export_format(link.kind, spec_.format ? spec_.format : link.format);
-    if (!format) return tl::unexpected(format.error());
+    TRY(format);
     request_ = data::gdocs_export_request(spec_.gdrive, link, *format);
     fallback_ = (title.empty() ? link.id : title) + "." + (*format == "html" ? "zip" : *format);
     exporting_ = true;

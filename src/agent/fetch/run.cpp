@@ -18,6 +18,7 @@
 #include "agent/host/files.hpp"
 #include "agent/host/transfer_mark.hpp"
 #include "base/clock.hpp"
+#include "base/expected.hpp"
 #include "base/files.hpp"
 #include "data/archive/extract_stage.hpp"
 
@@ -118,14 +119,14 @@ void FetchRun::worker() {
 Result<GdriveTarget> FetchRun::request_for(data::HttpClient& client, const FetchItem& item) {
   if (item.url.rfind("gdrive:", 0) == 0) return resolve_gdrive(client, spec_);
   auto url = data::Url::parse(item.url);
-  if (!url) return tl::unexpected(url.error());
+  TRY(url);
   return GdriveTarget{data::HttpRequest{"GET", *url}, ""};
 }
 
 Status FetchRun::fetch_one(data::HttpClient& client, const FetchItem& item,
                            data::Progress& progress) {
   auto request = request_for(client, item);
-  if (!request) return tl::unexpected(request.error());
+  TRY(request);
   std::filesystem::path name(item.name);
   data::DownloadSpec download{request->request, spec_.dir / name.parent_path(),
                               name.filename().string()};
@@ -142,11 +143,11 @@ Status FetchRun::fetch_one(data::HttpClient& client, const FetchItem& item,
   };
   bool stream = spec_.extract && is_tar_stream_name(download.name);
   auto file = this->download(client, download, progress, stream);
-  if (!file) return tl::unexpected(file.error());
+  TRY(file);
   data::Extracted extracted;
   if (spec_.extract && !stream) {
     auto unpacked = data::extract_file(file->path, download.dir, spec_.limits);
-    if (!unpacked) return tl::unexpected(unpacked.error());
+    TRY(unpacked);
     extracted = *unpacked;
   }
   landed(*file, extracted);
@@ -160,7 +161,7 @@ Result<data::Downloaded> FetchRun::download(data::HttpClient& client, data::Down
                                             data::Progress& progress, bool stream) {
   if (!stream) return data::download(client, download, progress);
   auto stage = data::Stage::make(download.dir, download.name);
-  if (!stage) return tl::unexpected(stage.error());
+  TRY(stage);
   BytePipe pipe;
   Result<data::Extracted> unpacked = fail(ErrorKind::internal, "extraction did not run");
   std::thread extractor([&] {
@@ -172,9 +173,9 @@ Result<data::Downloaded> FetchRun::download(data::HttpClient& client, data::Down
   auto file = data::download(client, download, progress);
   pipe.close_write();
   extractor.join();
-  if (!unpacked) return tl::unexpected(unpacked.error());
+  TRY(unpacked);
   if (!file) return file;
-  if (auto committed = stage->commit(); !committed) return tl::unexpected(committed.error());
+  TRY(stage->commit());
   std::lock_guard lock(mutex_);
   status_.extracted_entries += unpacked->entries;
   status_.extracted_bytes += unpacked->bytes;

@@ -2,6 +2,7 @@
 
 #include "agent/fs/path.hpp"
 #include "agent/host/files.hpp"
+#include "base/expected.hpp"
 
 namespace gpunb::agent {
 namespace {
@@ -40,7 +41,7 @@ Status read_items(const Json& json, FetchSpec& spec) {
   if (!json["items"].is_array()) return fail(ErrorKind::usage, "items must be a list");
   for (const auto& entry : json["items"]) {
     auto item = parse_item(entry);
-    if (!item) return tl::unexpected(item.error());
+    TRY(item);
     spec.items.push_back(std::move(*item));
   }
   return {};
@@ -60,7 +61,7 @@ Status read_url(const Json& json, FetchSpec& spec) {
     if (!spec.gdrive_id) return fail(ErrorKind::usage, "no file ID in the Google Drive link");
     return {};
   }
-  if (auto parsed = data::Url::parse(url); !parsed) return tl::unexpected(parsed.error());
+  TRY(data::Url::parse(url));
   spec.items.push_back({url});
   return {};
 }
@@ -85,8 +86,8 @@ Result<FetchSpec> parse_fetch_spec(const Json& json) try {
   spec.dir = expand_home(json["dir"].get<std::string>()).lexically_normal();
   if (!spec.dir.is_absolute())
     return fail(ErrorKind::usage, "the fetch folder must be absolute or under ~");
-  if (auto ok = read_items(json, spec); !ok) return tl::unexpected(ok.error());
-  if (auto ok = read_url(json, spec); !ok) return tl::unexpected(ok.error());
+  TRY(read_items(json, spec));
+  TRY(read_url(json, spec));
   spec.gdrive = data::GdriveEndpoint::from_env();
   if (json.contains("gdrive_endpoint")) {
     spec.gdrive = data::GdriveEndpoint::at(json["gdrive_endpoint"].get<std::string>());

@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "agent/fs/path.hpp"
+#include "base/expected.hpp"
 
 namespace gpunb::agent {
 namespace {
@@ -88,7 +89,7 @@ Result<Listing> list_tree(const std::string& root) {
   }
   int fd = ::dup(dir->fd());
   if (fd < 0) return fail(ErrorKind::internal, std::string("dup: ") + std::strerror(errno));
-  if (auto ok = Walker(listing).walk(fd, ""); !ok) return tl::unexpected(ok.error());
+  TRY(Walker(listing).walk(fd, ""));
   std::sort(listing.files.begin(), listing.files.end(),
             [](const ListedFile& a, const ListedFile& b) { return a.path < b.path; });
   return listing;

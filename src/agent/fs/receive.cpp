@@ -23,6 +23,7 @@
 #include "agent/fs/receive_batch.hpp"
 #include "agent/fs/stream.hpp"
 #include "agent/host/transfer_mark.hpp"
+#include "base/expected.hpp"
 #include "base/hash.hpp"
 
 namespace gpunb::agent {
@@ -107,7 +108,7 @@ class Receiver {
 Status Receiver::run() {
   for (;;) {
     auto line = in_.line();
-    if (!line) return tl::unexpected(line.error());
+    TRY(line);
     if (!*line) return fail(ErrorKind::network, "input ended before the end line");
     Json json = Json::parse(**line, nullptr, false);
     if (json.is_object() && json.value("end", false)) break;
@@ -158,7 +159,7 @@ Status Receiver::commit() {
 
 Status Receiver::file(const Json& json) {
   auto header = parse_header(json);
-  if (!header) return tl::unexpected(header.error());
+  TRY(header);
   if (batch_.files.size() >= limits_.batch_files || batch_.dirs.open_dirs() >= limits_.open_dirs) {
     if (auto ok = hand_off(); !ok) return ok;
   }
@@ -168,7 +169,7 @@ Status Receiver::file(const Json& json) {
   using Verdict = Result<std::optional<std::string>>;
   Verdict verdict = sha ? trailer(*sha) : Verdict(tl::unexpected(sha.error()));
   if (!verdict || *verdict) temp->drop();
-  if (!verdict) return tl::unexpected(verdict.error());
+  TRY(verdict);
   if (*verdict) return say({{"path", header->path}, {"error", **verdict}});
   if (auto sealed = seal(*temp, *header); !sealed) {
     temp->drop();
@@ -200,17 +201,17 @@ Status Receiver::seal(Temp& temp, const Header& header) {
 // Reads past a refused file (its bytes and trailer) and says why.
 Status Receiver::skip(const Header& header, const std::string& why) {
   auto read = in_.bytes(header.size, [](const char*, size_t) { return Status(); });
-  if (!read) return tl::unexpected(read.error());
+  TRY(read);
   if (!*read) return fail(ErrorKind::network, "input ended inside " + header.path);
-  if (auto end = trailer(""); !end) return tl::unexpected(end.error());
+  TRY(trailer(""));
   return say({{"path", header.path}, {"error", why}});
 }
 
 Result<Temp> Receiver::open_temp(const Header& header) {
   auto split = check_relative_path(header.path);
-  if (!split) return tl::unexpected(split.error());
+  TRY(split);
   auto dir = batch_.dirs.dir(split->dir, true);
-  if (!dir) return tl::unexpected(dir.error());
+  TRY(dir);
   Temp temp{*dir, temp_name(split->name), split->name};
   temp.fd =
       ::openat(*dir, temp.temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
@@ -228,7 +229,7 @@ Result<std::string> Receiver::receive_into(const Header& header, int fd) {
       return fail(ErrorKind::internal, "cannot write " + header.path + ": " + ok.error().message);
     return ok;
   });
-  if (!read) return tl::unexpected(read.error());
+  TRY(read);
   if (!*read) return fail(ErrorKind::network, "input ended inside " + header.path);
   return hash.hex_digest();
 }
@@ -237,7 +238,7 @@ Result<std::string> Receiver::receive_into(const Header& header, int fd) {
 // {"error":MSG} from a sender that could not read the file whole. A message when the file fails.
 Result<std::optional<std::string>> Receiver::trailer(const std::string& sha256) {
   auto line = in_.line();
-  if (!line) return tl::unexpected(line.error());
+  TRY(line);
   if (!*line) return fail(ErrorKind::network, "input ended before a file's trailer");
   Json json = Json::parse(**line, nullptr, false);
   if (json.is_object() && json["error"].is_string()) {

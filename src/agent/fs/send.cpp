@@ -14,6 +14,7 @@
 #include "agent/fs/path.hpp"
 #include "agent/fs/stream.hpp"
 #include "agent/host/transfer_mark.hpp"
+#include "base/expected.hpp"
 #include "base/hash.hpp"
 
 namespace gpunb::agent {
@@ -44,11 +45,11 @@ class Sender {
 
 Result<int> Sender::open(const std::string& path) {
   auto split = check_relative_path(path);
-  if (!split) return tl::unexpected(split.error());
+  TRY(split);
   if (!root_) return fail(ErrorKind::not_found, "the folder does not exist");
   if (root_->open_dirs() >= 128) root_->close_dirs();
   auto dir = root_->dir(split->dir, false);
-  if (!dir) return tl::unexpected(dir.error());
+  TRY(dir);
   int fd = ::openat(*dir, split->name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
   if (fd >= 0) return fd;
   if (errno == ENOENT) return fail(ErrorKind::not_found, "no such file");
@@ -108,7 +109,7 @@ Status Sender::end() {
 Result<std::vector<std::string>> read_request(int in_fd) {
   FdReader in(in_fd);
   auto line = in.line();
-  if (!line) return tl::unexpected(line.error());
+  TRY(line);
   if (!*line) return fail(ErrorKind::usage, "no request line");
   Json request = Json::parse(**line, nullptr, false);
   if (!request.is_object() || !request["paths"].is_array()) {

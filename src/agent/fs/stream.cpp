@@ -5,6 +5,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "base/expected.hpp"
+
 namespace gpunb::agent {
 
 Status write_all(int fd, const char* data, size_t size) {
@@ -48,7 +50,7 @@ Result<std::optional<std::string>> FdReader::line(size_t max) {
     if (end_ - begin_ > max) return fail(ErrorKind::usage, "stream line too long");
     scanned = end_ - begin_;  // offsets move with fill()
     auto more = fill();
-    if (!more) return tl::unexpected(more.error());
+    TRY(more);
     if (!*more) {
       if (begin_ == end_) return std::optional<std::string>();
       return fail(ErrorKind::network, "input ended inside a line");
@@ -62,11 +64,11 @@ Result<bool> FdReader::bytes(std::uint64_t size, const Sink& sink) {
     if (begin_ == end_) {
       begin_ = end_ = 0;
       auto more = fill();
-      if (!more) return tl::unexpected(more.error());
+      TRY(more);
       if (!*more) return false;
     }
     size_t take = static_cast<size_t>(std::min<std::uint64_t>(size, end_ - begin_));
-    if (auto ok = sink(buffer_.data() + begin_, take); !ok) return tl::unexpected(ok.error());
+    TRY(sink(buffer_.data() + begin_, take));
     begin_ += take;
     size -= take;
   }

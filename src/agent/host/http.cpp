@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "base/expected.hpp"
 #include "data/net/http.hpp"
 #include "data/net/socket.hpp"
 
@@ -61,7 +62,7 @@ Result<HttpReply> http_call(const Endpoint& endpoint, const HttpCall& call) {
   request.timeout = call.timeout;
   data::HttpClient client(options_for(call.timeout));
   auto reply = client.get_text(request, kMaxReply);
-  if (!reply) return tl::unexpected(reply.error());
+  TRY(reply);
   return HttpReply{reply->first.status, std::move(reply->second)};
 }
 

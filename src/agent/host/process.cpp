@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "agent/host/files.hpp"
+#include "base/expected.hpp"
 #include "base/files.hpp"
 #include "base/strings.hpp"
 
@@ -100,7 +101,7 @@ std::string read_memfd(int fd) {
 
 Result<Completed> run_command(const Command& command) {
   auto image = exec_image(command);
-  if (!image) return tl::unexpected(image.error());
+  TRY(image);
   int out_fd = ::memfd_create("gpunb-agent-output", MFD_CLOEXEC);
   if (out_fd < 0)
     return fail(ErrorKind::internal, std::string("memfd_create: ") + std::strerror(errno));
@@ -119,7 +120,7 @@ Result<Completed> run_command(const Command& command) {
 
 Status spawn_detached(const Command& command) {
   auto image = exec_image(command);
-  if (!image) return tl::unexpected(image.error());
+  TRY(image);
   pid_t pid = ::fork();
   if (pid < 0) return fail(ErrorKind::internal, std::string("fork: ") + std::strerror(errno));
   if (pid == 0) {

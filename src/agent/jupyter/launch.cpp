@@ -4,6 +4,7 @@
 
 #include "agent/host/files.hpp"
 #include "agent/host/process.hpp"
+#include "base/expected.hpp"
 #include "base/strings.hpp"
 
 namespace gpunb::agent {
@@ -70,7 +71,7 @@ Result<std::string> pick_supervisor(const Probe& probe, const std::string& wante
 }
 
 static Status checked(const Result<Completed>& done, const std::string& what) {
-  if (!done) return tl::unexpected(done.error());
+  TRY(done);
   if (done->exit_code != 0) {
     return fail(ErrorKind::internal,
                 what + " failed: " + base::trim(base::last_lines(done->output, 3)));

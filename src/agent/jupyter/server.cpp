@@ -11,6 +11,7 @@
 #include "agent/host/process.hpp"
 #include "agent/jupyter/launch.hpp"
 #include "base/clock.hpp"
+#include "base/expected.hpp"
 #include "base/files.hpp"
 #include "base/strings.hpp"
 
@@ -79,21 +80,20 @@ Result<LaunchPlan> prepare(Context& context, const StartRequest& request,
   std::error_code ec;
   std::filesystem::create_directories(plan.workdir, ec);
   if (ec) return fail(ErrorKind::internal, "cannot create " + plan.workdir + ": " + ec.message());
-  if (auto ok = base::make_dirs(context.jupyter_dir(), 0700); !ok)
-    return tl::unexpected(ok.error());
-  if (auto ok = write_token(files, request.token); !ok) return tl::unexpected(ok.error());
+  TRY(base::make_dirs(context.jupyter_dir(), 0700));
+  TRY(write_token(files, request.token));
   if (plan.expose) {
-    if (auto ok = ensure_certificate(*plan.expose); !ok) return tl::unexpected(ok.error());
+    TRY(ensure_certificate(*plan.expose));
   }
   int wanted = plan.expose ? plan.expose->port : request.preferred_port;
   auto port = local_port_free(wanted) ? Result<int>(wanted) : free_local_port();
   if (plan.expose && (!port || *port != wanted)) {
     return fail(ErrorKind::refused, "port " + std::to_string(wanted) + " is taken on the machine");
   }
-  if (!port) return tl::unexpected(port.error());
+  TRY(port);
   plan.port = *port;
   auto ok = base::write_atomic(files.launcher, launcher_script(plan, files), 0700);
-  if (!ok) return tl::unexpected(ok.error());
+  TRY(ok);
   return plan;
 }
 
@@ -133,14 +133,14 @@ Result<ServerRecord> start_server(Context& context, const StartRequest& request)
   context.log->add_secret(request.token);
   auto files = jupyter_files(context, request.name);
   auto plan = prepare(context, request, files);
-  if (!plan) return tl::unexpected(plan.error());
+  TRY(plan);
   auto supervisor = pick_supervisor(*context.probe, request.supervisor);
-  if (!supervisor) return tl::unexpected(supervisor.error());
+  TRY(supervisor);
   ::unlink(files.pid.c_str());
   context.log->write("jupyter " + request.name + ": starting " + plan->jupyter.kind + " on port " +
                      std::to_string(plan->port) + " under " + *supervisor);
   auto started = start_supervised(*context.probe, *supervisor, request.name, files);
-  if (!started) return tl::unexpected(started.error());
+  TRY(started);
   auto pid =
       wait_ready(files, plan->port, request.token, request.ready_within, plan->expose.has_value());
   ServerRecord record{plan->port,

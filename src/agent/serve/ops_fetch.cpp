@@ -10,6 +10,7 @@
 #include "agent/host/files.hpp"
 #include "agent/host/process.hpp"
 #include "agent/serve/dispatcher.hpp"
+#include "base/expected.hpp"
 #include "base/files.hpp"
 #include "base/hash.hpp"
 
@@ -37,19 +38,17 @@ Result<Json> start_op(Context& context, const Json& request) {
   Json job = request.value("job", Json::object());
   job["id"] = "f" + base::random_hex(6);
   auto spec = parse_fetch_spec(job);
-  if (!spec) return tl::unexpected(spec.error());
+  TRY(spec);
   auto exe = self_exe();
-  if (!exe) return tl::unexpected(exe.error());
+  TRY(exe);
   auto dir = fetch_dir(context.state);
-  if (auto made = base::make_dirs(dir, 0700); !made) return tl::unexpected(made.error());
-  if (auto written = base::write_atomic(dir / (spec->id + ".job"), job.dump(), 0600); !written)
-    return tl::unexpected(written.error());
-  if (auto spawned = spawn_detached({{*exe, "fetch-run", spec->id}}); !spawned)
-    return tl::unexpected(spawned.error());
+  TRY(base::make_dirs(dir, 0700));
+  TRY(base::write_atomic(dir / (spec->id + ".job"), job.dump(), 0600));
+  TRY(spawn_detached({{*exe, "fetch-run", spec->id}}));
   context.log->write("fetch " + spec->id + " started: " + spec->source + " -> " +
                      spec->dir.string());
   auto status = wait_started(context, spec->id);
-  if (!status) return tl::unexpected(status.error());
+  TRY(status);
   return Json{{"job", status_json(*status)}};  // nested: "id" at the top is the request's
 }
 
@@ -57,7 +56,7 @@ Result<Json> status_op(Context& context, const Json& request) {
   Json jobs = Json::array();
   if (request.contains("job")) {  // "id" is the request's own
     auto id = required_string(request, "job");
-    if (!id) return tl::unexpected(id.error());
+    TRY(id);
     auto status = valid_fetch_id(*id) ? read_fetch_status(context.state, *id) : std::nullopt;
     if (!status) return fail(ErrorKind::not_found, "no fetch " + *id + " on this machine");
     jobs.push_back(status_json(*status));

@@ -12,6 +12,7 @@
 #include "agent/fs/path.hpp"
 #include "agent/fs/stream.hpp"
 #include "agent/serve/dispatcher.hpp"
+#include "base/expected.hpp"
 #include "base/hash.hpp"
 
 namespace gpunb::agent {
@@ -31,9 +32,9 @@ Result<std::vector<std::string>> required_paths(const Json& request) {
 
 Result<Json> list_op(Context& /*context*/, const Json& request) {
   auto root = required_string(request, "root");
-  if (!root) return tl::unexpected(root.error());
+  TRY(root);
   auto listing = list_tree(*root);
-  if (!listing) return tl::unexpected(listing.error());
+  TRY(listing);
   Json entries = Json::array();
   for (const ListedFile& file : listing->files) {
     entries.push_back({{"path", file.path},
@@ -48,9 +49,9 @@ Result<Json> list_op(Context& /*context*/, const Json& request) {
 
 Result<std::string> hash_file(RootDir& root, const std::string& path, std::vector<char>& block) {
   auto split = check_relative_path(path);
-  if (!split) return tl::unexpected(split.error());
+  TRY(split);
   auto dir = root.dir(split->dir, false);
-  if (!dir) return tl::unexpected(dir.error());
+  TRY(dir);
   int fd = ::openat(*dir, split->name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0)
     return fail(errno == ENOENT ? ErrorKind::not_found : ErrorKind::refused, std::strerror(errno));
@@ -67,7 +68,7 @@ Result<std::string> hash_file(RootDir& root, const std::string& path, std::vecto
 Result<Json> hash_op(Context& /*context*/, const Json& request) {
   auto root_name = required_string(request, "root");
   auto paths = root_name ? required_paths(request) : tl::unexpected(root_name.error());
-  if (!paths) return tl::unexpected(paths.error());
+  TRY(paths);
   Json hashes = Json::object(), errors = Json::object();
   auto root = RootDir::open(*root_name, false);
   std::vector<char> block(kStreamBlock);
@@ -85,7 +86,7 @@ Result<Json> hash_op(Context& /*context*/, const Json& request) {
 // Removes the file, then its folders while they are empty (up to the root, which stays).
 Result<bool> delete_file(RootDir& root, const std::string& path) {
   auto split = check_relative_path(path);
-  if (!split) return tl::unexpected(split.error());
+  TRY(split);
   auto dir = root.dir(split->dir, false);
   if (!dir)
     return dir.error().kind == ErrorKind::not_found ? Result<bool>(false)
@@ -109,7 +110,7 @@ Result<bool> delete_file(RootDir& root, const std::string& path) {
 Result<Json> delete_op(Context& /*context*/, const Json& request) {
   auto root_name = required_string(request, "root");
   auto paths = root_name ? required_paths(request) : tl::unexpected(root_name.error());
-  if (!paths) return tl::unexpected(paths.error());
+  TRY(paths);
   Json deleted = Json::array(), missing = Json::array(), errors = Json::object();
   auto root = RootDir::open(*root_name, false);
   for (const std::string& path : *paths) {

@@ -3,6 +3,7 @@
 #include "agent/host/files.hpp"
 #include "agent/jupyter/server.hpp"
 #include "agent/serve/dispatcher.hpp"
+#include "base/expected.hpp"
 #include "base/hash.hpp"
 
 namespace gpunb::agent {
@@ -39,7 +40,7 @@ StartRequest start_request(const Json& request, const std::string& name, std::st
 
 Result<Json> ensure_op(Context& context, const Json& request) {
   auto name = required_name(request);
-  if (!name) return tl::unexpected(name.error());
+  TRY(name);
   auto files = jupyter_files(context, *name);
   auto record = read_record(files);
   auto token = read_token(files);
@@ -51,13 +52,13 @@ Result<Json> ensure_op(Context& context, const Json& request) {
   }
   if (record) (void)stop_server(context, *name);  // a stale record: clean up what is left
   auto started = start_server(context, start_request(request, *name, base::random_hex(32)));
-  if (!started) return tl::unexpected(started.error());
+  TRY(started);
   return started_reply(*started, *read_token(files), false);
 }
 
 Result<Json> status_op(Context& context, const Json& request) {
   auto name = required_name(request);
-  if (!name) return tl::unexpected(name.error());
+  TRY(name);
   auto files = jupyter_files(context, *name);
   auto record = read_record(files);
   auto token = read_token(files);
@@ -69,15 +70,15 @@ Result<Json> status_op(Context& context, const Json& request) {
 
 Result<Json> stop_op(Context& context, const Json& request) {
   auto name = required_name(request);
-  if (!name) return tl::unexpected(name.error());
+  TRY(name);
   auto stopped = stop_server(context, *name);
-  if (!stopped) return tl::unexpected(stopped.error());
+  TRY(stopped);
   return Json{{"stopped", *stopped}};
 }
 
 Result<Json> restart_op(Context& context, const Json& request) {
   auto name = required_name(request);
-  if (!name) return tl::unexpected(name.error());
+  TRY(name);
   auto files = jupyter_files(context, *name);
   auto record = read_record(files);
   Json merged = request;  // what the request leaves out comes from the running server
@@ -85,17 +86,17 @@ Result<Json> restart_op(Context& context, const Json& request) {
   if (record && !request.contains("supervisor")) merged["supervisor"] = record->supervisor;
   std::string token = read_token(files).value_or(base::random_hex(32));
   auto stopped = stop_server(context, *name);
-  if (!stopped) return tl::unexpected(stopped.error());
+  TRY(stopped);
   StartRequest start = start_request(merged, *name, token);
   start.preferred_port = record ? record->port : 0;
   auto started = start_server(context, start);
-  if (!started) return tl::unexpected(started.error());
+  TRY(started);
   return started_reply(*started, token, false);
 }
 
 Result<Json> logs_op(Context& context, const Json& request) {
   auto name = required_name(request);
-  if (!name) return tl::unexpected(name.error());
+  TRY(name);
   auto files = jupyter_files(context, *name);
   if (!std::filesystem::exists(files.log)) return fail(ErrorKind::not_found, "no log for " + *name);
   int lines = std::clamp(request.value("lines", 200), 1, 100000);

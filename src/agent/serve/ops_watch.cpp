@@ -9,6 +9,7 @@
 #include "agent/watch/boot.hpp"
 #include "agent/watch/self.hpp"
 #include "agent/watch/watch.hpp"
+#include "base/expected.hpp"
 #include "base/files.hpp"
 
 namespace gpunb::agent {
@@ -18,8 +19,7 @@ namespace {
 Result<std::filesystem::path> link_agent(const WatchFiles& files) {
   auto exe = self_exe();
   if (exe.empty()) return fail(ErrorKind::internal, "cannot tell where this agent is");
-  if (auto ok = base::make_dirs(files.bin.parent_path(), 0700); !ok)
-    return tl::unexpected(ok.error());
+  TRY(base::make_dirs(files.bin.parent_path(), 0700));
   auto staged = files.bin;
   staged += ".new";
   std::error_code error;
@@ -69,15 +69,15 @@ Result<WatchSettings> wanted_settings(const WatchFiles& files, const Json& reque
 Result<Json> configure_op(Context& context, const Json& request) {
   auto files = watch_files(context.state);
   auto settings = wanted_settings(files, request);
-  if (!settings) return tl::unexpected(settings.error());
-  if (auto ok = write_settings(files, *settings); !ok) return tl::unexpected(ok.error());
+  TRY(settings);
+  TRY(write_settings(files, *settings));
   if (auto urls = self_urls_from(request, static_cast<Seconds>(std::time(nullptr)))) {
-    if (auto ok = write_self_urls(files.self, *urls); !ok) return tl::unexpected(ok.error());
+    TRY(write_self_urls(files.self, *urls));
   }
   auto bin = link_agent(files);
-  if (!bin) return tl::unexpected(bin.error());
+  TRY(bin);
   auto pid = ensure_watcher(files, *bin);
-  if (!pid) return tl::unexpected(pid.error());
+  TRY(pid);
   auto armed = arm_at_boot(*bin, context.state);
   if (!armed) context.log->write("watch: " + armed.error().message);
   Json reply = status_of(files);

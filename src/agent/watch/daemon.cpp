@@ -12,6 +12,7 @@
 #include "agent/host/process.hpp"
 #include "agent/watch/loop.hpp"
 #include "agent/watch/watch.hpp"
+#include "base/expected.hpp"
 #include "base/files.hpp"
 
 namespace gpunb::agent {
@@ -111,8 +112,7 @@ Result<long> ensure_watcher(const WatchFiles& files, const std::filesystem::path
   if (outdated) ::kill(static_cast<pid_t>(*running), SIGTERM);
   for (int i = 0; i < 50 && outdated && running_watcher(files); ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  if (auto ok = spawn_detached({{agent_bin.string(), "watch"}}); !ok)
-    return tl::unexpected(ok.error());
+  TRY(spawn_detached({{agent_bin.string(), "watch"}}));
   for (int i = 0; i < 50; ++i) {
     if (auto pid = running_watcher(files)) return *pid;
     std::this_thread::sleep_for(std::chrono::milliseconds(100));

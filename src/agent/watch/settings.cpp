@@ -1,6 +1,7 @@
 #include "agent/watch/settings.hpp"
 
 #include "agent/host/files.hpp"
+#include "base/expected.hpp"
 #include "base/files.hpp"
 
 namespace gpunb::agent {
@@ -70,7 +71,7 @@ Result<WatchSettings> settings_from_json(const Json& json, WatchSettings s) {
   } catch (const Json::exception&) {
     return fail(ErrorKind::usage, "a watch setting has the wrong type");
   }
-  if (auto ok = check(s); !ok) return tl::unexpected(ok.error());
+  TRY(check(s));
   return s;
 }
 

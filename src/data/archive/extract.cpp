@@ -2,6 +2,7 @@
 
 #include <array>
 
+#include "base/expected.hpp"
 #include "data/archive/extract_archive.hpp"
 #include "data/archive/extract_dirs.hpp"
 #include "data/archive/extract_entries.hpp"
@@ -24,15 +25,15 @@ bool ends_with(std::string_view text, std::string_view suffix) {
 Result<Extracted> extract_all(ArchiveReader& reader, const std::filesystem::path& dir,
                               const ExtractLimits& limits) {
   auto dirs = TreeDirs::open(dir);
-  if (!dirs) return tl::unexpected(dirs.error());
+  TRY(dirs);
   EntryWriter writer(reader, *dirs, limits);
   for (;;) {
     auto entry = reader.next();
-    if (!entry) return tl::unexpected(entry.error());
+    TRY(entry);
     if (!*entry) break;
-    if (auto done = writer.write(*entry); !done) return tl::unexpected(done.error());
+    TRY(writer.write(*entry));
   }
-  if (auto done = writer.finish(); !done) return tl::unexpected(done.error());
+  TRY(writer.finish());
   return writer.totals();
 }
 
@@ -51,19 +52,19 @@ bool is_archive_name(std::string_view name) {
 Result<Extracted> extract_file(const std::filesystem::path& archive,
                                const std::filesystem::path& dir, const ExtractLimits& limits) {
   auto reader = ArchiveReader::open_file(archive);
-  if (!reader) return tl::unexpected(reader.error());
+  TRY(reader);
   auto stage = Stage::make(dir, archive.filename().string());
-  if (!stage) return tl::unexpected(stage.error());
+  TRY(stage);
   auto done = extract_all(*reader, stage->path(), limits);
   if (!done) return done;
-  if (auto committed = stage->commit(); !committed) return tl::unexpected(committed.error());
+  TRY(stage->commit());
   return done;
 }
 
 Result<Extracted> extract_stream(const ReadFn& read, const std::filesystem::path& dir,
                                  const ExtractLimits& limits) {
   auto reader = ArchiveReader::open_stream(read);
-  if (!reader) return tl::unexpected(reader.error());
+  TRY(reader);
   return extract_all(*reader, dir, limits);
 }
 

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "base/expected.hpp"
 #include "data/archive/extract_paths.hpp"
 
 namespace gpunb::data {
@@ -48,7 +49,7 @@ Result<int> TreeDirs::dir(const std::string& rel, mode_t mode) {
 
 Result<Fd> TreeDirs::open_copy(const std::string& rel) {
   auto fd = dir(rel);
-  if (!fd) return tl::unexpected(fd.error());
+  TRY(fd);
   Fd copy(::fcntl(*fd, F_DUPFD_CLOEXEC, 0));
   if (!copy) return fail(ErrorKind::internal, std::string("cannot dup: ") + std::strerror(errno));
   return copy;

@@ -7,6 +7,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "base/expected.hpp"
+
 namespace gpunb::data {
 namespace {
 
@@ -86,7 +88,7 @@ Status EntryWriter::write(archive_entry* entry) {
     }
     if (!raw) return fail(ErrorKind::refused, "its name is flagged UTF-8 but is not valid UTF-8");
     auto path = check_entry_path(name);
-    if (!path) return tl::unexpected(path.error());
+    TRY(path);
     return write_entry(entry, *path);
   }();
   if (!done && !base::is_transient(done.error().kind)) {  // the stream's own failure stays as it is
@@ -124,7 +126,7 @@ Status EntryWriter::write_file(archive_entry* entry, const EntryPath& path) {
     return count_bytes(static_cast<size_t>(declared));  // refused before a byte is written
   }
   auto dir = dirs_.dir(path.dir);
-  if (!dir) return tl::unexpected(dir.error());
+  TRY(dir);
   std::string temp;
   Fd fd;
   while (!fd) {
@@ -150,7 +152,7 @@ Status EntryWriter::write_data(int fd, std::int64_t declared) {
   std::int64_t end = 0;
   for (;;) {
     auto block = reader_.data();
-    if (!block) return tl::unexpected(block.error());
+    TRY(block);
     if (block->end) break;
     if (auto counted = count_bytes(block->size); !counted) return counted;
     for (size_t done = 0; done < block->size;) {
@@ -190,7 +192,7 @@ Status EntryWriter::count_bytes(size_t size) {
 
 Status EntryWriter::write_folder(archive_entry* entry, const EntryPath& path) {
   auto dir = dirs_.dir(path.full);
-  if (!dir) return tl::unexpected(dir.error());
+  TRY(dir);
   FolderFix fix{path.full, static_cast<mode_t>((archive_entry_perm(entry) & kModeMask) | 0700), {}};
   entry_times(entry, fix.times);
   folders_.push_back(std::move(fix));
@@ -204,7 +206,7 @@ Status EntryWriter::write_symlink(archive_entry* entry, const EntryPath& path) {
   if (!target) return fail(ErrorKind::refused, "a symlink without a target");
   if (auto safe = check_symlink_target(path, target); !safe) return safe;
   auto dir = dirs_.dir(path.dir);
-  if (!dir) return tl::unexpected(dir.error());
+  TRY(dir);
   std::string temp = temp_name(path.name);
   while (::symlinkat(target, *dir, temp.c_str()) != 0) {
     if (errno != EEXIST) return tl::unexpected(system_failure("cannot create the symlink"));
@@ -228,9 +230,9 @@ Status EntryWriter::write_hardlink(const char* target, const EntryPath& path) {
   if (!files_.count(to->full)) return refuse("not a file extracted before it");
   if (to->full == path.full) return {};
   auto from = dirs_.open_copy(to->dir);
-  if (!from) return tl::unexpected(from.error());
+  TRY(from);
   auto dir = dirs_.dir(path.dir);
-  if (!dir) return tl::unexpected(dir.error());
+  TRY(dir);
   std::string temp = temp_name(path.name);
   while (::linkat(from->get(), to->name.c_str(), *dir, temp.c_str(), 0) != 0) {
     if (errno != EEXIST) return tl::unexpected(system_failure("cannot create the hard link"));
@@ -246,7 +248,7 @@ Status EntryWriter::write_hardlink(const char* target, const EntryPath& path) {
 Status EntryWriter::finish() {
   for (auto fix = folders_.rbegin(); fix != folders_.rend(); ++fix) {
     auto dir = dirs_.dir(fix->path);
-    if (!dir) return tl::unexpected(dir.error());
+    TRY(dir);
     if (::fchmod(*dir, fix->mode) != 0 || (has_times(fix->times) && ::futimens(*dir, fix->times))) {
       return tl::unexpected(system_failure("cannot set the mode or time of " + shown(fix->path)));
     }

@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "base/expected.hpp"
 #include "data/archive/extract_dirs.hpp"
 #include "data/archive/extract_paths.hpp"
 
@@ -85,7 +86,7 @@ Status merge_entry(int from, int to, const std::string& name, const std::string&
 // entry into place, else only checks that every rename can happen.
 Status merge(int from, int to, const std::string& rel, bool move) {
   auto names = names_in(from);
-  if (!names) return tl::unexpected(names.error());
+  TRY(names);
   for (const auto& name : *names) {
     std::string path = rel.empty() ? name : rel + "/" + name;
     if (auto done = merge_entry(from, to, name, path, move); !done) return done;

@@ -9,6 +9,7 @@
 #include <mutex>
 #include <vector>
 
+#include "base/expected.hpp"
 #include "data/net/http_conn.hpp"
 #include "data/net/http_wire.hpp"
 
@@ -65,7 +66,7 @@ struct HttpClient::Impl {
       std::lock_guard lock(mutex);
       if (!tls) {
         auto made = TlsContext::make(options.ca_file);
-        if (!made) return tl::unexpected(made.error());
+        TRY(made);
         tls = *made;
       }
       context = tls;
@@ -103,15 +104,13 @@ struct HttpClient::Impl {
       }
     }
     auto fresh = connect(request.url, deadline);
-    if (!fresh) return tl::unexpected(fresh.error());
+    TRY(fresh);
     out = std::move(*fresh);
     return exchange_on(*out, request);
   }
 
   static Result<ResponseHead> exchange_on(Connection& connection, const HttpRequest& request) {
-    if (auto sent = connection.write(format_request(request)); !sent) {
-      return tl::unexpected(sent.error());
-    }
+    TRY(connection.write(format_request(request)));
     return read_head(connection, request.method);
   }
 
@@ -153,7 +152,7 @@ Result<HttpHead> HttpClient::send(const HttpRequest& request, const HeadCheck& c
   for (int hops = 0;; ++hops) {
     std::unique_ptr<Connection> connection;
     auto head = impl_->exchange(current, deadline, connection);
-    if (!head) return tl::unexpected(head.error());
+    TRY(head);
     head->head.url = current.url;
     auto location = header(head->head.headers, "Location");
     if (impl_->options.follow_redirects && is_redirect(head->head.status) && location) {
@@ -171,9 +170,9 @@ Result<HttpHead> HttpClient::send(const HttpRequest& request, const HeadCheck& c
       continue;
     }
     auto wanted = check ? check(head->head) : Result<bool>(true);
-    if (!wanted) return tl::unexpected(wanted.error());
+    TRY(wanted);
     if (!*wanted) return head->head;  // the connection is closed, not drained
-    if (auto done = read_body(*connection, *head, sink); !done) return tl::unexpected(done.error());
+    TRY(read_body(*connection, *head, sink));
     if (head->keep_alive) impl_->give_back(current.url, std::move(connection));
     return head->head;
   }
@@ -191,7 +190,7 @@ Result<std::pair<HttpHead, std::string>> HttpClient::get_text(const HttpRequest&
     return {};
   };
   auto head = send(request, nullptr, sink);
-  if (!head) return tl::unexpected(head.error());
+  TRY(head);
   return std::pair{std::move(*head), std::move(body)};
 }
 

@@ -7,6 +7,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "base/expected.hpp"
+
 namespace gpunb::data {
 
 Result<std::unique_ptr<Connection>> Connection::open(const Url& url, const HttpOptions& options,
@@ -14,7 +16,7 @@ Result<std::unique_ptr<Connection>> Connection::open(const Url& url, const HttpO
   auto until = std::min(SteadyClock::now() + options.connect_timeout,
                         deadline.value_or(SteadyClock::time_point::max()));
   auto addresses = resolve_host(url.host);
-  if (!addresses) return tl::unexpected(addresses.error());
+  TRY(addresses);
   auto fd = tcp_connect(*addresses, url.port, until);
   if (!fd) {
     return fail(fd.error().kind,
@@ -23,7 +25,7 @@ Result<std::unique_ptr<Connection>> Connection::open(const Url& url, const HttpO
   std::optional<TlsStream> stream;
   if (url.scheme == "https") {
     auto made = TlsStream::handshake(*tls, fd->get(), url.host, until);
-    if (!made) return tl::unexpected(made.error());
+    TRY(made);
     stream = std::move(*made);
   }
   auto connection =
@@ -103,7 +105,7 @@ Status Connection::fill() {
   buffer_.resize(old + 16 * 1024);
   auto got = read_socket(buffer_.data() + old, 16 * 1024);
   buffer_.resize(old + (got ? *got : 0));
-  if (!got) return tl::unexpected(got.error());
+  TRY(got);
   if (*got == 0) return fail(ErrorKind::network, "the connection was closed");
   return {};
 }
@@ -118,7 +120,7 @@ Result<std::string> Connection::read_line(size_t max) {
       return line;
     }
     if (buffer_.size() - start_ > max) return fail(ErrorKind::network, "a header line too long");
-    if (auto done = fill(); !done) return tl::unexpected(done.error());
+    TRY(fill());
   }
 }
 

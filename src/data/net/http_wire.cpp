@@ -5,6 +5,7 @@
 #include <charconv>
 #include <vector>
 
+#include "base/expected.hpp"
 #include "base/strings.hpp"
 
 namespace gpunb::data {
@@ -35,7 +36,7 @@ Result<Headers> read_headers(Connection& connection) {
   Headers headers;
   for (;;) {
     auto line = connection.read_line();
-    if (!line) return tl::unexpected(line.error());
+    TRY(line);
     if (line->empty()) return headers;
     if ((line->front() == ' ' || line->front() == '\t') && !headers.empty()) {
       headers.back().second += " " + base::trim(*line);  // an obsolete folded line
@@ -82,7 +83,7 @@ Status copy_body(Connection& connection, std::optional<std::uint64_t> length,
   std::uint64_t left = length.value_or(UINT64_MAX);
   while (left > 0) {
     auto got = connection.read_some(buffer.data(), std::min<std::uint64_t>(left, buffer.size()));
-    if (!got) return tl::unexpected(got.error());
+    TRY(got);
     if (*got == 0 && !length && !connection.closed_cleanly()) {
       return fail(ErrorKind::network,
                   "the TLS connection closed without close_notify: the body may be cut short");
@@ -99,9 +100,9 @@ Status copy_body(Connection& connection, std::optional<std::uint64_t> length,
 Status read_chunked(Connection& connection, const BodySink& sink) {
   for (;;) {
     auto line = connection.read_line();
-    if (!line) return tl::unexpected(line.error());
+    TRY(line);
     auto size = parse_length(base::trim(line->substr(0, line->find(';'))), 16);
-    if (!size) return tl::unexpected(size.error());
+    TRY(size);
     if (*size == 0) break;
     if (auto done = copy_body(connection, *size, sink); !done) return done;
     auto crlf = connection.read_line(2);
@@ -109,7 +110,7 @@ Status read_chunked(Connection& connection, const BodySink& sink) {
   }
   for (;;) {  // trailers, up to the empty line
     auto line = connection.read_line();
-    if (!line) return tl::unexpected(line.error());
+    TRY(line);
     if (line->empty()) return {};
   }
 }
@@ -135,19 +136,19 @@ std::string format_request(const HttpRequest& request) {
 Result<ResponseHead> read_head(Connection& connection, std::string_view method) {
   for (;;) {
     auto line = connection.read_line();
-    if (!line) return tl::unexpected(line.error());
+    TRY(line);
     bool http10 = false;
     auto status = parse_status_line(*line, http10);
-    if (!status) return tl::unexpected(status.error());
+    TRY(status);
     auto headers = read_headers(connection);
-    if (!headers) return tl::unexpected(headers.error());
+    TRY(headers);
     if (*status >= 100 && *status < 200 && *status != 101) continue;
     ResponseHead out;
     out.head.status = *status;
     out.head.headers = std::move(*headers);
     if (auto length = header(out.head.headers, "Content-Length")) {
       auto value = parse_length(base::trim(*length), 10);
-      if (!value) return tl::unexpected(value.error());
+      TRY(value);
       out.head.content_length = *value;
     }
     set_framing(out, method, http10);

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <ctime>
 
+#include "base/expected.hpp"
 #include "data/net/resolver.hpp"
 #include "data/net/socket.hpp"
 
@@ -146,11 +147,9 @@ Result<std::string> ask_tcp(const IpAddress& server, int port, const Question& q
       return fail(ErrorKind::timeout, server.str() + " over TCP: send timed out");
   }
   char size[2];
-  if (auto done = read_exactly(fd->get(), size, 2, deadline); !done)
-    return tl::unexpected(done.error());
+  TRY(read_exactly(fd->get(), size, 2, deadline));
   std::string reply(get16(std::string_view(size, 2), 0), '\0');
-  if (auto done = read_exactly(fd->get(), reply.data(), reply.size(), deadline); !done)
-    return tl::unexpected(done.error());
+  TRY(read_exactly(fd->get(), reply.data(), reply.size(), deadline));
   if (!dns_replies_to(reply, question.id, question.name, question.type))
     return fail(ErrorKind::network, server.str() + " over TCP: not a reply to our query");
   return reply;
@@ -171,7 +170,7 @@ Result<std::vector<IpAddress>> ask_type(const ResolvConf& conf, std::string_view
     for (const auto& server : conf.nameservers) {
       Question question{random_id(), name, type, {}};
       auto query = dns_query(question.id, name, type);
-      if (!query) return tl::unexpected(query.error());
+      TRY(query);
       question.wire = std::move(*query);
       auto reply = ask_server(conf, server, question);
       if (!reply) {

@@ -3,6 +3,7 @@
 #include <cctype>
 #include <charconv>
 
+#include "base/expected.hpp"
 #include "data/net/http.hpp"
 
 namespace gpunb::data {
@@ -103,9 +104,7 @@ Result<Url> Url::parse(std::string_view text) {
   }
   std::string_view rest = text.substr(sep + 3);
   auto path_at = rest.find_first_of("/?#");
-  if (auto done = split_authority(rest.substr(0, path_at), url); !done) {
-    return tl::unexpected(done.error());
-  }
+  TRY(split_authority(rest.substr(0, path_at), url));
   if (url.port == 0) url.port = url.scheme == "https" ? 443 : 80;
   std::string target = path_at == std::string_view::npos ? "/" : std::string(rest.substr(path_at));
   if (!target.starts_with('/')) target.insert(0, "/");

@@ -7,6 +7,7 @@
 
 #include "aws/ec2_api.hpp"
 #include "aws/ec2_errors.hpp"
+#include "base/expected.hpp"
 #include "base/hash.hpp"
 #include "base/strings.hpp"
 #include "providers/ec2/launch.hpp"
@@ -100,13 +101,13 @@ class Ec2Provider : public Provider {
                                      const Progress& progress) override {
     LaunchInput input{spec, prepared, client_token, settings_.owner};
     auto instance = launch_with_failover(client_, input, progress);
-    if (!instance) return tl::unexpected(instance.error());
+    TRY(instance);
     return to_machine(*instance, region());
   }
 
   core::Result<core::Machine> query(const core::Machine& machine) override {
     auto found = aws::describe_instances(client_, {}, ids_of(machine));
-    if (!found) return tl::unexpected(found.error());
+    TRY(found);
     if (found->empty()) {
       return core::fail(core::ErrorKind::not_found,
                         "instance " + machine.id + " is not known to EC2");
@@ -116,7 +117,7 @@ class Ec2Provider : public Provider {
 
   core::Result<std::vector<core::Machine>> list() override {
     auto found = aws::describe_instances(client_, {{"tag-key", {kNameTag}}}, {});
-    if (!found) return tl::unexpected(found.error());
+    TRY(found);
     std::vector<core::Machine> machines;
     for (const auto& instance : *found) machines.push_back(to_machine(instance, region()));
     return machines;
@@ -155,11 +156,11 @@ class Ec2Provider : public Provider {
   core::Result<bool> allow_inbound(const core::Machine& machine, int port,
                                    const std::string& cidr) override {
     auto groups = aws::describe_security_groups(client_, {security_group_name(machine.name)});
-    if (!groups) return tl::unexpected(groups.error());
+    TRY(groups);
     if (groups->empty())
       return core::fail(core::ErrorKind::not_found, "no security group for " + machine.name);
     auto added = aws::authorize_ingress(client_, groups->front().id, {"tcp", port, port, {cidr}});
-    if (!added) return tl::unexpected(added.error());
+    TRY(added);
     return true;
   }
 
@@ -182,7 +183,7 @@ class Ec2Provider : public Provider {
  private:
   template <typename T>
   static core::Status discard(core::Result<T> result) {
-    if (!result) return tl::unexpected(result.error());
+    TRY(result);
     return {};
   }
 

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "base/expected.hpp"
 #include "base/hash.hpp"
 #include "base/strings.hpp"
 #include "providers/ec2/ec2_provider.hpp"
@@ -38,7 +39,7 @@ std::string attempt_token(const std::string& base, const std::string& type,
 core::Result<aws::Instance> launch_with_failover(aws::Ec2Client& client, const LaunchInput& input,
                                                  const Progress& progress) {
   auto zones = aws::describe_availability_zones(client);
-  if (!zones) return tl::unexpected(zones.error());
+  TRY(zones);
   std::vector<std::string> tried;
   for (const auto& type : input.prepared.types) {
     for (const auto& zone : *zones) {

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "aws/ec2_errors.hpp"
+#include "base/expected.hpp"
 
 namespace gpunb::providers::ec2 {
 
@@ -15,7 +16,7 @@ using core::ErrorKind;
 core::Status check_types(aws::Ec2Client& client, const core::MachineSpec& spec,
                          Prepared& prepared) {
   auto infos = aws::describe_instance_types(client, spec.types);
-  if (!infos) return tl::unexpected(infos.error());
+  TRY(infos);
   for (const auto& type : spec.types) {
     auto it = std::find_if(infos->begin(), infos->end(),
                            [&](const auto& info) { return info.name == type; });
@@ -38,7 +39,7 @@ core::Status choose_image(aws::Ec2Client& client, const PrepareInput& input, Pre
   const auto& spec = input.spec;
   auto images = spec.ami ? aws::describe_images(client, {}, {}, {*spec.ami})
                          : aws::describe_images(client, {"amazon"}, {input.image_pattern}, {});
-  if (!images) return tl::unexpected(images.error());
+  TRY(images);
   auto newest = aws::newest_image(*images);
   if (!newest) {
     return core::fail(ErrorKind::not_found,
@@ -56,7 +57,7 @@ core::Status ensure_key_pair(aws::Ec2Client& client, const PrepareInput& input,
                              Prepared& prepared) {
   prepared.key_name = input.key_name;
   auto existing = aws::describe_key_pairs(client, {input.key_name});
-  if (!existing) return tl::unexpected(existing.error());
+  TRY(existing);
   if (!existing->empty()) return {};
   auto imported = aws::import_key_pair(client, input.key_name, input.public_key);
   // Another gpunb may have imported it a moment ago: the name is derived from the key itself.
@@ -69,21 +70,21 @@ core::Status ensure_key_pair(aws::Ec2Client& client, const PrepareInput& input,
 core::Status ensure_security_group(aws::Ec2Client& client, const PrepareInput& input,
                                    Prepared& prepared) {
   auto groups = aws::describe_security_groups(client, {input.group_name});
-  if (!groups) return tl::unexpected(groups.error());
+  TRY(groups);
   if (groups->empty()) {
     auto created = aws::create_security_group(
         client, input.group_name, "gpunb: SSH to machine " + input.spec.name + " from one address");
     if (!created && aws::has_ec2_code(created.error(), "InvalidGroup.Duplicate")) {
       return ensure_security_group(client, input, prepared);  // made by a concurrent run
     }
-    if (!created) return tl::unexpected(created.error());
+    TRY(created);
     prepared.security_group_id = *created;
   } else {
     prepared.security_group_id = groups->front().id;
   }
   aws::IngressRule rule{"tcp", 22, 22, {input.spec.ssh_cidr}};
   auto authorized = aws::authorize_ingress(client, prepared.security_group_id, rule);
-  if (!authorized) return tl::unexpected(authorized.error());
+  TRY(authorized);
   return {};
 }
 
@@ -100,20 +101,19 @@ core::Result<Prepared> prepare_machine(aws::Ec2Client& client, const PrepareInpu
   Prepared prepared;
   progress("checking instance types " + fmt::format("{}", fmt::join(input.spec.types, ", ")),
            Importance::step);
-  if (auto ok = check_types(client, input.spec, prepared); !ok) return tl::unexpected(ok.error());
+  TRY(check_types(client, input.spec, prepared));
   progress("choosing the image", Importance::step);
-  if (auto ok = choose_image(client, input, prepared); !ok) return tl::unexpected(ok.error());
+  TRY(choose_image(client, input, prepared));
   progress("importing the SSH key and opening port 22 to " + input.spec.ssh_cidr, Importance::step);
-  if (auto ok = ensure_key_pair(client, input, prepared); !ok) return tl::unexpected(ok.error());
-  if (auto ok = ensure_security_group(client, input, prepared); !ok)
-    return tl::unexpected(ok.error());
+  TRY(ensure_key_pair(client, input, prepared));
+  TRY(ensure_security_group(client, input, prepared));
   return prepared;
 }
 
 core::Status release_resources(aws::Ec2Client& client, const std::string& group_name,
                                const std::string& key_name) {
   auto groups = aws::describe_security_groups(client, {group_name});
-  if (!groups) return tl::unexpected(groups.error());
+  TRY(groups);
   for (const auto& group : *groups) {
     if (auto deleted = aws::delete_security_group(client, group.id); !deleted) return deleted;
   }
@@ -122,7 +122,7 @@ core::Status release_resources(aws::Ec2Client& client, const std::string& group_
       {{"key-name", {key_name}},
        {"instance-state-name", {"pending", "running", "stopping", "stopped", "shutting-down"}}},
       {});
-  if (!users) return tl::unexpected(users.error());
+  TRY(users);
   if (!users->empty()) return {};
   return aws::delete_key_pair(client, key_name);
 }

@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include "base/expected.hpp"
 #include "net/tcp.hpp"
 
 namespace gpunb::providers::sshhost {
@@ -89,7 +90,7 @@ core::Result<HostAddress> parse_host(const std::string& text) {
   }
   if (!rest.empty()) {
     auto port = parse_port(rest, text);
-    if (!port) return tl::unexpected(port.error());
+    TRY(port);
     address.port = *port;
   }
   return address;
