@@ -28,9 +28,17 @@ constexpr const char* kStartText = "2023-11-14T22:13:20Z";  // how the log write
 
 // Each wait moves time on by the interval; the first wait that ends past END ends the run, as
 // SIGTERM would.
-class FakeClock : public Clock {
+class FakeClock : public WatchClock {
  public:
-  Seconds now() override { return now_; }
+  std::chrono::system_clock::time_point now() const override {
+    return std::chrono::system_clock::time_point(std::chrono::seconds(now_));
+  }
+  std::chrono::steady_clock::time_point monotonic() const override {
+    return std::chrono::steady_clock::time_point(std::chrono::seconds(now_));
+  }
+  void sleep_for(std::chrono::milliseconds duration) override {
+    now_ += std::chrono::duration_cast<std::chrono::seconds>(duration).count();
+  }
   int wait(Seconds seconds) override {
     now_ += seconds;
     return now_ > end ? SIGTERM : 0;
@@ -44,7 +52,7 @@ class FakeClock : public Clock {
 // The machine as the test describes it, as functions of the clock's time.
 class FakeSensors : public Sensors {
  public:
-  explicit FakeSensors(Clock& clock) : clock_(clock) {}
+  explicit FakeSensors(WatchClock& clock) : clock_(clock) {}
   void configure(const WatchSettings&) override {}
   JupyterActivity jupyter() override {
     JupyterActivity activity;
@@ -53,7 +61,7 @@ class FakeSensors : public Sensors {
     return activity;
   }
   std::optional<double> gpu_percent() override {
-    return clock_.now() < gpu_busy_until ? gpu_busy : gpu_idle;
+    return clock_.seconds() < gpu_busy_until ? gpu_busy : gpu_idle;
   }
   bool transfer_running() override { return false; }
   std::optional<Seconds> last_ssh_traffic(Seconds, const std::set<int>&) override {
@@ -67,7 +75,7 @@ class FakeSensors : public Sensors {
     return nlohmann::json{{"action", "terminate"}, {"time", "2023-11-14T22:15:20Z"}};
   }
   std::vector<std::string> checkpoint(const std::vector<OpenNotebook>& open) override {
-    checkpoints.push_back(clock_.now());
+    checkpoints.push_back(clock_.seconds());
     std::vector<std::string> saved;
     for (const auto& notebook : open) {
       if (notebook.path != unsavable) saved.push_back(notebook.path);
@@ -92,16 +100,16 @@ class FakeSensors : public Sensors {
   std::string asked_workspace;
 
  private:
-  Clock& clock_;
+  WatchClock& clock_;
 };
 
 // Records when each power-off, termination and tag was tried; fails the first FAILURES
 // power-offs, and every termination when TERMINATE_ERROR is set.
 class FakePower : public Power {
  public:
-  explicit FakePower(Clock& clock) : clock_(clock) {}
+  explicit FakePower(WatchClock& clock) : clock_(clock) {}
   Result<std::string> power_off() override {
-    offs.push_back(clock_.now());
+    offs.push_back(clock_.seconds());
     if (failures > 0) {
       --failures;
       return fail(ErrorKind::refused, "no shutdown command was accepted (test)");
@@ -124,7 +132,7 @@ class FakePower : public Power {
   std::vector<std::string> tags;
 
  private:
-  Clock& clock_;
+  WatchClock& clock_;
 };
 
 // The loop writes its state at every sample (write_atomic: fsync, rename): on tmpfs, where fsync

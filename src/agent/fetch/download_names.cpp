@@ -6,17 +6,12 @@
 #include <cctype>
 
 #include "agent/fetch/download.hpp"
+#include "base/strings.hpp"
 
 namespace gpunb::data {
 namespace {
 
 constexpr size_t kMaxName = 200;
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
 
 // Cuts TEXT to at most MAX bytes without splitting a UTF-8 sequence.
 std::string cut_utf8(std::string text, size_t max) {
@@ -56,20 +51,6 @@ std::optional<std::string> parameter(std::string_view value, std::string_view na
 
 }  // namespace
 
-std::string percent_decode(std::string_view text) {
-  std::string out;
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '%' && i + 2 < text.size() && hex_value(text[i + 1]) >= 0 &&
-        hex_value(text[i + 2]) >= 0) {
-      out += static_cast<char>(hex_value(text[i + 1]) * 16 + hex_value(text[i + 2]));
-      i += 2;
-    } else {
-      out += text[i];
-    }
-  }
-  return out;
-}
-
 std::string sanitize_file_name(std::string_view name) {
   auto slash = name.find_last_of("/\\");
   if (slash != std::string_view::npos) name.remove_prefix(slash + 1);
@@ -91,7 +72,7 @@ std::optional<std::string> content_disposition_name(std::string_view value) {
     std::string charset = extended->substr(0, extended->find('\''));
     for (char& c : charset) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     if (quote != std::string::npos && (charset == "utf-8" || charset == "iso-8859-1")) {
-      auto decoded = percent_decode(extended->substr(quote + 2));
+      auto decoded = base::uri_decode(extended->substr(quote + 2), false);
       if (!decoded.empty()) return decoded;
     }
   }
@@ -101,7 +82,7 @@ std::optional<std::string> content_disposition_name(std::string_view value) {
 
 std::string name_from_url(const Url& url) {
   std::string path = url.target.substr(0, url.target.find('?'));
-  return sanitize_file_name(percent_decode(path.substr(path.rfind('/') + 1)));
+  return sanitize_file_name(base::uri_decode(path.substr(path.rfind('/') + 1), false));
 }
 
 }  // namespace gpunb::data

@@ -8,7 +8,6 @@
 
 namespace gpunb::data {
 
-std::string percent_decode(std::string_view text);  // %XX sequences; others kept as they are
 std::string name_from_url(const Url& url);          // the path's last segment, decoded and cleaned
 
 }  // namespace gpunb::data

@@ -4,10 +4,6 @@
 
 namespace gpunb::agent {
 
-Seconds SignalClock::now() {
-  return static_cast<Seconds>(std::time(nullptr));
-}
-
 int SignalClock::wait(Seconds seconds) {
   timespec pause{static_cast<time_t>(seconds), 0};
   int sig = ::sigtimedwait(&ending_, nullptr, &pause);

@@ -31,13 +31,13 @@ WatchSettings off() {
 }  // namespace
 
 WatchLoop::WatchLoop(Context& context, WatchFiles files, Sensors& sensors, Power& power,
-                     Clock& clock)
+                     WatchClock& clock)
     : context_(context),
       files_(std::move(files)),
       sensors_(sensors),
       power_(power),
       clock_(clock),
-      policy_(off().idle, clock.now()) {}
+      policy_(off().idle, clock.seconds()) {}
 
 void WatchLoop::reload(Seconds now) {
   std::error_code error;
@@ -171,7 +171,7 @@ void WatchLoop::watch_spot(Seconds now, const JupyterActivity& jupyter) {
 }
 
 nlohmann::json WatchLoop::sample_once() {
-  Seconds now = clock_.now();
+  Seconds now = clock_.seconds();
   reload(now);
   JupyterActivity jupyter;
   auto s = sample(now, jupyter);
@@ -193,7 +193,7 @@ nlohmann::json WatchLoop::sample_once() {
 int WatchLoop::run() {
   context_.log->write("watch: started (pid " + std::to_string(::getpid()) + ")");
   for (;;) {
-    Seconds now = clock_.now();
+    Seconds now = clock_.seconds();
     reload(now);
     JupyterActivity jupyter;
     auto decision = policy_.observe(sample(now, jupyter));

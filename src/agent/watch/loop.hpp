@@ -17,7 +17,7 @@ namespace gpunb::agent {
 
 class WatchLoop {
  public:
-  WatchLoop(Context& context, WatchFiles files, Sensors& sensors, Power& power, Clock& clock);
+  WatchLoop(Context& context, WatchFiles files, Sensors& sensors, Power& power, WatchClock& clock);
   int run();                     // until the clock's wait is ended by a signal; exit code
   nlohmann::json sample_once();  // one sample and its decision, acting on nothing
 
@@ -36,7 +36,7 @@ class WatchLoop {
   WatchFiles files_;
   Sensors& sensors_;
   Power& power_;
-  Clock& clock_;
+  WatchClock& clock_;
   WatchSettings settings_;
   IdlePolicy policy_;
   bool spot_noticed_ = false;  // a notice is acted on once per setting
