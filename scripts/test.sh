@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Every test: installs what is missing, builds, then runs the unit tests, the sandbox cloud's own
-# tests, the format and portability checks and the end-to-end suites. Ends with one "N passed, N
-# failed" line.
+# tests, the format, portability and layer checks and the end-to-end suites. Ends with one
+# "N passed, N failed" line.
 # Needs root (test hosts are network namespaces). Suites: E2E="lifecycle faults" to pick some.
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -23,13 +23,17 @@ status=${PIPESTATUS[0]}
 record unit_tests "$status" "$(sed -n 's/.*\[  PASSED  \] \([0-9]*\) test.*/\1/p' /tmp/gpunb-unit.log | tail -1)"
 
 echo "== format"
-files=$(git ls-files 'src/*.cpp' 'src/*.hpp' 'tests/*.cpp')
+files=$(git ls-files 'src/*.cpp' 'src/*.hpp' 'tests/*.cpp' 'tests/*.hpp')
 clang-format --dry-run --Werror $files
 record clang-format $?
 
 echo "== portable"
 bash scripts/check-portable.sh
 record check-portable $?
+
+echo "== layers"
+/usr/bin/python3 scripts/check-layers.py
+record check-layers $?
 
 echo "== sandbox cloud"
 /usr/bin/python3 -m unittest discover -s tests/sandbox >/tmp/gpunb-sandbox.log 2>&1
