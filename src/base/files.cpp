@@ -15,16 +15,6 @@
 namespace gpunb::base {
 namespace {
 
-bool write_all(int fd, std::string_view content) {
-  while (!content.empty()) {
-    ssize_t n = ::write(fd, content.data(), content.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    content.remove_prefix(static_cast<size_t>(n));
-  }
-  return true;
-}
-
 tl::unexpected<Error> io_error(const std::string& what, const std::string& path, int error) {
   return fail(ErrorKind::internal, what + " " + path + ": " + std::strerror(error));
 }
@@ -36,7 +26,8 @@ Result<std::string> write_temp(const std::filesystem::path& path, std::string_vi
   std::string temp = path.string() + ".tmp-" + random_hex(8);
   int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
   if (fd < 0) return io_error("cannot write", temp, errno);
-  bool ok = ::fchmod(fd, mode) == 0 && write_all(fd, content) && ::fsync(fd) == 0;
+  bool ok =
+      ::fchmod(fd, mode) == 0 && write_all(fd, content.data(), content.size()) && ::fsync(fd) == 0;
   int error = errno;
   ok = (::close(fd) == 0) && ok;
   if (!ok) {
@@ -84,6 +75,31 @@ Status make_dirs(const std::filesystem::path& dir, mode_t mode) {
   std::filesystem::create_directories(dir, ec);
   if (ec) return fail(ErrorKind::internal, "cannot create " + dir.string() + ": " + ec.message());
   if (::chmod(dir.c_str(), mode) != 0) return io_error("cannot chmod", dir.string(), errno);
+  return {};
+}
+
+Status write_all(int fd, const char* data, size_t size) {
+  while (size > 0) {
+    ssize_t n = ::write(fd, data, size);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0)
+      return fail(ErrorKind::internal, std::string("write failed: ") + std::strerror(errno));
+    data += n;
+    size -= static_cast<size_t>(n);
+  }
+  return {};
+}
+
+Status pwrite_all(int fd, const char* data, size_t size, std::uint64_t offset) {
+  while (size > 0) {
+    ssize_t n = ::pwrite(fd, data, size, static_cast<off_t>(offset));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0)
+      return fail(ErrorKind::internal, std::string("write failed: ") + std::strerror(errno));
+    data += n;
+    size -= static_cast<size_t>(n);
+    offset += static_cast<std::uint64_t>(n);
+  }
   return {};
 }
 

@@ -4,6 +4,7 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -22,5 +23,9 @@ Status write_atomic(const std::filesystem::path& path, std::string_view content,
 Result<bool> write_exclusive(const std::filesystem::path& path, std::string_view content,
                              mode_t mode);
 Status make_dirs(const std::filesystem::path& dir, mode_t mode);  // mkdir -p; MODE on the last one
+// All SIZE bytes of DATA to FD, at OFFSET for pwrite_all (EINTR retried). On failure errno is the
+// call's, for callers that name the file in their own message.
+Status write_all(int fd, const char* data, size_t size);
+Status pwrite_all(int fd, const char* data, size_t size, std::uint64_t offset);
 
 }  // namespace gpunb::base

@@ -11,6 +11,7 @@
 #include <set>
 
 #include "base/expected.hpp"
+#include "base/files.hpp"
 #include "base/hash.hpp"
 #include "util/platform.hpp"
 
@@ -97,14 +98,8 @@ IncomingFile::~IncomingFile() {
 }
 
 core::Status IncomingFile::write(const char* data, size_t size) {
-  while (size > 0) {
-    ssize_t n = ::write(fd_, data, size);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return io_error("write", temp_);
-    data += n;
-    size -= static_cast<size_t>(n);
-    written_ += static_cast<std::uint64_t>(n);
-  }
+  if (!base::write_all(fd_, data, size)) return io_error("write", temp_);
+  written_ += size;
   return {};
 }
 

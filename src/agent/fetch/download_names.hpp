@@ -8,6 +8,6 @@
 
 namespace gpunb::data {
 
-std::string name_from_url(const Url& url);          // the path's last segment, decoded and cleaned
+std::string name_from_url(const Url& url);  // the path's last segment, decoded and cleaned
 
 }  // namespace gpunb::data

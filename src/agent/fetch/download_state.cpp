@@ -153,14 +153,7 @@ Status PartFile::preallocate(std::uint64_t size) {
 }
 
 Status PartFile::write_at(const char* data, size_t size, std::uint64_t offset) {
-  while (size > 0) {
-    ssize_t n = ::pwrite(fd_.get(), data, size, static_cast<off_t>(offset));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return io_failure("cannot write", path_);
-    data += n;
-    size -= static_cast<size_t>(n);
-    offset += static_cast<std::uint64_t>(n);
-  }
+  if (!base::pwrite_all(fd_.get(), data, size, offset)) return io_failure("cannot write", path_);
   return {};
 }
 

@@ -24,6 +24,7 @@
 #include "agent/fs/stream.hpp"
 #include "agent/host/transfer_mark.hpp"
 #include "base/expected.hpp"
+#include "base/files.hpp"
 #include "base/hash.hpp"
 
 namespace gpunb::agent {
@@ -224,7 +225,7 @@ Result<std::string> Receiver::receive_into(const Header& header, int fd) {
   base::Hash hash;
   auto read = in_.bytes(header.size, [&](const char* data, size_t size) -> Status {
     hash.update(data, size);
-    auto ok = write_all(fd, data, size);
+    auto ok = base::write_all(fd, data, size);
     if (!ok)
       return fail(ErrorKind::internal, "cannot write " + header.path + ": " + ok.error().message);
     return ok;
@@ -281,7 +282,7 @@ int receive_stream(int in_fd, int out_fd, const std::string& root, ReceiveLimits
   }
   if (!result) {
     std::string line = Json{{"error", result.error().message}}.dump() + "\n";
-    (void)write_all(out_fd, line.data(), line.size());
+    (void)base::write_all(out_fd, line.data(), line.size());
     return 1;
   }
   Receiver receiver(in_fd, out_fd, std::move(*dir), std::move(*spare), limits);

@@ -15,6 +15,7 @@
 #include "agent/fs/stream.hpp"
 #include "agent/host/transfer_mark.hpp"
 #include "base/expected.hpp"
+#include "base/files.hpp"
 #include "base/hash.hpp"
 
 namespace gpunb::agent {
@@ -133,7 +134,7 @@ int send_stream(int in_fd, int out_fd, const std::string& root) {
   if (!paths || (!dir && dir.error().kind != ErrorKind::not_found)) {
     std::string why = !paths ? paths.error().message : dir.error().message;
     std::string line = Json{{"error", why}}.dump() + "\n";
-    (void)write_all(out_fd, line.data(), line.size());
+    (void)base::write_all(out_fd, line.data(), line.size());
     return 1;
   }
   Sender sender(out_fd, dir ? std::optional<RootDir>(std::move(*dir)) : std::nullopt);

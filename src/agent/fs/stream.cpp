@@ -6,20 +6,9 @@
 #include <cstring>
 
 #include "base/expected.hpp"
+#include "base/files.hpp"
 
 namespace gpunb::agent {
-
-Status write_all(int fd, const char* data, size_t size) {
-  while (size > 0) {
-    ssize_t n = ::write(fd, data, size);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0)
-      return fail(ErrorKind::internal, std::string("write failed: ") + std::strerror(errno));
-    data += n;
-    size -= static_cast<size_t>(n);
-  }
-  return {};
-}
 
 Result<bool> FdReader::fill() {
   if (begin_ > 0) {
@@ -81,13 +70,13 @@ Status FdWriter::add(std::string_view data) {
     return {};
   }
   if (auto ok = flush(); !ok) return ok;
-  if (data.size() >= kStreamBlock) return write_all(fd_, data.data(), data.size());
+  if (data.size() >= kStreamBlock) return base::write_all(fd_, data.data(), data.size());
   buffer_.append(data);
   return {};
 }
 
 Status FdWriter::flush() {
-  auto ok = write_all(fd_, buffer_.data(), buffer_.size());
+  auto ok = base::write_all(fd_, buffer_.data(), buffer_.size());
   buffer_.clear();
   return ok;
 }

@@ -43,6 +43,4 @@ class FdWriter {
   std::string buffer_;
 };
 
-Status write_all(int fd, const char* data, size_t size);
-
 }  // namespace gpunb::agent

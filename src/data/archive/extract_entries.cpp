@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "base/expected.hpp"
+#include "base/files.hpp"
 
 namespace gpunb::data {
 namespace {
@@ -155,12 +156,9 @@ Status EntryWriter::write_data(int fd, std::int64_t declared) {
     TRY(block);
     if (block->end) break;
     if (auto counted = count_bytes(block->size); !counted) return counted;
-    for (size_t done = 0; done < block->size;) {
-      ssize_t n = ::pwrite(fd, block->bytes + done, block->size - done,
-                           block->offset + static_cast<std::int64_t>(done));
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) return tl::unexpected(system_failure("cannot write"));
-      done += static_cast<size_t>(n);
+    if (!base::pwrite_all(fd, static_cast<const char*>(block->bytes), block->size,
+                          static_cast<std::uint64_t>(block->offset))) {
+      return tl::unexpected(system_failure("cannot write"));
     }
     end = std::max(end, block->offset + static_cast<std::int64_t>(block->size));
   }
