@@ -1,4 +1,6 @@
 // gpunb-agent: the static helper gpunb uploads to the GPU machine (see src/agent/).
+#include <openssl/crypto.h>
+
 #include <cstring>
 #include <iostream>
 
@@ -11,6 +13,10 @@
 #include "data/archive/extract_main.hpp"
 
 int main(int argc, char** argv) {
+  // Before any hash or random byte: OpenSSL would otherwise read the machine's openssl.cnf at its
+  // first use, and a config that loads a provider module (FIPS, legacy) would dlopen it into this
+  // static binary (see ../shared/STATIC-AGENT.md). Everything the agent needs is built in.
+  OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, nullptr);
   if (argc == 2 && std::strcmp(argv[1], "serve") == 0) {
     std::ios::sync_with_stdio(false);
     return gpunb::agent::serve(std::cin, std::cout);

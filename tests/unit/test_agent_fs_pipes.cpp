@@ -1,6 +1,7 @@
 // The sync ops of the built gpunb-agent over pipes: fs.list / fs.hash / fs.delete through `serve`,
 // and a `receive` killed mid-file.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <thread>
 
@@ -12,6 +13,26 @@ namespace gpunb::testing {
 namespace {
 
 using nlohmann::json;
+
+// The static agent must never read the machine's openssl.cnf: one that loads a provider module
+// (FIPS, legacy) would dlopen it, with the system's libcrypto, into the static binary. The config
+// here is a FIFO nobody writes to, so an agent that opens it hangs instead of answering.
+TEST(AgentFsOps, HashingNeverReadsTheMachinesOpensslConfig) {
+  AgentSandbox sandbox;
+  auto config = sandbox.home() / "openssl.cnf";
+  ASSERT_EQ(::mkfifo(config.c_str(), 0600), 0);
+  auto env = sandbox.env();
+  env["OPENSSL_CONF"] = config.string();
+  AgentPipe agent(env);
+  ASSERT_TRUE(agent.read_line(std::chrono::seconds(10)));  // hello
+  std::filesystem::create_directories(sandbox.home() / "work");
+  std::ofstream(sandbox.home() / "work" / "a.txt") << "abc";
+  auto hash =
+      agent.request({{"id", 1}, {"op", "fs.hash"}, {"root", "~/work"}, {"paths", {"a.txt"}}},
+                    std::chrono::seconds(10));
+  ASSERT_TRUE(hash.is_object()) << "no answer: the agent is reading OPENSSL_CONF";
+  EXPECT_EQ(hash["hashes"]["a.txt"], base::sha256_hex("abc"));
+}
 
 TEST(AgentFsOps, ListHashDeleteThroughServe) {
   AgentSandbox sandbox;
