@@ -11,11 +11,10 @@ import sys
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 cmake = (ROOT / "CMakeLists.txt").read_text()
-links = {}
-for kind, name, deps in re.findall(r"^gpunb_(agent_)?layer\(([\w/]+)((?: [^)\n]+)?)\)", cmake, re.M):
-    links[name] = [d[len("gpunb_"):].replace("_", "/", 1) if d.startswith("gpunb_") else None
-                   for d in deps.split()]
-    links[name] = [d for d in links[name] if d]
+links = {}  # layer -> the gpunb layers it links directly ("data/net", "agent/host", ...)
+for name, deps in re.findall(r"^gpunb_(?:agent_)?layer\(([\w/]+)((?: [^)\n]+)?)\)", cmake, re.M):
+    links[name] = [d[len("gpunb_"):].replace("_", "/", 1) for d in deps.split()
+                   if d.startswith("gpunb_")]
 
 def layer_of(rel):  # "agent/fs/list.cpp" -> "agent/fs"; "app/up.cpp" -> "app"
     for name in sorted(links, key=len, reverse=True):

@@ -14,7 +14,6 @@
 #include "remote/agent.hpp"
 #include "sync/ignore.hpp"
 #include "sync/report.hpp"
-#include "util/fs.hpp"
 
 namespace gpunb::app {
 namespace {

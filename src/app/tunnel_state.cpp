@@ -9,7 +9,6 @@
 #include <nlohmann/json.hpp>
 
 #include "base/files.hpp"
-#include "base/strings.hpp"
 #include "base/text.hpp"
 #include "util/fs.hpp"
 #include "util/platform.hpp"

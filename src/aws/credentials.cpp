@@ -10,7 +10,6 @@
 #include "base/expected.hpp"
 #include "base/files.hpp"
 #include "base/strings.hpp"
-#include "util/fs.hpp"
 
 namespace gpunb::aws {
 

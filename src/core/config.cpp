@@ -11,7 +11,6 @@
 #include "base/expected.hpp"
 #include "base/files.hpp"
 #include "base/strings.hpp"
-#include "util/fs.hpp"
 
 namespace gpunb::core {
 

@@ -3,7 +3,6 @@
 #include "base/files.hpp"
 #include "base/hash.hpp"
 #include "base/strings.hpp"
-#include "util/fs.hpp"
 #include "util/platform.hpp"
 
 namespace gpunb::remote {

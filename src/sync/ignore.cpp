@@ -7,7 +7,6 @@
 
 #include "base/files.hpp"
 #include "sync/wildmatch.hpp"
-#include "util/fs.hpp"
 
 namespace gpunb::sync {
 

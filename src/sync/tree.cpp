@@ -14,7 +14,6 @@
 #include "base/expected.hpp"
 #include "base/fd.hpp"
 #include "base/hash.hpp"
-#include "base/strings.hpp"
 #include "util/platform.hpp"
 
 namespace gpunb::sync {

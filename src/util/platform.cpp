@@ -9,7 +9,6 @@
 #include <string>
 
 #include "base/files.hpp"
-#include "util/fs.hpp"
 
 #if defined(__APPLE__)
 #include <libproc.h>

@@ -12,7 +12,7 @@
 #include <string>
 
 #include "aws/query.hpp"
-#include "base/hash.hpp"
+#include "base/strings.hpp"
 #include "base/strings.hpp"
 #include "botocore_script.hpp"
 

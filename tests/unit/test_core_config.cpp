@@ -5,7 +5,6 @@
 
 #include "base/files.hpp"
 #include "core/config.hpp"
-#include "util/fs.hpp"
 
 namespace gpunb::core {
 

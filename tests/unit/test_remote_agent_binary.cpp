@@ -7,7 +7,6 @@
 #include "base/hash.hpp"
 #include "base/strings.hpp"
 #include "remote/agent_binary.hpp"
-#include "util/fs.hpp"
 
 namespace gpunb::remote {
 namespace {

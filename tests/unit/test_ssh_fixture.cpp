@@ -15,7 +15,6 @@
 #include "base/files.hpp"
 #include "base/hash.hpp"
 #include "ssh_fixture.hpp"
-#include "util/fs.hpp"
 
 namespace gpunb::testing {
 

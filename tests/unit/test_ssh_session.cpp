@@ -8,7 +8,6 @@
 #include "base/files.hpp"
 #include "ssh/session.hpp"
 #include "ssh_fixture.hpp"
-#include "util/fs.hpp"
 
 namespace gpunb::testing {
 
