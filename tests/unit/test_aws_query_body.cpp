@@ -13,7 +13,6 @@
 
 #include "aws/query.hpp"
 #include "base/strings.hpp"
-#include "base/strings.hpp"
 #include "botocore_script.hpp"
 
 namespace gpunb::aws {
